@@ -1,0 +1,51 @@
+/**
+ * One connection pool for the process. Hot paths run single SQL statements on it directly;
+ * everything else goes through Prisma, which shares the same pool via @prisma/adapter-pg.
+ */
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaClient } from '../generated/prisma/client.ts';
+
+export interface Database {
+  pool: pg.Pool;
+  prisma: PrismaClient;
+  /** True when the database answers a trivial query within the timeout. */
+  ping(timeoutMs?: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Opens the pool and the Prisma client on it. */
+export function createDatabase(url: string, options: { poolSize: number; onError?: (error: Error) => void }): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'sesame',
+  });
+  // An idle client losing its connection must not crash the process; readiness reports it.
+  pool.on('error', (error) => options.onError?.(error));
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+
+  return {
+    pool,
+    prisma,
+    async ping(timeoutMs = 2_000) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+      try {
+        return await Promise.race([pool.query('SELECT 1').then(() => true), timeout]);
+      } catch {
+        return false;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}

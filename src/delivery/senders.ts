@@ -1,0 +1,27 @@
+import type { Config } from '../config.ts';
+import { createConsoleSender } from './console-sender.ts';
+import type { EmailMessage, MessageSender, SmsMessage } from './message-sender.ts';
+import { createSesEmailSender } from './ses-email-sender.ts';
+import { createSnsSmsSender } from './sns-sms-sender.ts';
+
+export interface Senders {
+  email: MessageSender<EmailMessage>;
+  sms: MessageSender<SmsMessage>;
+  close(): void;
+}
+
+/** Picks the email and SMS providers named in the configuration. */
+export function createSenders(config: Config): Senders {
+  const consoleSender = createConsoleSender();
+  const email = config.emailProvider === 'ses'
+    ? createSesEmailSender({ from: config.emailFrom!, configurationSet: config.sesConfigurationSet })
+    : consoleSender.email;
+  const sms = config.smsProvider === 'sns' ? createSnsSmsSender({ senderId: config.smsSenderId }) : consoleSender.sms;
+  return {
+    email,
+    sms,
+    close() {
+      for (const sender of [email, sms]) if ('close' in sender && typeof sender.close === 'function') sender.close();
+    },
+  };
+}

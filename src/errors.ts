@@ -1,0 +1,39 @@
+/**
+ * The one table of error codes. Services throw `new AppError('code')`; the error handler
+ * renders RFC 9457 problem+json from this table. Public messages never carry secrets or say
+ * which of several failure reasons applied where that would enumerate accounts (S17, S18).
+ */
+export const ERRORS = {
+  invalid_request: { status: 400, title: 'Invalid request', detail: 'The request body is not valid.' },
+  invalid_email: { status: 400, title: 'Invalid email', detail: 'Provide exactly one valid email address.' },
+  invalid_phone_number: {
+    status: 400,
+    title: 'Invalid phone number',
+    detail: 'Provide one valid mobile number in international format (+15551234567).',
+  },
+  method_not_allowed: { status: 400, title: 'Method not allowed', detail: 'This sign-in method is not enabled.' },
+  invalid_token: { status: 400, title: 'Invalid token', detail: 'The token is invalid or expired.' },
+  throttled: { status: 429, title: 'Too many requests', detail: 'A code was sent recently; wait before asking again.' },
+  not_found: { status: 404, title: 'Not found', detail: 'No such resource.' },
+  payload_too_large: { status: 413, title: 'Payload too large', detail: 'The request body is too large.' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type', detail: 'Send the body as application/json.' },
+  service_unavailable: { status: 503, title: 'Service unavailable', detail: 'The service cannot answer right now; retry later.' },
+  internal_error: { status: 500, title: 'Internal error', detail: 'Something went wrong on our side.' },
+} as const satisfies Record<string, { status: number; title: string; detail: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** A failure with a stable public code; `headers` lets a service ask for e.g. Retry-After. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly headers: Record<string, string>;
+
+  constructor(code: ErrorCode, options: { headers?: Record<string, string>; cause?: unknown } = {}) {
+    super(ERRORS[code].detail, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.headers = options.headers ?? {};
+  }
+}

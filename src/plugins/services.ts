@@ -1,0 +1,83 @@
+/**
+ * The composition root: builds repositories, senders, the key store and the services once, and
+ * decorates the app with them. A new dependency is wired here and nowhere else.
+ */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../config.ts';
+import { createBackgroundDelivery, type MessageDispatcher } from '../delivery/background-delivery.ts';
+import type { EmailMessage, MessageSender, SmsMessage } from '../delivery/message-sender.ts';
+import { createSenders } from '../delivery/senders.ts';
+import { createAccessTokenSigner } from '../keys/access-token-signer.ts';
+import { loadKeyStore, type KeyStore } from '../keys/key-store.ts';
+import { systemClock, type Clock } from '../lib/clock.ts';
+import { createCodeHasher } from '../lib/code-hasher.ts';
+import { loadOrCreateDevSecret } from '../lib/dev-secret.ts';
+import { cryptoRandom, type RandomSource } from '../lib/random.ts';
+import { createOneTimeTokenRepository } from '../repositories/one-time-token-repository.ts';
+import { createSigningKeyRepository } from '../repositories/signing-key-repository.ts';
+import { createPasswordlessService, type PasswordlessService } from '../services/passwordless-service.ts';
+
+/** What tests may replace: time, randomness and the message providers. */
+export interface ServiceOverrides {
+  clock?: Clock;
+  random?: RandomSource;
+  emailSender?: MessageSender<EmailMessage>;
+  smsSender?: MessageSender<SmsMessage>;
+}
+
+export interface Services {
+  passwordless: PasswordlessService;
+  keys: KeyStore;
+  delivery: MessageDispatcher;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+export const servicesPlugin = fp(async (app: FastifyInstance, options: { config: Config; overrides?: ServiceOverrides }) => {
+  const { config, overrides = {} } = options;
+  const clock = overrides.clock ?? systemClock;
+  const random = overrides.random ?? cryptoRandom;
+  let secrets = config.secrets;
+  if (secrets === undefined) {
+    secrets = [await loadOrCreateDevSecret(config.dataDir)];
+    app.log.warn('SESAME_SECRET is not set: using a development secret stored under DATA_DIR');
+  }
+
+  const keys = await loadKeyStore({ keys: createSigningKeyRepository(app.db.prisma), secrets, alg: config.jwtAlg, clock });
+  const senders = createSenders(config);
+  const delivery = createBackgroundDelivery({
+    email: overrides.emailSender ?? senders.email,
+    sms: overrides.smsSender ?? senders.sms,
+    log: app.log.child({ component: 'delivery' }),
+  });
+  const signer = createAccessTokenSigner({
+    key: keys.signingKey,
+    clock,
+    issuer: config.jwtIssuer,
+    audience: config.jwtAudience,
+    clientId: config.jwtClientId,
+    ttlSeconds: config.accessTokenTtlSeconds,
+  });
+  const passwordless = createPasswordlessService({
+    tokens: createOneTimeTokenRepository(app.db.pool),
+    signer,
+    delivery,
+    hasher: createCodeHasher(secrets),
+    clock,
+    random,
+    log: app.log.child({ component: 'passwordless' }),
+    settings: config,
+  });
+
+  app.decorate('services', { passwordless, keys, delivery });
+  // Messages already accepted are sent before the process lets go of its providers.
+  app.addHook('onClose', async () => {
+    await delivery.drain();
+    senders.close();
+  });
+}, { name: 'services', dependencies: ['database'] });

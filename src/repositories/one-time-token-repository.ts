@@ -1,0 +1,198 @@
+/**
+ * One-time tokens: every state change is a single SQL statement on the pool, so it is atomic
+ * without a transaction and costs one round trip (S3, S4, S5, S7). Prisma is bypassed here on
+ * purpose: these statements are the request and exchange hot paths.
+ */
+import type pg from 'pg';
+import type { Channel } from '../services/types.ts';
+
+export interface IssueTokenInput {
+  channel: Channel;
+  destination: string;
+  /** HMAC of the destination: throttles unknown identifiers too, without storing them. */
+  throttleKey: Buffer;
+  throttleSeconds: number;
+  now: Date;
+  expiresAt: Date;
+  shortHash: Buffer;
+  longHash: Buffer | null;
+  maxUses: number;
+  maxAttempts: number;
+  registerUnknown: boolean;
+  allowAdmin: boolean;
+}
+
+export type IssueTokenResult =
+  | { outcome: 'throttled'; previousRequestAt: Date | null }
+  /** Accepted: `userId` is set when a token was stored for an eligible user, else null. */
+  | { outcome: 'accepted'; userId: string | null; created: boolean };
+
+export interface ClaimedToken {
+  id: string;
+  shortHash: Buffer;
+  longHash: Buffer | null;
+}
+
+export interface SignedInUser {
+  id: string;
+  email: string | null;
+  phoneNumber: string | null;
+}
+
+const USER_COLUMN: Record<Channel, string> = { email: 'email', mobile: 'phone_number' };
+const VERIFIED_COLUMN: Record<Channel, string> = { email: 'email_verified', mobile: 'phone_number_verified' };
+
+// Throttle, find or register the user, revoke older live tokens and store the new one, all in
+// one statement. The throttle upsert is the gate: of concurrent requests for one destination
+// only the one whose upsert updated the row goes on (S7). Data-modifying CTEs share a
+// snapshot, so the new token is never revoked by its own statement.
+function issueSql(channel: Channel): string {
+  const column = USER_COLUMN[channel];
+  return `
+WITH previous AS (
+  SELECT last_request_at FROM request_throttle WHERE key = $1
+), gate AS (
+  INSERT INTO request_throttle AS t (key, last_request_at) VALUES ($1, $2)
+  ON CONFLICT (key) DO UPDATE SET last_request_at = EXCLUDED.last_request_at
+    WHERE t.last_request_at <= $2::timestamptz - make_interval(secs => $3::int)
+  RETURNING 1
+), existing AS (
+  SELECT id, is_admin, disabled, false AS created FROM users WHERE ${column} = $4
+), registered AS (
+  INSERT INTO users (${column}, created_at, updated_at)
+  SELECT $4, $2, $2 WHERE $5::boolean AND EXISTS (SELECT 1 FROM gate) AND NOT EXISTS (SELECT 1 FROM existing)
+  ON CONFLICT (${column}) DO NOTHING
+  RETURNING id, is_admin, disabled, true AS created
+), eligible AS (
+  SELECT id, created FROM (SELECT * FROM existing UNION ALL SELECT * FROM registered) u
+  WHERE EXISTS (SELECT 1 FROM gate) AND NOT u.disabled AND (NOT u.is_admin OR $6::boolean)
+), revoked AS (
+  UPDATE one_time_tokens SET revoked_at = $2
+  WHERE channel = $7 AND destination = $4 AND revoked_at IS NULL AND expires_at > $2
+    AND EXISTS (SELECT 1 FROM eligible)
+  RETURNING 1
+), inserted AS (
+  INSERT INTO one_time_tokens (user_id, channel, destination, short_hash, long_hash, max_uses, max_attempts, created_at, expires_at)
+  SELECT id, $7, $4, $8, $9, $10, $11, $2, $12 FROM eligible
+  RETURNING user_id
+)
+SELECT EXISTS (SELECT 1 FROM gate) AS accepted,
+       (SELECT last_request_at FROM previous) AS previous_at,
+       (SELECT user_id FROM inserted) AS user_id,
+       coalesce((SELECT created FROM eligible), false) AS created,
+       (SELECT count(*) FROM revoked)::int AS revoked`;
+}
+
+// Counts the guess before the caller compares anything (S5): the live, newest token for the
+// destination gets attempts + 1 only while it has attempts and uses left and the destination
+// is under its hourly failure budget (S6). Correct guesses are refunded by consume().
+const CLAIM_SQL = `
+UPDATE one_time_tokens SET attempts = attempts + 1
+WHERE id = (
+    SELECT id FROM one_time_tokens
+    WHERE channel = $1 AND destination = $2 AND revoked_at IS NULL AND expires_at > $3
+    ORDER BY created_at DESC, id DESC LIMIT 1
+  )
+  AND attempts < max_attempts AND uses < max_uses AND revoked_at IS NULL AND expires_at > $3
+  AND (SELECT coalesce(sum(attempts), 0) FROM one_time_tokens
+        WHERE channel = $1 AND destination = $2 AND created_at > $4) < $5
+RETURNING id, short_hash, long_hash`;
+
+// Consumes one use with a single conditional update (S4) and signs the user in: marks the
+// channel verified and records the time. Disabled users and, unless allowed, admins get no
+// row back, which the service treats like any other invalid token (S18).
+function signInSql(tokenCondition: string, refundAttempt: boolean): string {
+  return `
+WITH consumed AS (
+  UPDATE one_time_tokens SET uses = uses + 1${refundAttempt ? ', attempts = attempts - 1' : ''}
+  WHERE ${tokenCondition} AND uses < max_uses AND revoked_at IS NULL AND expires_at > $2
+  RETURNING user_id, channel
+)
+UPDATE users u SET
+  last_login_at = $2,
+  updated_at = $2,
+  ${VERIFIED_COLUMN.email} = u.${VERIFIED_COLUMN.email} OR c.channel = 'email',
+  ${VERIFIED_COLUMN.mobile} = u.${VERIFIED_COLUMN.mobile} OR c.channel = 'mobile'
+FROM consumed c
+WHERE u.id = c.user_id AND NOT u.disabled AND (NOT u.is_admin OR $3::boolean)
+RETURNING u.id, u.email, u.phone_number`;
+}
+
+const CONSUME_BY_ID_SQL = signInSql('id = $1', true);
+const CONSUME_BY_LONG_HASH_SQL = signInSql('long_hash = ANY($1::bytea[])', false);
+const BURN_USE_SQL = 'UPDATE one_time_tokens SET uses = uses + 1 WHERE id = $1 AND uses < max_uses';
+
+export interface OneTimeTokenRepository {
+  issue(input: IssueTokenInput): Promise<IssueTokenResult>;
+  claimAttempt(input: { channel: Channel; destination: string; now: Date; failureWindowStart: Date; maxDestinationFailures: number }): Promise<ClaimedToken | null>;
+  consume(input: { id: string; now: Date; allowAdmin: boolean }): Promise<SignedInUser | null>;
+  consumeByLongHash(input: { longHashes: Buffer[]; now: Date; allowAdmin: boolean }): Promise<SignedInUser | null>;
+  burnUse(id: string): Promise<void>;
+}
+
+/** Builds the repository on a pg pool. Statements are named, so each connection parses them once. */
+export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenRepository {
+  const issueText: Record<Channel, string> = { email: issueSql('email'), mobile: issueSql('mobile') };
+
+  return {
+    async issue(input) {
+      const { rows } = await pool.query<{ accepted: boolean; previous_at: Date | null; user_id: string | null; created: boolean }>({
+        name: `otp_issue_${input.channel}`,
+        text: issueText[input.channel],
+        values: [
+          input.throttleKey,
+          input.now,
+          input.throttleSeconds,
+          input.destination,
+          input.registerUnknown,
+          input.allowAdmin,
+          input.channel,
+          input.shortHash,
+          input.longHash,
+          input.maxUses,
+          input.maxAttempts,
+          input.expiresAt,
+        ],
+      });
+      const row = rows[0]!;
+      if (!row.accepted) return { outcome: 'throttled', previousRequestAt: row.previous_at };
+      return { outcome: 'accepted', userId: row.user_id, created: row.user_id !== null && row.created };
+    },
+
+    async claimAttempt(input) {
+      const { rows } = await pool.query<{ id: string; short_hash: Buffer; long_hash: Buffer | null }>({
+        name: 'otp_claim',
+        text: CLAIM_SQL,
+        values: [input.channel, input.destination, input.now, input.failureWindowStart, input.maxDestinationFailures],
+      });
+      const row = rows[0];
+      return row ? { id: row.id, shortHash: row.short_hash, longHash: row.long_hash } : null;
+    },
+
+    async consume(input) {
+      const { rows } = await pool.query<{ id: string; email: string | null; phone_number: string | null }>({
+        name: 'otp_consume',
+        text: CONSUME_BY_ID_SQL,
+        values: [input.id, input.now, input.allowAdmin],
+      });
+      return toUser(rows[0]);
+    },
+
+    async consumeByLongHash(input) {
+      const { rows } = await pool.query<{ id: string; email: string | null; phone_number: string | null }>({
+        name: 'otp_consume_long',
+        text: CONSUME_BY_LONG_HASH_SQL,
+        values: [input.longHashes, input.now, input.allowAdmin],
+      });
+      return toUser(rows[0]);
+    },
+
+    async burnUse(id) {
+      await pool.query({ name: 'otp_burn_use', text: BURN_USE_SQL, values: [id] });
+    },
+  };
+}
+
+function toUser(row: { id: string; email: string | null; phone_number: string | null } | undefined): SignedInUser | null {
+  return row ? { id: row.id, email: row.email, phoneNumber: row.phone_number } : null;
+}

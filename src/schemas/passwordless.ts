@@ -1,0 +1,32 @@
+/** Request and response schemas of the passwordless endpoints; the response schemas are the contract. */
+import { Type, type Static } from 'typebox';
+
+// Bounds here only stop abuse early; the real validation is the normalizers' (S14, S15).
+const EmailField = Type.String({ minLength: 1, maxLength: 320 });
+const PhoneField = Type.String({ minLength: 1, maxLength: 40 });
+const TokenField = Type.String({ minLength: 1, maxLength: 512 });
+
+export const RequestEmailBody = Type.Object({ email: EmailField });
+export const RequestMobileBody = Type.Object({ phone_number: PhoneField });
+export const ExchangeEmailBody = Type.Object({ email: EmailField, token: TokenField });
+export const ExchangeMobileBody = Type.Object({ phone_number: PhoneField, token: TokenField });
+export const ExchangeStandaloneBody = Type.Object({ token: TokenField });
+
+export type RequestEmailBody = Static<typeof RequestEmailBody>;
+export type RequestMobileBody = Static<typeof RequestMobileBody>;
+
+export const AcceptedReply = Type.Object({ detail: Type.String() });
+
+export const AccessTokenReply = Type.Object({
+  access_token: Type.String(),
+  token_type: Type.Literal('Bearer'),
+  expires_in: Type.Integer(),
+});
+
+export const ProblemReply = Type.Object({
+  type: Type.String(),
+  title: Type.String(),
+  status: Type.Integer(),
+  detail: Type.String(),
+  code: Type.String(),
+});

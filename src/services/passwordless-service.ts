@@ -1,0 +1,188 @@
+/**
+ * The sign-in rules: ask for a code, exchange it for an access token. No HTTP and no SQL here;
+ * the repository makes each state change atomic and this service decides what to ask of it.
+ */
+import type { CountryCode } from 'libphonenumber-js';
+import { AppError } from '../errors.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { CodeHasher } from '../lib/code-hasher.ts';
+import { normalizeEmail, normalizePhone } from '../lib/identifiers.ts';
+import { maskDestination } from '../lib/mask.ts';
+import { randomString, type RandomSource } from '../lib/random.ts';
+import { secretsEqual } from '../lib/secret-keys.ts';
+import type { MessageDispatcher } from '../delivery/background-delivery.ts';
+import { magicLink, signInEmail, signInSms } from '../delivery/messages.ts';
+import type { AccessTokenSigner } from '../keys/access-token-signer.ts';
+import type { OneTimeTokenRepository } from '../repositories/one-time-token-repository.ts';
+import type { AccessTokenResponse, Channel, Logger } from './types.ts';
+
+export interface PasswordlessSettings {
+  allowedMethods: readonly Channel[];
+  shortTokenLength: number;
+  shortTokenChars: string;
+  longTokenLength: number;
+  longTokenChars: string;
+  tokenLifetimeSeconds: number;
+  maxTokenUses: number;
+  maxTokenAttempts: number;
+  maxDestinationFailures: number;
+  tokenRequestThrottleSeconds: number;
+  allowAdminAuthentication: boolean;
+  registerNonexistentUsers: boolean;
+  incorrectShortTokenRedeemsToken: boolean;
+  emailLoginUrl: string | undefined;
+  defaultPhoneRegion: CountryCode | undefined;
+  appName: string;
+}
+
+export interface PasswordlessService {
+  /** Sends a code to the identifier when it may sign in; answers the same either way (S17). */
+  requestCode(channel: Channel, identifier: string): Promise<void>;
+  /** Exchanges a code (or magic-link token) bound to the identifier for an access token. */
+  exchange(channel: Channel, identifier: string, token: string): Promise<AccessTokenResponse>;
+  /** Exchanges a magic-link token on its own. */
+  exchangeStandalone(token: string): Promise<AccessTokenResponse>;
+}
+
+const FAILURE_WINDOW_MS = 60 * 60 * 1000;
+const INVALID_IDENTIFIER = { email: 'invalid_email', mobile: 'invalid_phone_number' } as const;
+
+export function createPasswordlessService(deps: {
+  tokens: OneTimeTokenRepository;
+  signer: AccessTokenSigner;
+  delivery: MessageDispatcher;
+  hasher: CodeHasher;
+  clock: Clock;
+  random: RandomSource;
+  log: Logger;
+  settings: PasswordlessSettings;
+}): PasswordlessService {
+  const { tokens, signer, delivery, hasher, clock, random, log, settings } = deps;
+  const shortShape = shapeOf(settings.shortTokenChars, settings.shortTokenLength);
+  const longShape = shapeOf(settings.longTokenChars, settings.longTokenLength);
+  const lifetimeMinutes = Math.ceil(settings.tokenLifetimeSeconds / 60);
+
+  function normalize(channel: Channel, identifier: string): string | undefined {
+    return channel === 'email' ? normalizeEmail(identifier) : normalizePhone(identifier, settings.defaultPhoneRegion);
+  }
+
+  /** Every exchange failure looks the same to the caller (S18). */
+  function invalidToken(): AppError {
+    return new AppError('invalid_token');
+  }
+
+  return {
+    async requestCode(channel, identifier) {
+      if (!settings.allowedMethods.includes(channel)) throw new AppError('method_not_allowed');
+      const destination = normalize(channel, identifier);
+      if (destination === undefined) throw new AppError(INVALID_IDENTIFIER[channel]);
+
+      // Codes are drawn and hashed for known and unknown identifiers alike, so the work done
+      // before the database answers does not depend on whether the account exists (S17).
+      const code = randomString(random, settings.shortTokenChars, settings.shortTokenLength);
+      const longToken = channel === 'email' && settings.emailLoginUrl !== undefined
+        ? randomString(random, settings.longTokenChars, settings.longTokenLength)
+        : undefined;
+      const now = clock.now();
+      const result = await tokens.issue({
+        channel,
+        destination,
+        throttleKey: hasher.throttleKey(channel, destination),
+        throttleSeconds: settings.tokenRequestThrottleSeconds,
+        now,
+        expiresAt: new Date(now.getTime() + settings.tokenLifetimeSeconds * 1000),
+        shortHash: hasher.short(channel, destination, code),
+        longHash: longToken === undefined ? null : hasher.long(longToken),
+        maxUses: settings.maxTokenUses,
+        maxAttempts: settings.maxTokenAttempts,
+        registerUnknown: settings.registerNonexistentUsers,
+        allowAdmin: settings.allowAdminAuthentication,
+      });
+
+      const masked = maskDestination(channel, destination);
+      if (result.outcome === 'throttled') {
+        const elapsed = result.previousRequestAt ? (now.getTime() - result.previousRequestAt.getTime()) / 1000 : 0;
+        const retryAfter = Math.max(1, Math.ceil(settings.tokenRequestThrottleSeconds - elapsed));
+        log.info({ channel, to: masked }, 'code request throttled');
+        throw new AppError('throttled', { headers: { 'retry-after': String(retryAfter) } });
+      }
+      if (result.userId === null) {
+        log.info({ channel, to: masked }, 'code request for an identifier that may not sign in; nothing sent');
+        return;
+      }
+      log.info({ channel, to: masked, userId: result.userId, registered: result.created }, 'code issued');
+      if (channel === 'email') {
+        const link = longToken === undefined ? undefined : magicLink(settings.emailLoginUrl!, longToken);
+        delivery.dispatch({ channel, ...signInEmail(destination, { appName: settings.appName, code, link, lifetimeMinutes }) });
+      } else {
+        delivery.dispatch({ channel, ...signInSms(destination, { appName: settings.appName, code, lifetimeMinutes }) });
+      }
+    },
+
+    async exchange(channel, identifier, token) {
+      if (!settings.allowedMethods.includes(channel)) throw invalidToken();
+      const destination = normalize(channel, identifier);
+      const presented = token.trim();
+      const asShort = shortShape.normalize(presented);
+      const asLong = longShape.normalize(presented);
+      if (destination === undefined || (asShort === undefined && asLong === undefined)) throw invalidToken();
+
+      const now = clock.now();
+      // The guess is counted before we compare (S5); a null means no live token with attempts left.
+      const claimed = await tokens.claimAttempt({
+        channel,
+        destination,
+        now,
+        failureWindowStart: new Date(now.getTime() - FAILURE_WINDOW_MS),
+        maxDestinationFailures: settings.maxDestinationFailures,
+      });
+      if (claimed === null) throw invalidToken();
+
+      // S9, S10: constant-time comparison against hashes bound to this channel and destination.
+      const matches =
+        (asShort !== undefined && hasher.shortCandidates(channel, destination, asShort).some((hash) => secretsEqual(hash, claimed.shortHash))) ||
+        (asLong !== undefined && claimed.longHash !== null && hasher.longCandidates(asLong).some((hash) => secretsEqual(hash, claimed.longHash!)));
+      if (!matches) {
+        if (settings.incorrectShortTokenRedeemsToken) await tokens.burnUse(claimed.id);
+        log.info({ channel, to: maskDestination(channel, destination) }, 'sign-in failed: wrong code');
+        throw invalidToken();
+      }
+
+      const user = await tokens.consume({ id: claimed.id, now, allowAdmin: settings.allowAdminAuthentication });
+      if (user === null) throw invalidToken();
+      log.info({ channel, userId: user.id }, 'sign-in succeeded');
+      return signer.issue(user);
+    },
+
+    async exchangeStandalone(token) {
+      const presented = longShape.normalize(token.trim());
+      if (presented === undefined) throw invalidToken();
+      const user = await tokens.consumeByLongHash({
+        longHashes: hasher.longCandidates(presented),
+        now: clock.now(),
+        allowAdmin: settings.allowAdminAuthentication,
+      });
+      if (user === null) throw invalidToken();
+      log.info({ channel: 'standalone', userId: user.id }, 'sign-in succeeded');
+      return signer.issue(user);
+    },
+  };
+}
+
+/**
+ * Recognises a presented token of the given alphabet and length. Case is folded when the
+ * alphabet has a single case, so people may type a code either way.
+ */
+function shapeOf(alphabet: string, length: number): { normalize(input: string): string | undefined } {
+  const hasLower = /[a-z]/.test(alphabet);
+  const hasUpper = /[A-Z]/.test(alphabet);
+  const allowed = new Set(alphabet);
+  return {
+    normalize(input) {
+      if (input.length !== length) return undefined;
+      const folded = hasLower && !hasUpper ? input.toLowerCase() : hasUpper && !hasLower ? input.toUpperCase() : input;
+      for (const char of folded) if (!allowed.has(char)) return undefined;
+      return folded;
+    },
+  };
+}

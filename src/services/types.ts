@@ -1,0 +1,17 @@
+/** Shapes shared by services, repositories and delivery; no framework types here. */
+
+/** How a code reaches a person: the seeds' method names. */
+export type Channel = 'email' | 'mobile';
+
+/** The subset of pino's interface that services use, so tests can pass a recorder. */
+export interface Logger {
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+}
+
+export interface AccessTokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+}
