@@ -16,10 +16,17 @@ import { wellKnownRoutes } from './routes/well-known.ts';
 /** Request bodies are a few hundred bytes; anything near this is abuse. */
 const BODY_LIMIT_BYTES = 64 * 1024;
 
-export async function buildApp(config: Config, overrides: ServiceOverrides = {}): Promise<FastifyInstance> {
+export interface AppOverrides extends ServiceOverrides {
+  /** Where log lines go instead of stdout (tests read them to prove no secret is logged). */
+  logStream?: { write(line: string): void };
+}
+
+export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
+  const { logStream, ...serviceOverrides } = overrides;
   const app = Fastify({
     logger: {
       level: config.logLevel,
+      ...(logStream ? { stream: logStream } : {}),
       // Nothing that authenticates a request is ever logged (S34).
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
     },
@@ -38,7 +45,7 @@ export async function buildApp(config: Config, overrides: ServiceOverrides = {})
   await app.register(errorHandlerPlugin);
   await app.register(securityHeadersPlugin);
   await app.register(databasePlugin, { config });
-  await app.register(servicesPlugin, { config, overrides });
+  await app.register(servicesPlugin, { config, overrides: serviceOverrides });
 
   await app.register(healthRoutes);
   await app.register(wellKnownRoutes, { jwksMaxAgeSeconds: config.jwksMaxAgeSeconds });

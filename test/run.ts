@@ -1,0 +1,36 @@
+/**
+ * `npm test`: runs every test file with node:test. Uses TEST_DATABASE_URL when set; otherwise
+ * starts an embedded PostgreSQL in a temporary directory for the run. Each test file creates
+ * and drops its own database on that server, so files never see each other's rows.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded-postgres.ts';
+
+const root = new URL('.', import.meta.url).pathname;
+const requested = process.argv.slice(2);
+const files = requested.length > 0
+  ? requested
+  : ['unit', 'integration'].flatMap((dir) =>
+    readdirSync(join(root, dir)).filter((name) => name.endsWith('.test.ts')).sort().map((name) => join(root, dir, name)));
+
+let embedded: EmbeddedDatabase | undefined;
+let dataDir: string | undefined;
+const env = { ...process.env };
+if (!env.TEST_DATABASE_URL) {
+  dataDir = mkdtempSync(join(tmpdir(), 'sesame-test-pg-'));
+  embedded = await startEmbeddedPostgres({ dataDir, port: 20_000 + Math.floor(Math.random() * 20_000), database: 'postgres', persistent: false });
+  env.TEST_DATABASE_URL = embedded.adminUrl;
+  console.log('TEST_DATABASE_URL is not set: using an embedded PostgreSQL for this run');
+}
+
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files], {
+  stdio: 'inherit',
+  env,
+});
+const code: number = await new Promise((resolve) => child.on('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0))));
+await embedded?.stop();
+if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+process.exit(code);
