@@ -112,7 +112,7 @@ describe('mobile sign-in', () => {
     const failure = app.logs.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'code delivery failed');
     assert.ok(failure, 'the failure is logged');
     assert.equal(failure.to, '+4********5678');
-    assert.deepEqual(failure.error, { name: 'InvalidParameter', status: 400 });
+    assert.deepEqual(failure.error, { name: 'InvalidParameterException', status: 400 });
     const [token] = (await db.pool.query("SELECT id FROM one_time_tokens WHERE destination = '+4915112345678'")).rows;
     assert.ok(token, 'the code exists even though it was not delivered');
     assert.ok(!app.logs.join('\n').includes('4915112345678'));
