@@ -6,6 +6,10 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/
 
 export const MAX_EMAIL_LENGTH = 254;
 
+// CR, LF, TAB, NUL and friends are refused outright, not trimmed: they only ever arrive in
+// header-injection attempts (S14).
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
 // One bare addr-spec: dot-atoms on both sides, no quotes, comments, display names, brackets,
 // whitespace or separators. Anything that could smuggle a second recipient is refused (S14).
 const LOCAL_PART = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
@@ -13,6 +17,7 @@ const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
 /** Returns the normalized address (trimmed, lower-cased), or undefined when it is not exactly one valid address. */
 export function normalizeEmail(input: string): string | undefined {
+  if (CONTROL_CHARACTERS.test(input)) return undefined;
   const email = input.trim().toLowerCase();
   if (email.length === 0 || email.length > MAX_EMAIL_LENGTH) return undefined;
   const at = email.indexOf('@');
@@ -34,6 +39,7 @@ const SMS_CAPABLE = new Set(['MOBILE', 'FIXED_LINE_OR_MOBILE', 'PERSONAL_NUMBER'
  * national format while no default region is configured (S15).
  */
 export function normalizePhone(input: string, defaultRegion: CountryCode | undefined): string | undefined {
+  if (CONTROL_CHARACTERS.test(input)) return undefined;
   const value = input.trim();
   if (!PHONE_SHAPE.test(value)) return undefined;
   const international = value.startsWith('+');
