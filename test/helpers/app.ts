@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
+import type { EmailMessage, MessageSender, SmsMessage } from '../../src/delivery/message-sender.ts';
 import type { Clock } from '../../src/lib/clock.ts';
 import type { RandomSource } from '../../src/lib/random.ts';
 import type { TestDatabase } from './database.ts';
@@ -68,12 +69,16 @@ export async function startTestApp(options: {
   env?: Record<string, string>;
   clock?: Clock;
   random?: RandomSource;
+  emailSender?: MessageSender<EmailMessage>;
+  smsSender?: MessageSender<SmsMessage>;
 }): Promise<TestApp> {
   const config = loadConfig(testEnv(options.db, options.env));
   const logs: string[] = [];
   const app = await buildApp(config, {
     clock: options.clock,
     random: options.random,
+    emailSender: options.emailSender,
+    smsSender: options.smsSender,
     logStream: { write: (line) => { logs.push(line); } },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
