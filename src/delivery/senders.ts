@@ -7,6 +7,8 @@ import { createSnsSmsSender } from './sns-sms-sender.ts';
 export interface Senders {
   email: MessageSender<EmailMessage>;
   sms: MessageSender<SmsMessage>;
+  /** Fails at start rather than at the first send when an AWS provider has no region. */
+  check(): Promise<void>;
   close(): void;
 }
 
@@ -20,6 +22,13 @@ export function createSenders(config: Config): Senders {
   return {
     email,
     sms,
+    async check() {
+      for (const sender of [email, sms]) {
+        if (!('region' in sender) || typeof sender.region !== 'function') continue;
+        const region = await sender.region().catch(() => undefined);
+        if (!region) throw new Error(`${sender.provider}: no AWS region is configured (set AWS_REGION)`);
+      }
+    },
     close() {
       for (const sender of [email, sms]) if ('close' in sender && typeof sender.close === 'function') sender.close();
     },

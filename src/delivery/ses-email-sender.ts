@@ -5,7 +5,7 @@ import type { EmailMessage, MessageSender } from './message-sender.ts';
  * Email through Amazon SES v2 `SendEmail`. Region, credentials and endpoint come from the
  * SDK's standard chain (AWS_REGION, AWS_ENDPOINT_URL_SESV2, ...).
  */
-export function createSesEmailSender(options: { from: string; configurationSet?: string | undefined; client?: SESv2Client }): MessageSender<EmailMessage> & { close(): void } {
+export function createSesEmailSender(options: { from: string; configurationSet?: string | undefined; client?: SESv2Client }): MessageSender<EmailMessage> & { region(): Promise<string>; close(): void } {
   const client = options.client ?? new SESv2Client({ maxAttempts: 2 });
   return {
     provider: 'ses',
@@ -28,6 +28,7 @@ export function createSesEmailSender(options: { from: string; configurationSet?:
       );
       return { messageId: output.MessageId };
     },
+    region: () => client.config.region(),
     close: () => client.destroy(),
   };
 }

@@ -6,7 +6,7 @@ import type { MessageSender, SmsMessage } from './message-sender.ts';
  * prioritise it. Region, credentials and endpoint come from the SDK's standard chain
  * (AWS_REGION, AWS_ENDPOINT_URL_SNS, ...).
  */
-export function createSnsSmsSender(options: { senderId?: string | undefined; client?: SNSClient }): MessageSender<SmsMessage> & { close(): void } {
+export function createSnsSmsSender(options: { senderId?: string | undefined; client?: SNSClient }): MessageSender<SmsMessage> & { region(): Promise<string>; close(): void } {
   const client = options.client ?? new SNSClient({ maxAttempts: 2 });
   const attributes: Record<string, MessageAttributeValue> = {
     'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
@@ -20,6 +20,7 @@ export function createSnsSmsSender(options: { senderId?: string | undefined; cli
       );
       return { messageId: output.MessageId };
     },
+    region: () => client.config.region(),
     close: () => client.destroy(),
   };
 }

@@ -50,6 +50,7 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
 
   const keys = await loadKeyStore({ keys: createSigningKeyRepository(app.db.prisma), secrets, alg: config.jwtAlg, clock });
   const senders = createSenders(config);
+  await senders.check();
   const delivery = createBackgroundDelivery({
     email: overrides.emailSender ?? senders.email,
     sms: overrides.smsSender ?? senders.sms,
