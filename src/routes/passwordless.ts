@@ -10,6 +10,7 @@ import {
   RequestEmailBody,
   RequestMobileBody,
 } from '../schemas/passwordless.ts';
+import { requestContext } from './request-context.ts';
 
 // One body for every accepted request, known identifier or not (S17).
 const ACCEPTED = { detail: 'If this identifier can sign in, a code is on its way.' };
@@ -25,7 +26,7 @@ export const passwordlessRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { body: RequestEmailBody, response: REQUEST_RESPONSES },
     config: { inputErrors: { body: 'invalid_request', fields: { email: 'invalid_email' } } },
   }, async (request, reply) => {
-    await passwordless.requestCode('email', request.body.email);
+    await passwordless.requestCode('email', request.body.email, requestContext(request));
     return reply.code(202).send(ACCEPTED);
   });
 
@@ -33,22 +34,22 @@ export const passwordlessRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { body: RequestMobileBody, response: REQUEST_RESPONSES },
     config: { inputErrors: { body: 'invalid_request', fields: { phone_number: 'invalid_phone_number' } } },
   }, async (request, reply) => {
-    await passwordless.requestCode('mobile', request.body.phone_number);
+    await passwordless.requestCode('mobile', request.body.phone_number, requestContext(request));
     return reply.code(202).send(ACCEPTED);
   });
 
   app.post('/passwordless/exchange/email', {
     schema: { body: ExchangeEmailBody, response: EXCHANGE_RESPONSES },
     config: EXCHANGE_INPUT_ERRORS,
-  }, async (request) => passwordless.exchange('email', request.body.email, request.body.token));
+  }, async (request) => passwordless.exchange('email', request.body.email, request.body.token, requestContext(request)));
 
   app.post('/passwordless/exchange/mobile', {
     schema: { body: ExchangeMobileBody, response: EXCHANGE_RESPONSES },
     config: EXCHANGE_INPUT_ERRORS,
-  }, async (request) => passwordless.exchange('mobile', request.body.phone_number, request.body.token));
+  }, async (request) => passwordless.exchange('mobile', request.body.phone_number, request.body.token, requestContext(request)));
 
   app.post('/passwordless/exchange/standalone', {
     schema: { body: ExchangeStandaloneBody, response: EXCHANGE_RESPONSES },
     config: EXCHANGE_INPUT_ERRORS,
-  }, async (request) => passwordless.exchangeStandalone(request.body.token));
+  }, async (request) => passwordless.exchangeStandalone(request.body.token, requestContext(request)));
 };

@@ -14,7 +14,7 @@ import type { MessageDispatcher } from '../delivery/background-delivery.ts';
 import { magicLink, signInEmail, signInSms } from '../delivery/messages.ts';
 import type { AccessTokenSigner } from '../keys/access-token-signer.ts';
 import type { OneTimeTokenRepository } from '../repositories/one-time-token-repository.ts';
-import type { AccessTokenResponse, Channel, Logger } from './types.ts';
+import type { AccessTokenResponse, Channel, Logger, RequestContext } from './types.ts';
 
 export interface PasswordlessSettings {
   allowedMethods: readonly Channel[];
@@ -37,11 +37,11 @@ export interface PasswordlessSettings {
 
 export interface PasswordlessService {
   /** Sends a code to the identifier when it may sign in; answers the same either way (S17). */
-  requestCode(channel: Channel, identifier: string): Promise<void>;
+  requestCode(channel: Channel, identifier: string, context: RequestContext): Promise<void>;
   /** Exchanges a code (or magic-link token) bound to the identifier for an access token. */
-  exchange(channel: Channel, identifier: string, token: string): Promise<AccessTokenResponse>;
+  exchange(channel: Channel, identifier: string, token: string, context: RequestContext): Promise<AccessTokenResponse>;
   /** Exchanges a magic-link token on its own. */
-  exchangeStandalone(token: string): Promise<AccessTokenResponse>;
+  exchangeStandalone(token: string, context: RequestContext): Promise<AccessTokenResponse>;
 }
 
 const FAILURE_WINDOW_MS = 60 * 60 * 1000;

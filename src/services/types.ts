@@ -15,3 +15,12 @@ export interface AccessTokenResponse {
   token_type: 'Bearer';
   expires_in: number;
 }
+
+/** Who is asking, as far as the HTTP layer can tell; for audit, sessions and message language. */
+export interface RequestContext {
+  /** Client IP, taken from X-Forwarded-For only across trusted proxies (S20). */
+  ip: string;
+  userAgent: string | undefined;
+  /** The raw Accept-Language header, when sent. */
+  acceptLanguage: string | undefined;
+}
