@@ -30,6 +30,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // A closed terminal or a wrapper (npm, a shell) going away must still stop the embedded database.
+  process.on('SIGHUP', () => void shutdown('SIGHUP'));
 
   await app.listen({ host: config.host, port: config.port });
   app.log.info({ methods: config.allowedMethods, email: config.emailProvider, sms: config.smsProvider, alg: config.jwtAlg }, 'sesame is ready');

@@ -165,7 +165,8 @@ describe('operations', () => {
   it('serves sign-ins from `npm start` with no configuration: embedded PostgreSQL and console delivery', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sesame-start-'));
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    // The real command, build step included; npm must hand SIGTERM on to the server.
+    const child = spawn('npm', ['start', '--silent'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', EMBEDDED_POSTGRES_PORT: String(await freePort()), REGISTER_NONEXISTENT_USERS: 'true' },
     });
