@@ -7,7 +7,7 @@
  * and dropped afterwards; with neither set, an embedded PostgreSQL is started for the run.
  * BENCH_DURATION (seconds per flow, default 10), BENCH_CONNECTIONS (default 32).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,7 +117,10 @@ async function startServer(databaseUrl: string): Promise<{ url: string; process:
   const logDir = mkdtempSync(join(tmpdir(), 'sesame-bench-'));
   const logFile = join(logDir, 'server.log');
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/server.ts'], {
+  // The production entry point: compiled JavaScript, as `npm start` and the container run it.
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('npm run build failed');
+  const child = spawn(process.execPath, [...profile, 'dist/server.js'], {
     cwd: ROOT,
     stdio: ['ignore', openSync(logFile, 'a'), openSync(logFile, 'a')],
     env: {
