@@ -2,7 +2,7 @@
  * The sign-in rules: ask for a code, exchange it for an access token. No HTTP and no SQL here;
  * the repository makes each state change atomic and this service decides what to ask of it.
  */
-import type { CountryCode } from 'libphonenumber-js';
+import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { CodeHasher } from '../lib/code-hasher.ts';
@@ -16,24 +16,12 @@ import type { AccessTokenSigner } from '../keys/access-token-signer.ts';
 import type { OneTimeTokenRepository } from '../repositories/one-time-token-repository.ts';
 import type { AccessTokenResponse, Channel, Logger, RequestContext } from './types.ts';
 
-export interface PasswordlessSettings {
-  allowedMethods: readonly Channel[];
-  shortTokenLength: number;
-  shortTokenChars: string;
-  longTokenLength: number;
-  longTokenChars: string;
-  tokenLifetimeSeconds: number;
-  maxTokenUses: number;
-  maxTokenAttempts: number;
-  maxDestinationFailures: number;
-  tokenRequestThrottleSeconds: number;
-  allowAdminAuthentication: boolean;
-  registerNonexistentUsers: boolean;
-  incorrectShortTokenRedeemsToken: boolean;
-  emailLoginUrl: string | undefined;
-  defaultPhoneRegion: CountryCode | undefined;
-  appName: string;
-}
+/** The settings the sign-in rules read; the names are the configuration's. */
+export type PasswordlessSettings = Pick<Config,
+  | 'allowedMethods' | 'shortTokenLength' | 'shortTokenChars' | 'longTokenLength' | 'longTokenChars'
+  | 'tokenLifetimeSeconds' | 'maxTokenUses' | 'maxTokenAttempts' | 'maxDestinationFailures'
+  | 'tokenRequestThrottleSeconds' | 'allowAdminAuthentication' | 'registerNonexistentUsers'
+  | 'incorrectShortTokenRedeemsToken' | 'emailLoginUrl' | 'defaultPhoneRegion' | 'appName'>;
 
 export interface PasswordlessService {
   /** Sends a code to the identifier when it may sign in; answers the same either way (S17). */
