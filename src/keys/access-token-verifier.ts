@@ -28,6 +28,8 @@ export function createAccessTokenVerifier(deps: {
   clock: Clock;
   issuer: string;
   audience: string;
+  /** Our tokens live this long; an older iat, or one in the future, is not one of ours. */
+  maxTokenAgeSeconds: number;
 }): AccessTokenVerifier {
   function keyFor(header: CompactJWSHeaderParameters): KeyObject {
     const key = header.kid === undefined ? undefined : deps.keys.publishedKey(header.kid);
@@ -44,6 +46,7 @@ export function createAccessTokenVerifier(deps: {
           audience: deps.audience,
           typ: 'at+jwt',
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
+          maxTokenAge: deps.maxTokenAgeSeconds,
           currentDate: deps.clock.now(),
           requiredClaims: ['exp', 'iat', 'sub', 'jti'],
         });

@@ -99,7 +99,13 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
     log: app.log.child({ component: 'sessions' }),
     settings: config,
   });
-  const accessTokens = createAccessTokenVerifier({ keys, clock, issuer: config.jwtIssuer, audience: config.jwtAudience });
+  const accessTokens = createAccessTokenVerifier({
+    keys,
+    clock,
+    issuer: config.jwtIssuer,
+    audience: config.jwtAudience,
+    maxTokenAgeSeconds: config.accessTokenTtlSeconds,
+  });
 
   app.decorate('services', { passwordless, keys, delivery, sessions, accessTokens });
   // Messages already accepted are sent before the process lets go of its providers.
