@@ -14,6 +14,11 @@ const AUTHENTICATED = { 401: ProblemReply, 503: ProblemReply };
 
 export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { sessions } = app.services;
+  // OAuth clients send the token endpoints form-encoded (RFC 6749 §6, RFC 7009 §2.1); JSON works
+  // too. The parser is scoped to these routes.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
   const caller = (request: { caller: Caller | null }): Caller => request.caller!;
 
   app.post('/token/refresh', {

@@ -4,7 +4,11 @@ import { Type } from 'typebox';
 // Our refresh tokens are 43 characters; the bound only stops abuse early.
 const RefreshTokenField = Type.String({ minLength: 1, maxLength: 512 });
 
-export const RefreshBody = Type.Object({ refresh_token: RefreshTokenField });
+export const RefreshBody = Type.Object({
+  refresh_token: RefreshTokenField,
+  /** OAuth clients name the grant; only this one exists here. */
+  grant_type: Type.Optional(Type.Literal('refresh_token')),
+});
 export const RevokeBody = Type.Object({
   token: Type.Optional(RefreshTokenField),
   refresh_token: Type.Optional(RefreshTokenField),

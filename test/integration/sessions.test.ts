@@ -194,6 +194,23 @@ describe('sessions and refresh tokens', () => {
     assert.equal(((await missing.json()) as { code: string }).code, 'invalid_request');
   });
 
+  it('takes the OAuth form encoding on the token endpoints (RFC 6749 §6, RFC 7009)', async () => {
+    await ensureUser(db, 'oauth@example.com');
+    const tokens = await signIn(server, ses, 'oauth@example.com');
+    const form = (fields: Record<string, string>) => fetch(`${server.url}/token/refresh`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString(),
+    });
+    const rotated = await form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+    assert.equal(rotated.status, 200);
+    const child = (await rotated.json()) as Tokens;
+    await expectInvalid(await form({ grant_type: 'password', refresh_token: child.refresh_token }));
+    const revoked = await fetch(`${server.url}/token/revoke`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${child.refresh_token}&token_type_hint=refresh_token`,
+    });
+    assert.equal(revoked.status, 200);
+    await expectInvalid(await refresh(child.refresh_token));
+  });
+
   it('answers refreshes of malformed and unknown tokens with invalid_token', async () => {
     for (const body of [{ refresh_token: 'x' }, { refresh_token: 'A'.repeat(43) }, {}, { refresh_token: 42 }]) {
       await expectInvalid(await server.post('/token/refresh', body));
