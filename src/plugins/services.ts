@@ -22,6 +22,8 @@ import { createSigningKeyRepository } from '../repositories/signing-key-reposito
 import { createPasswordlessService, type PasswordlessService } from '../services/passwordless-service.ts';
 import { createSessionService, type SessionService } from '../services/session-service.ts';
 
+const SESSION_CLEANUP_INTERVAL_MS = 10 * 60 * 1000;
+
 /** What tests may replace: time, randomness and the message providers. */
 export interface ServiceOverrides {
   clock?: Clock;
@@ -107,10 +109,19 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
     maxTokenAgeSeconds: config.accessTokenTtlSeconds,
   });
 
+  // Expired sessions and their refresh tokens are deleted in the background, by every replica.
+  const sessionCleanup = setInterval(() => {
+    sessions.purgeExpired().catch((error: unknown) => {
+      app.log.warn({ err: { message: error instanceof Error ? error.message : String(error) } }, 'session cleanup failed');
+    });
+  }, SESSION_CLEANUP_INTERVAL_MS);
+  sessionCleanup.unref();
+
   app.decorate('services', { passwordless, keys, delivery, sessions, accessTokens });
   // Messages already accepted are sent before the process lets go of its providers.
   app.addHook('onClose', async () => {
     keys.close();
+    clearInterval(sessionCleanup);
     await delivery.drain();
     senders.close();
   });

@@ -113,6 +113,12 @@ RETURNING id`;
 
 const REVOKE_ALL_SQL = 'UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 RETURNING id';
 
+// Sessions past their absolute end can do nothing any more (their tokens fail the expiry check,
+// and there is nothing left to revoke); their refresh tokens go with them (ON DELETE CASCADE).
+// Batched so a backlog never holds locks for long.
+const PURGE_SQL = `
+DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= $1 LIMIT $2)`;
+
 export interface SessionRepository {
   rotate(input: { presentedHash: Buffer; childHash: Buffer; now: Date; graceSeconds: number; idleSeconds: number }): Promise<RotationResult>;
   /** Ends the family of the token; the revoked session, or null when there was none live. */
@@ -124,6 +130,8 @@ export interface SessionRepository {
   revoke(input: { userId: string; sessionId: string; now: Date }): Promise<boolean>;
   /** Ends every live session of the user; how many ended. */
   revokeAll(input: { userId: string; now: Date }): Promise<string[]>;
+  /** Deletes up to `limit` sessions past their absolute end; how many. */
+  purgeExpired(input: { now: Date; limit: number }): Promise<number>;
 }
 
 export function createSessionRepository(pool: pg.Pool): SessionRepository {
@@ -175,6 +183,11 @@ export function createSessionRepository(pool: pg.Pool): SessionRepository {
     async revoke(input) {
       const { rowCount } = await pool.query({ name: 'session_revoke', text: REVOKE_ONE_SQL, values: [input.userId, input.now, input.sessionId] });
       return rowCount === 1;
+    },
+
+    async purgeExpired(input) {
+      const { rowCount } = await pool.query({ name: 'session_purge', text: PURGE_SQL, values: [input.now, input.limit] });
+      return rowCount ?? 0;
     },
 
     async revokeAll(input) {

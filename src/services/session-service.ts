@@ -39,7 +39,11 @@ export interface SessionService {
   endSession(caller: Caller, sessionId: string, context: RequestContext): Promise<boolean>;
   /** Ends every session of the caller. */
   endAllSessions(caller: Caller, context: RequestContext): Promise<void>;
+  /** Deletes sessions past their absolute end, with their refresh tokens; how many. */
+  purgeExpired(): Promise<number>;
 }
+
+const PURGE_BATCH = 1_000;
 
 export function createSessionService(deps: {
   sessions: SessionRepository;
@@ -112,6 +116,15 @@ export function createSessionService(deps: {
       // audit: session revoked by its user.
       if (ended) log.info({ userId: caller.userId, sessionId, ip: context.ip, reason: sessionId === caller.sessionId ? 'logout' : 'user_revoked' }, 'session revoked');
       return ended;
+    },
+
+    async purgeExpired() {
+      let total = 0;
+      for (;;) {
+        const deleted = await sessions.purgeExpired({ now: clock.now(), limit: PURGE_BATCH });
+        total += deleted;
+        if (deleted < PURGE_BATCH) return total;
+      }
     },
 
     async endAllSessions(caller, context) {

@@ -294,6 +294,20 @@ describe('sessions and refresh tokens', () => {
     assert.equal((await refresh(tokens.refresh_token)).status, 200, 'a disabled user was refused, not revoked');
   });
 
+  it('deletes sessions past their absolute end, with their refresh tokens', async () => {
+    await ensureUser(db, 'purge@example.com');
+    const tokens = await signIn(server, ses, 'purge@example.com');
+    const sid = String(decodeJwt(tokens.access_token).sid);
+    clock.advance(30 * DAY - 1);
+    await server.app.services.sessions.purgeExpired(); // older tests' sessions may go now
+    assert.ok(await sessionRow(sid), 'one second before its end it stays');
+    clock.advance(1);
+    assert.ok((await server.app.services.sessions.purgeExpired()) >= 1);
+    assert.equal(await sessionRow(sid), undefined);
+    const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM refresh_tokens WHERE session_id = $1', [sid]);
+    assert.equal(rows[0].n, 0);
+  });
+
   it('keeps revocations across a restart: they live in the database (S32)', async () => {
     await ensureUser(db, 'restart@example.com');
     const tokens = await signIn(server, ses, 'restart@example.com');
