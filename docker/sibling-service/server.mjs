@@ -56,7 +56,12 @@ server.listen(Number(process.env.PORT ?? 4000), process.env.HOST ?? '127.0.0.1',
   const { address, port } = server.address();
   console.log(`sibling service listening on http://${address}:${port}`);
 });
-for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => server.close(() => process.exit(0)));
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.on(signal, () => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+  });
+}
 
 function required(name) {
   const value = process.env[name];

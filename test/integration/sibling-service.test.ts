@@ -49,7 +49,11 @@ describe('sibling service example', () => {
     siblingUrl = await eventually(() => /listening on (http:\/\/\S+)/.exec(stdout)?.[1], 15_000);
   });
   after(async () => {
-    sibling?.kill('SIGTERM');
+    if (sibling && sibling.exitCode === null) {
+      const exited = new Promise((resolve) => sibling.once('exit', resolve));
+      sibling.kill('SIGTERM');
+      await exited;
+    }
     await server.close();
     await ses.close();
     await db.drop();
