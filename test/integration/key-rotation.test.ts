@@ -132,11 +132,11 @@ describe('signing-key rotation', () => {
     const next = await eventually(async () => {
       const kids = await jwksKids(app);
       return kids.length === 2 ? kids[1] : undefined;
-    });
+    }, 20_000);
     assert.equal((await states(db))[next!], 'next');
     clock.advance(2);
-    await eventually(async () => ((await states(db))[next!] === 'current' ? true : undefined));
-    await eventually(async () => (app.app.services.keys.signingKey().kid === next ? true : undefined));
+    await eventually(async () => ((await states(db))[next!] === 'current' ? true : undefined), 20_000);
+    await eventually(async () => (app.app.services.keys.signingKey().kid === next ? true : undefined), 20_000);
     assert.equal((await states(db))[first!], 'retired');
   });
 
