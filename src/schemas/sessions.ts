@@ -9,9 +9,13 @@ export const RefreshBody = Type.Object({
   /** OAuth clients name the grant; only this one exists here. */
   grant_type: Type.Optional(Type.Literal('refresh_token')),
 });
+// RFC 7009 clients may also send access tokens here (an RS256 one is over 600 characters); they
+// are answered 200 like any token we do not hold.
+const RevocableTokenField = Type.String({ minLength: 1, maxLength: 4096 });
+
 export const RevokeBody = Type.Object({
-  token: Type.Optional(RefreshTokenField),
-  refresh_token: Type.Optional(RefreshTokenField),
+  token: Type.Optional(RevocableTokenField),
+  refresh_token: Type.Optional(RevocableTokenField),
   token_type_hint: Type.Optional(Type.String({ maxLength: 64 })),
 });
 

@@ -186,7 +186,7 @@ describe('sessions and refresh tokens', () => {
     await expectInvalid(await refresh(child.refresh_token));
     assert.equal((await getWithToken(server, '/me', child.access_token)).status, 401);
 
-    for (const token of ['not-a-token', 'A'.repeat(43), child.refresh_token]) {
+    for (const token of ['not-a-token', 'A'.repeat(43), child.refresh_token, child.access_token, 'x'.repeat(1500)]) {
       assert.equal((await server.post('/token/revoke', { token, token_type_hint: 'refresh_token' })).status, 200);
     }
     const missing = await server.post('/token/revoke', {});
