@@ -79,7 +79,9 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { inputErrors: { body: 'not_found' } },
   }, async (request, reply) => {
     if (!UUID.test(request.params.id)) throw new AppError('not_found');
-    if (!(await sessions.endSession(caller(request), request.params.id, requestContext(request)))) throw new AppError('not_found');
+    const outcome = await sessions.endSession(caller(request), request.params.id, requestContext(request));
+    if (outcome === 'caller_ended') throw unauthorized(true);
+    if (outcome === 'not_found') throw new AppError('not_found');
     return reply.code(204).send(null);
   });
 
@@ -87,9 +89,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     preHandler: app.requireAccessToken,
     schema: { response: { 204: EmptyReply, ...AUTHENTICATED } },
   }, async (request, reply) => {
-    const current = caller(request);
     // Already over is fine: logging out twice is not an error.
-    await sessions.endSession(current, current.sessionId, requestContext(request));
+    await sessions.logout(caller(request), requestContext(request));
     return reply.code(204).send(null);
   });
 
@@ -97,7 +98,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     preHandler: app.requireAccessToken,
     schema: { response: { 204: EmptyReply, ...AUTHENTICATED } },
   }, async (request, reply) => {
-    await sessions.endAllSessions(caller(request), requestContext(request));
+    if ((await sessions.endAllSessions(caller(request), requestContext(request))) === 'caller_ended') throw unauthorized(true);
     return reply.code(204).send(null);
   });
 };

@@ -35,10 +35,15 @@ export interface SessionService {
   /** The caller's profile, or null when the session or the user is no longer live. */
   profile(caller: Caller): Promise<UserProfile | null>;
   listSessions(caller: Caller): Promise<SessionView[] | null>;
-  /** Ends one of the caller's sessions; false when there is no such live session. */
-  endSession(caller: Caller, sessionId: string, context: RequestContext): Promise<boolean>;
-  /** Ends every session of the caller. */
-  endAllSessions(caller: Caller, context: RequestContext): Promise<void>;
+  /** Ends the caller's own session (logout); ending an ended session is no error. */
+  logout(caller: Caller, context: RequestContext): Promise<void>;
+  /**
+   * Ends another of the caller's sessions. Acting on other sessions needs the caller's own
+   * session to be live: an access token outliving its logout cannot end the others.
+   */
+  endSession(caller: Caller, sessionId: string, context: RequestContext): Promise<'ended' | 'not_found' | 'caller_ended'>;
+  /** Ends every session of the caller; 'caller_ended' when the caller's own session is over. */
+  endAllSessions(caller: Caller, context: RequestContext): Promise<'ended' | 'caller_ended'>;
   /** Deletes sessions past their absolute end, with their refresh tokens; how many. */
   purgeExpired(): Promise<number>;
 }
@@ -111,11 +116,20 @@ export function createSessionService(deps: {
       }));
     },
 
+    async logout(caller, context) {
+      const ended = await sessions.revoke({ userId: caller.userId, sessionId: caller.sessionId, now: clock.now() });
+      // audit: session revoked by logout.
+      if (ended) log.info({ userId: caller.userId, sessionId: caller.sessionId, ip: context.ip, reason: 'logout' }, 'session revoked');
+    },
+
     async endSession(caller, sessionId, context) {
-      const ended = await sessions.revoke({ userId: caller.userId, sessionId, now: clock.now() });
+      const now = clock.now();
+      if ((await sessions.profile({ ...caller, now, idleSeconds })) === null) return 'caller_ended';
+      const ended = await sessions.revoke({ userId: caller.userId, sessionId, now });
+      if (!ended) return 'not_found';
       // audit: session revoked by its user.
-      if (ended) log.info({ userId: caller.userId, sessionId, ip: context.ip, reason: sessionId === caller.sessionId ? 'logout' : 'user_revoked' }, 'session revoked');
-      return ended;
+      log.info({ userId: caller.userId, sessionId, ip: context.ip, reason: sessionId === caller.sessionId ? 'logout' : 'user_revoked' }, 'session revoked');
+      return 'ended';
     },
 
     async purgeExpired() {
@@ -128,9 +142,12 @@ export function createSessionService(deps: {
     },
 
     async endAllSessions(caller, context) {
-      const ended = await sessions.revokeAll({ userId: caller.userId, now: clock.now() });
+      const now = clock.now();
+      if ((await sessions.profile({ ...caller, now, idleSeconds })) === null) return 'caller_ended';
+      const ended = await sessions.revokeAll({ userId: caller.userId, now });
       // audit: every session of the user revoked.
       for (const sessionId of ended) log.info({ userId: caller.userId, sessionId, ip: context.ip, reason: 'logout_all' }, 'session revoked');
+      return 'ended';
     },
   };
 }

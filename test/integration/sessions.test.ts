@@ -276,6 +276,10 @@ describe('sessions and refresh tokens', () => {
     await expectInvalid(await refresh(a.refresh_token));
     assert.equal((await getWithToken(server, '/me', a.access_token)).status, 401);
     assert.equal((await getWithToken(server, '/logout', a.access_token, 'POST')).status, 204, 'logging out twice is no error');
+    // The logged-out token still verifies until it expires, but can no longer act on other sessions.
+    assert.equal((await getWithToken(server, '/logout/all', a.access_token, 'POST')).status, 401);
+    assert.equal((await getWithToken(server, `/me/sessions/${String(decodeJwt(b.access_token).sid)}`, a.access_token, 'DELETE')).status, 401);
+    assert.equal((await getWithToken(server, '/me/sessions', a.access_token)).status, 401);
     assert.equal((await refresh(b.refresh_token)).status, 200, 'other sessions live on');
 
     assert.equal((await getWithToken(server, '/logout/all', c.access_token, 'POST')).status, 204);
