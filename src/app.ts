@@ -6,12 +6,14 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.ts';
+import { bearerAuthPlugin } from './plugins/bearer-auth.ts';
 import { databasePlugin } from './plugins/database.ts';
 import { errorHandlerPlugin } from './plugins/error-handler.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { servicesPlugin, type ServiceOverrides } from './plugins/services.ts';
 import { healthRoutes } from './routes/health.ts';
 import { passwordlessRoutes } from './routes/passwordless.ts';
+import { sessionRoutes } from './routes/sessions.ts';
 import { wellKnownRoutes } from './routes/well-known.ts';
 
 /** Request bodies are a few hundred bytes; anything near this is abuse. */
@@ -49,9 +51,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(securityHeadersPlugin);
   await app.register(databasePlugin, { config });
   await app.register(servicesPlugin, { config, overrides: serviceOverrides });
+  await app.register(bearerAuthPlugin, { verifier: app.services.accessTokens });
 
   await app.register(healthRoutes);
-  await app.register(wellKnownRoutes, { jwksMaxAgeSeconds: config.jwksMaxAgeSeconds });
+  await app.register(wellKnownRoutes, { jwksMaxAgeSeconds: config.jwksMaxAgeSeconds, issuer: config.jwtIssuer, algorithms: [config.jwtAlg] });
   await app.register(passwordlessRoutes);
+  await app.register(sessionRoutes);
   return app;
 }

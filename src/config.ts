@@ -4,6 +4,7 @@
  */
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import { expandAlphabet } from './lib/alphabet.ts';
+import { parseOperatorKey, type OperatorKey } from './keys/operator-key.ts';
 
 export type PasswordlessMethod = 'email' | 'mobile';
 export type JwtAlg = 'ES256' | 'EdDSA' | 'RS256';
@@ -49,6 +50,17 @@ export interface Config {
   jwtClientId: string;
   accessTokenTtlSeconds: number;
   jwksMaxAgeSeconds: number;
+  /** Operator-managed signing key (JWT_PRIVATE_KEY): when set, keys are never generated or rotated. */
+  operatorKey: OperatorKey | undefined;
+  /** Automatic key rotation period; 0 turns it off. */
+  keyRotationIntervalSeconds: number;
+  /** How often each replica reloads the key set from the database (and runs key maintenance). */
+  keyReloadIntervalSeconds: number;
+
+  /** Sessions: absolute lifetime, idle timeout, and the retry window of a spent refresh token (S31). */
+  refreshTokenTtlSeconds: number;
+  refreshTokenIdleTtlSeconds: number;
+  refreshReuseGraceSeconds: number;
 
   emailProvider: 'ses' | 'console';
   smsProvider: 'sns' | 'console';
@@ -139,6 +151,26 @@ export function loadConfig(env: Env): Config {
   const emailFrom = read.optional('EMAIL_FROM');
   if (emailProvider === 'ses' && emailFrom === undefined) problems.push('EMAIL_FROM: required when EMAIL_PROVIDER=ses');
 
+  const jwksMaxAgeSeconds = read.int('JWKS_MAX_AGE', 300, 0, 86_400);
+  const keyRotationIntervalSeconds = read.int('KEY_ROTATION_INTERVAL', 30 * 86_400, 0, 10 * 365 * 86_400);
+  const keyReloadIntervalSeconds = read.int('KEY_RELOAD_INTERVAL', 60, 1, 3_600);
+  // A new key must be published (every replica reloaded, every cache expired) before it signs.
+  if (keyRotationIntervalSeconds > 0 && keyRotationIntervalSeconds < 2 * (jwksMaxAgeSeconds + keyReloadIntervalSeconds)) {
+    problems.push('KEY_ROTATION_INTERVAL: must be 0 (off) or at least twice JWKS_MAX_AGE + KEY_RELOAD_INTERVAL');
+  }
+  let operatorKey: OperatorKey | undefined;
+  const operatorKeyValue = read.optional('JWT_PRIVATE_KEY');
+  if (operatorKeyValue !== undefined) {
+    const parsed = parseOperatorKey(operatorKeyValue, read.optional('JWT_KEY_ID'), jwtAlg);
+    if (typeof parsed === 'string') problems.push(`JWT_PRIVATE_KEY: ${parsed}`);
+    else operatorKey = parsed;
+  } else if (read.optional('JWT_KEY_ID') !== undefined) {
+    problems.push('JWT_KEY_ID: only meaningful with JWT_PRIVATE_KEY');
+  }
+  const refreshTokenTtlSeconds = read.int('REFRESH_TOKEN_TTL', 30 * 86_400, 60, 365 * 86_400);
+  const refreshTokenIdleTtlSeconds = read.int('REFRESH_TOKEN_IDLE_TTL', 7 * 86_400, 60, 365 * 86_400);
+  const refreshReuseGraceSeconds = read.int('REFRESH_REUSE_GRACE_SECONDS', 0, 0, 300);
+
   const databaseUrl = read.optional('DATABASE_URL');
   const port = read.int('PORT', 3000, 0, 65535);
 
@@ -175,7 +207,13 @@ export function loadConfig(env: Env): Config {
     jwtAlg,
     jwtClientId: read.string('JWT_CLIENT_ID', 'sesame'),
     accessTokenTtlSeconds: read.int('ACCESS_TOKEN_TTL', 900, 60, 86_400),
-    jwksMaxAgeSeconds: read.int('JWKS_MAX_AGE', 300, 0, 86_400),
+    jwksMaxAgeSeconds,
+    operatorKey,
+    keyRotationIntervalSeconds,
+    keyReloadIntervalSeconds,
+    refreshTokenTtlSeconds,
+    refreshTokenIdleTtlSeconds,
+    refreshReuseGraceSeconds,
     emailProvider,
     smsProvider,
     emailFrom,

@@ -13,6 +13,7 @@ export const ERRORS = {
   },
   method_not_allowed: { status: 400, title: 'Method not allowed', detail: 'This sign-in method is not enabled.' },
   invalid_token: { status: 400, title: 'Invalid token', detail: 'The token is invalid or expired.' },
+  invalid_access_token: { status: 401, title: 'Unauthorized', detail: 'A valid access token is required.' },
   throttled: { status: 429, title: 'Too many requests', detail: 'A code was sent recently; wait before asking again.' },
   not_found: { status: 404, title: 'Not found', detail: 'No such resource.' },
   payload_too_large: { status: 413, title: 'Payload too large', detail: 'The request body is too large.' },

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Clock } from '../lib/clock.ts';
 import type { AccessTokenResponse } from '../services/types.ts';
-import type { SigningKey } from './key-store.ts';
+import type { KeyStore } from './key-store.ts';
 
 export interface AccessTokenSubject {
   id: string;
@@ -12,33 +12,35 @@ export interface AccessTokenSubject {
 }
 
 export interface AccessTokenSigner {
-  issue(user: AccessTokenSubject): Promise<AccessTokenResponse>;
+  /** Signs a token for the user; `sessionId` becomes the `sid` claim (logout ends that session). */
+  issue(user: AccessTokenSubject, sessionId: string): Promise<AccessTokenResponse>;
 }
 
 export function createAccessTokenSigner(deps: {
-  key: SigningKey;
+  keys: Pick<KeyStore, 'signingKey'>;
   clock: Clock;
   issuer: string;
   audience: string;
   clientId: string;
   ttlSeconds: number;
 }): AccessTokenSigner {
-  const header = { alg: deps.key.alg, kid: deps.key.kid, typ: 'at+jwt' };
   return {
-    async issue(user) {
+    async issue(user, sessionId) {
+      // Read per token: the key store swaps the current key when a rotation is promoted.
+      const key = deps.keys.signingKey();
       const iat = Math.floor(deps.clock.now().getTime() / 1000);
-      const claims: Record<string, string> = { client_id: deps.clientId };
+      const claims: Record<string, string> = { client_id: deps.clientId, sid: sessionId };
       if (user.email !== null) claims.email = user.email;
       if (user.phoneNumber !== null) claims.phone_number = user.phoneNumber;
       const accessToken = await new SignJWT(claims)
-        .setProtectedHeader(header)
+        .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
         .setIssuer(deps.issuer)
         .setSubject(user.id)
         .setAudience(deps.audience)
         .setIssuedAt(iat)
         .setExpirationTime(iat + deps.ttlSeconds)
         .setJti(randomUUID())
-        .sign(deps.key.privateKey);
+        .sign(key.privateKey);
       return { access_token: accessToken, token_type: 'Bearer', expires_in: deps.ttlSeconds };
     },
   };

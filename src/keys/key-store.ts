@@ -1,15 +1,21 @@
 /**
- * The signing key: generated on first start and stored with its private part encrypted under
- * a subkey of SESAME_SECRET (S27), so every replica signs with the same key and the JWKS is
- * the same everywhere. The bootstrap runs under an advisory lock; the first replica creates the
- * key and the others load it.
+ * The key store: which key signs, which keys are published, and the maintenance that moves
+ * keys through their states (see key-lifecycle.ts). Keys live in the database with their
+ * private part encrypted under a subkey of SESAME_SECRET (S27); replicas agree through the
+ * database, never through memory alone: each one reloads the key set every KEY_RELOAD_INTERVAL
+ * and state changes run under an advisory lock. An operator-managed key (JWT_PRIVATE_KEY)
+ * replaces all of this with one fixed key.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import type { JWK } from 'jose';
 import type { JwtAlg } from '../config.ts';
 import type { Clock } from '../lib/clock.ts';
-import { decrypt, deriveSubkey, encrypt } from '../lib/secret-keys.ts';
-import type { SigningKeyRepository, StoredSigningKey } from '../repositories/signing-key-repository.ts';
+import { deriveSubkey } from '../lib/secret-keys.ts';
+import type { KeyState, SigningKeyRepository } from '../repositories/signing-key-repository.ts';
+import type { Logger } from '../services/types.ts';
+import { planMaintenance, type LifecyclePolicy, type MaintenancePlan } from './key-lifecycle.ts';
+import { generateStoredKey, publicJwkOf, publicKeyOf, unseal } from './key-material.ts';
+import type { OperatorKey } from './operator-key.ts';
 
 export interface SigningKey {
   kid: string;
@@ -17,81 +23,163 @@ export interface SigningKey {
   privateKey: KeyObject;
 }
 
-export interface KeyStore {
-  signingKey: SigningKey;
-  /** The JWKS document, serialized once: it is served on every verification cache miss. */
-  jwksJson: string;
+export interface PublishedKey {
+  kid: string;
+  alg: JwtAlg;
+  state: KeyState;
+  publicKey: KeyObject;
 }
 
-/** Loads the current signing key, creating it when none exists or when JWT_ALG changed. */
-export async function loadKeyStore(deps: { keys: SigningKeyRepository; secrets: readonly Buffer[]; alg: JwtAlg; clock: Clock }): Promise<KeyStore> {
+export interface MaintenanceReport extends MaintenancePlan {
+  /** The kid created as next, when one was. */
+  created: string | undefined;
+}
+
+export interface KeyStore {
+  /** Who manages the keys: this service (database) or the operator (JWT_PRIVATE_KEY). */
+  readonly managedBy: 'database' | 'operator';
+  /** The key that signs now; always one of the published keys. */
+  signingKey(): SigningKey;
+  /** The JWKS document, serialized once per change of the key set. */
+  jwksJson(): string;
+  /** A published key by kid, for local verification. */
+  publishedKey(kid: string): PublishedKey | undefined;
+  /** The algorithms of the published keys: the only ones a token may carry (S28). */
+  algorithms(): JwtAlg[];
+  /** Reads the published keys and the current key from the database. */
+  reload(): Promise<void>;
+  /** One lifecycle step under the lock, then a reload. `rotateNow` starts a rotation off schedule. */
+  maintain(options?: { rotateNow?: boolean }): Promise<MaintenanceReport>;
+  /** Runs maintain() every KEY_RELOAD_INTERVAL until close(). */
+  startSchedule(intervalSeconds: number): void;
+  close(): void;
+}
+
+interface KeyStoreDeps {
+  keys: SigningKeyRepository;
+  secrets: readonly Buffer[];
+  alg: JwtAlg;
+  clock: Clock;
+  policy: LifecyclePolicy;
+  log: Logger;
+  operatorKey?: OperatorKey | undefined;
+}
+
+const ALGORITHMS: readonly JwtAlg[] = ['ES256', 'EdDSA', 'RS256'];
+
+/** Loads the key store, bootstrapping a current key when none fits JWT_ALG. */
+export async function loadKeyStore(deps: KeyStoreDeps): Promise<KeyStore> {
+  if (deps.operatorKey !== undefined) return operatorKeyStore(deps.operatorKey);
   const encryptionKeys = deps.secrets.map((secret) => deriveSubkey(secret, 'key-encryption'));
-  const current = await deps.keys.withLock(async (tx) => {
+
+  await deps.keys.withLock(async (tx) => {
     const [existing] = await tx.findByState('current');
-    if (existing && existing.alg === deps.alg) return existing;
+    if (existing && existing.alg === deps.alg) return;
     const now = deps.clock.now();
-    // A changed algorithm gets a fresh key; the old one stays published until its tokens expire.
+    // First start, or JWT_ALG changed: the operator asked for it, so the new key signs at once.
+    // The old one stays published until its tokens have expired; a waiting next key of the
+    // old algorithm never signed anything and is dropped.
     if (existing) await tx.retire(existing.kid, now);
-    const created = await generateStoredKey(deps.alg, encryptionKeys[0]!, now);
-    await tx.insert(created);
-    return { ...created, retiredAt: null };
+    for (const next of await tx.findByState('next')) if (next.alg !== deps.alg) await tx.remove(next.kid);
+    await tx.insert(await generateStoredKey(deps.alg, 'current', encryptionKeys[0]!, now));
   });
 
-  const published = await deps.keys.listPublished();
-  return {
-    signingKey: { kid: current.kid, alg: deps.alg, privateKey: unseal(current, encryptionKeys) },
-    jwksJson: JSON.stringify({ keys: published.map(publicJwkOf) }),
-  };
-}
+  let signing: SigningKey | undefined;
+  let published = new Map<string, PublishedKey>();
+  let jwksJson = '';
+  let timer: NodeJS.Timeout | undefined;
 
-async function generateStoredKey(alg: JwtAlg, encryptionKey: Buffer, now: Date): Promise<Omit<StoredSigningKey, 'retiredAt'>> {
-  const { privateKey } = generateKeyPair(alg);
-  const jwk = createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
-  const kid = await calculateJwkThumbprint(jwk, 'sha256');
-  const der = privateKey.export({ format: 'der', type: 'pkcs8' });
-  return {
-    kid,
-    alg,
-    state: 'current',
-    publicJwk: { ...jwk, kid, alg, use: 'sig' },
-    privateKeyEnc: encrypt(encryptionKey, der, `signing-key:${kid}`),
-    createdAt: now,
-    activatedAt: now,
-  };
-}
-
-function generateKeyPair(alg: JwtAlg): { privateKey: KeyObject } {
-  switch (alg) {
-    case 'ES256':
-      return generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    case 'EdDSA':
-      return generateKeyPairSync('ed25519');
-    case 'RS256':
-      return generateKeyPairSync('rsa', { modulusLength: 3072 });
-  }
-}
-
-/** Decrypts with the current secret, falling back to previous ones during a secret rotation. */
-function unseal(key: StoredSigningKey, encryptionKeys: Buffer[]): KeyObject {
-  for (const encryptionKey of encryptionKeys) {
-    try {
-      const der = decrypt(encryptionKey, key.privateKeyEnc, `signing-key:${key.kid}`);
-      return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-    } catch {
-      // try the next secret
+  async function reload(): Promise<void> {
+    const stored = await deps.keys.listPublished();
+    const current = stored.find((key) => key.state === 'current');
+    if (current === undefined) throw new Error('no current signing key in the database');
+    // Decrypt only when the current key changed; reloads are otherwise one cheap query.
+    const nextSigning = signing?.kid === current.kid
+      ? signing
+      : { kid: current.kid, alg: current.alg as JwtAlg, privateKey: unseal(current, encryptionKeys) };
+    const ordered = [...stored].sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || b.createdAt.getTime() - a.createdAt.getTime());
+    const fingerprint = ordered.map((key) => `${key.kid}:${key.state}`).join(',');
+    if (fingerprint !== fingerprintOf(published)) {
+      const jwks: JWK[] = ordered.map((key) => publicJwkOf(key.kid, key.alg, key.publicJwk));
+      published = new Map(ordered.map((key, index) => [key.kid, { kid: key.kid, alg: key.alg as JwtAlg, state: key.state, publicKey: publicKeyOf(jwks[index]!) }]));
+      jwksJson = JSON.stringify({ keys: jwks });
     }
+    signing = nextSigning;
   }
-  throw new Error(`signing key ${key.kid} cannot be decrypted with SESAME_SECRET or SESAME_PREVIOUS_SECRETS`);
+
+  async function maintain(options: { rotateNow?: boolean } = {}): Promise<MaintenanceReport> {
+    const report = await deps.keys.withLock(async (tx) => {
+      const now = deps.clock.now();
+      const plan = planMaintenance(await tx.listAll(), now, deps.policy, options.rotateNow ?? false);
+      for (const kid of plan.remove) {
+        await tx.remove(kid);
+        deps.log.info({ kid }, 'signing key removed after its retention');
+      }
+      if (plan.promote !== undefined) {
+        for (const current of await tx.findByState('current')) await tx.retire(current.kid, now);
+        await tx.activate(plan.promote, now);
+        deps.log.info({ kid: plan.promote }, 'signing key promoted to current');
+      }
+      let created: string | undefined;
+      if (plan.createNext) {
+        const key = await generateStoredKey(deps.alg, 'next', encryptionKeys[0]!, now);
+        await tx.insert(key);
+        created = key.kid;
+        deps.log.info({ kid: key.kid, promotableAt: plan.promotableAt }, 'signing key created as next');
+      }
+      return { ...plan, created };
+    });
+    await reload();
+    return report;
+  }
+
+  await reload();
+  return {
+    managedBy: 'database',
+    signingKey: () => signing!,
+    jwksJson: () => jwksJson,
+    publishedKey: (kid) => published.get(kid),
+    algorithms: () => ALGORITHMS.filter((alg) => [...published.values()].some((key) => key.alg === alg)),
+    reload,
+    maintain,
+    startSchedule(intervalSeconds) {
+      timer = setInterval(() => {
+        maintain().catch((error: unknown) => {
+          // Keep signing with the keys we have; the next tick tries again.
+          deps.log.warn({ err: { message: error instanceof Error ? error.message : String(error) } }, 'key maintenance failed');
+        });
+      }, intervalSeconds * 1000);
+      timer.unref();
+    },
+    close() {
+      clearInterval(timer);
+    },
+  };
 }
 
-/** Public members only (S25): the stored JWK never had private ones, and this keeps it so. */
-function publicJwkOf(key: StoredSigningKey): JWK {
-  const { kty, crv, x, y, n, e } = key.publicJwk as JWK;
-  const members: JWK = { kty, kid: key.kid, use: 'sig', alg: key.alg };
-  if (crv !== undefined) members.crv = crv;
-  if (x !== undefined) members.x = x;
-  if (y !== undefined) members.y = y;
-  if (n !== undefined) members.n = n;
-  if (e !== undefined) members.e = e;
-  return members;
+const STATE_ORDER: Record<KeyState, number> = { current: 0, next: 1, retired: 2 };
+
+function fingerprintOf(published: Map<string, PublishedKey>): string {
+  return [...published.values()].map((key) => `${key.kid}:${key.state}`).join(',');
+}
+
+/** One fixed key from the operator: nothing is generated, rotated or read from the database. */
+function operatorKeyStore(key: OperatorKey): KeyStore {
+  const jwk = publicJwkOf(key.kid, key.alg, key.publicJwk);
+  const published: PublishedKey = { kid: key.kid, alg: key.alg, state: 'current', publicKey: publicKeyOf(jwk) };
+  const jwksJson = JSON.stringify({ keys: [jwk] });
+  const signing: SigningKey = { kid: key.kid, alg: key.alg, privateKey: key.privateKey };
+  return {
+    managedBy: 'operator',
+    signingKey: () => signing,
+    jwksJson: () => jwksJson,
+    publishedKey: (kid) => (kid === key.kid ? published : undefined),
+    algorithms: () => [key.alg],
+    async reload() {},
+    async maintain() {
+      throw new Error('signing keys are managed by the operator (JWT_PRIVATE_KEY); rotate them there');
+    },
+    startSchedule() {},
+    close() {},
+  };
 }

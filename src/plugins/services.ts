@@ -9,14 +9,20 @@ import { createBackgroundDelivery, type MessageDispatcher } from '../delivery/ba
 import type { EmailMessage, MessageSender, SmsMessage } from '../delivery/message-sender.ts';
 import { createSenders } from '../delivery/senders.ts';
 import { createAccessTokenSigner } from '../keys/access-token-signer.ts';
+import { createAccessTokenVerifier, type AccessTokenVerifier } from '../keys/access-token-verifier.ts';
 import { loadKeyStore, type KeyStore } from '../keys/key-store.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
 import { createCodeHasher } from '../lib/code-hasher.ts';
 import { loadOrCreateDevSecret } from '../lib/dev-secret.ts';
 import { cryptoRandom, type RandomSource } from '../lib/random.ts';
+import { deriveSubkey } from '../lib/secret-keys.ts';
 import { createOneTimeTokenRepository } from '../repositories/one-time-token-repository.ts';
+import { createSessionRepository } from '../repositories/session-repository.ts';
 import { createSigningKeyRepository } from '../repositories/signing-key-repository.ts';
 import { createPasswordlessService, type PasswordlessService } from '../services/passwordless-service.ts';
+import { createSessionService, type SessionService } from '../services/session-service.ts';
+
+const SESSION_CLEANUP_INTERVAL_MS = 10 * 60 * 1000;
 
 /** What tests may replace: time, randomness and the message providers. */
 export interface ServiceOverrides {
@@ -30,6 +36,8 @@ export interface Services {
   passwordless: PasswordlessService;
   keys: KeyStore;
   delivery: MessageDispatcher;
+  sessions: SessionService;
+  accessTokens: AccessTokenVerifier;
 }
 
 declare module 'fastify' {
@@ -48,7 +56,17 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
     app.log.warn('SESAME_SECRET is not set: using a development secret stored under DATA_DIR');
   }
 
-  const keys = await loadKeyStore({ keys: createSigningKeyRepository(app.db.prisma), secrets, alg: config.jwtAlg, clock });
+  const keys = await loadKeyStore({
+    keys: createSigningKeyRepository(app.db.prisma),
+    secrets,
+    alg: config.jwtAlg,
+    clock,
+    policy: config,
+    log: app.log.child({ component: 'keys' }),
+    operatorKey: config.operatorKey,
+  });
+  // Every replica reloads the key set and runs the lifecycle step; the lock makes one act.
+  keys.startSchedule(config.keyReloadIntervalSeconds);
   const senders = createSenders(config);
   await senders.check();
   const delivery = createBackgroundDelivery({
@@ -57,7 +75,7 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
     log: app.log.child({ component: 'delivery' }),
   });
   const signer = createAccessTokenSigner({
-    key: keys.signingKey,
+    keys,
     clock,
     issuer: config.jwtIssuer,
     audience: config.jwtAudience,
@@ -75,9 +93,35 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
     settings: config,
   });
 
-  app.decorate('services', { passwordless, keys, delivery });
+  const sessions = createSessionService({
+    sessions: createSessionRepository(app.db.pool),
+    signer,
+    refreshKey: deriveSubkey(secrets[0]!, 'refresh-token'),
+    clock,
+    log: app.log.child({ component: 'sessions' }),
+    settings: config,
+  });
+  const accessTokens = createAccessTokenVerifier({
+    keys,
+    clock,
+    issuer: config.jwtIssuer,
+    audience: config.jwtAudience,
+    maxTokenAgeSeconds: config.accessTokenTtlSeconds,
+  });
+
+  // Expired sessions and their refresh tokens are deleted in the background, by every replica.
+  const sessionCleanup = setInterval(() => {
+    sessions.purgeExpired().catch((error: unknown) => {
+      app.log.warn({ err: { message: error instanceof Error ? error.message : String(error) } }, 'session cleanup failed');
+    });
+  }, SESSION_CLEANUP_INTERVAL_MS);
+  sessionCleanup.unref();
+
+  app.decorate('services', { passwordless, keys, delivery, sessions, accessTokens });
   // Messages already accepted are sent before the process lets go of its providers.
   app.addHook('onClose', async () => {
+    keys.close();
+    clearInterval(sessionCleanup);
     await delivery.drain();
     senders.close();
   });

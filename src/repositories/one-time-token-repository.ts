@@ -37,6 +37,16 @@ export interface SignedInUser {
   id: string;
   email: string | null;
   phoneNumber: string | null;
+  /** The session the sign-in opened. */
+  sessionId: string;
+}
+
+/** The session a sign-in opens, with the hash of its first refresh token (S29). */
+export interface NewSession {
+  expiresAt: Date;
+  ip: string;
+  userAgent: string | undefined;
+  refreshHash: Buffer;
 }
 
 const USER_COLUMN: Record<Channel, string> = { email: 'email', mobile: 'phone_number' };
@@ -99,23 +109,33 @@ WHERE id = (
 RETURNING id, short_hash, long_hash`;
 
 // Consumes one use with a single conditional update (S4) and signs the user in: marks the
-// channel verified and records the time. Disabled users and, unless allowed, admins get no
-// row back, which the service treats like any other invalid token (S18).
+// channel verified, records the time, and opens the session with its first refresh token, so
+// a sign-in stays one round trip. Disabled users and, unless allowed, admins get no row back,
+// which the service treats like any other invalid token (S18).
 function signInSql(tokenCondition: string, refundAttempt: boolean): string {
   return `
 WITH consumed AS (
   UPDATE one_time_tokens SET uses = uses + 1${refundAttempt ? ', attempts = attempts - 1' : ''}
   WHERE ${tokenCondition} AND uses < max_uses AND revoked_at IS NULL AND expires_at > $2
   RETURNING user_id, channel
+), signed_in AS (
+  UPDATE users u SET
+    last_login_at = $2,
+    updated_at = $2,
+    ${VERIFIED_COLUMN.email} = u.${VERIFIED_COLUMN.email} OR c.channel = 'email',
+    ${VERIFIED_COLUMN.mobile} = u.${VERIFIED_COLUMN.mobile} OR c.channel = 'mobile'
+  FROM consumed c
+  WHERE u.id = c.user_id AND NOT u.disabled AND (NOT u.is_admin OR $3::boolean)
+  RETURNING u.id, u.email, u.phone_number
+), session AS (
+  INSERT INTO sessions (user_id, created_at, last_used_at, expires_at, ip, user_agent)
+  SELECT id, $2, $2, $4, $5, $6 FROM signed_in
+  RETURNING id
+), refresh AS (
+  INSERT INTO refresh_tokens (token_hash, session_id, created_at)
+  SELECT $7, id, $2 FROM session
 )
-UPDATE users u SET
-  last_login_at = $2,
-  updated_at = $2,
-  ${VERIFIED_COLUMN.email} = u.${VERIFIED_COLUMN.email} OR c.channel = 'email',
-  ${VERIFIED_COLUMN.mobile} = u.${VERIFIED_COLUMN.mobile} OR c.channel = 'mobile'
-FROM consumed c
-WHERE u.id = c.user_id AND NOT u.disabled AND (NOT u.is_admin OR $3::boolean)
-RETURNING u.id, u.email, u.phone_number`;
+SELECT u.id, u.email, u.phone_number, s.id AS session_id FROM signed_in u, session s`;
 }
 
 const CONSUME_BY_ID_SQL = signInSql('id = $1', true);
@@ -125,8 +145,8 @@ const BURN_USE_SQL = 'UPDATE one_time_tokens SET uses = uses + 1 WHERE id = $1 A
 export interface OneTimeTokenRepository {
   issue(input: IssueTokenInput): Promise<IssueTokenResult>;
   claimAttempt(input: { channel: Channel; destination: string; now: Date; failureWindowStart: Date; maxDestinationFailures: number }): Promise<ClaimedToken | null>;
-  consume(input: { id: string; now: Date; allowAdmin: boolean }): Promise<SignedInUser | null>;
-  consumeByLongHash(input: { longHashes: Buffer[]; now: Date; allowAdmin: boolean }): Promise<SignedInUser | null>;
+  consume(input: { id: string; now: Date; allowAdmin: boolean; session: NewSession }): Promise<SignedInUser | null>;
+  consumeByLongHash(input: { longHashes: Buffer[]; now: Date; allowAdmin: boolean; session: NewSession }): Promise<SignedInUser | null>;
   burnUse(id: string): Promise<void>;
 }
 
@@ -170,19 +190,19 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
     },
 
     async consume(input) {
-      const { rows } = await pool.query<{ id: string; email: string | null; phone_number: string | null }>({
+      const { rows } = await pool.query<SignedInRow>({
         name: 'otp_consume',
         text: CONSUME_BY_ID_SQL,
-        values: [input.id, input.now, input.allowAdmin],
+        values: [input.id, input.now, input.allowAdmin, ...sessionValues(input.session)],
       });
       return toUser(rows[0]);
     },
 
     async consumeByLongHash(input) {
-      const { rows } = await pool.query<{ id: string; email: string | null; phone_number: string | null }>({
+      const { rows } = await pool.query<SignedInRow>({
         name: 'otp_consume_long',
         text: CONSUME_BY_LONG_HASH_SQL,
-        values: [input.longHashes, input.now, input.allowAdmin],
+        values: [input.longHashes, input.now, input.allowAdmin, ...sessionValues(input.session)],
       });
       return toUser(rows[0]);
     },
@@ -193,6 +213,12 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
   };
 }
 
-function toUser(row: { id: string; email: string | null; phone_number: string | null } | undefined): SignedInUser | null {
-  return row ? { id: row.id, email: row.email, phoneNumber: row.phone_number } : null;
+type SignedInRow = { id: string; email: string | null; phone_number: string | null; session_id: string };
+
+function sessionValues(session: NewSession): unknown[] {
+  return [session.expiresAt, session.ip, session.userAgent ?? null, session.refreshHash];
+}
+
+function toUser(row: SignedInRow | undefined): SignedInUser | null {
+  return row ? { id: row.id, email: row.email, phoneNumber: row.phone_number, sessionId: row.session_id } : null;
 }

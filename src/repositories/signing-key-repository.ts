@@ -27,8 +27,14 @@ export interface SigningKeyRepository {
 
 export interface SigningKeyRepositoryTx {
   findByState(state: KeyState): Promise<StoredSigningKey[]>;
+  /** Every stored key, newest first. */
+  listAll(): Promise<StoredSigningKey[]>;
   insert(key: Omit<StoredSigningKey, 'retiredAt'>): Promise<void>;
   retire(kid: string, at: Date): Promise<void>;
+  /** next → current. */
+  activate(kid: string, at: Date): Promise<void>;
+  /** Deletes the key, private part included: its tokens can no longer verify anywhere. */
+  remove(kid: string): Promise<void>;
 }
 
 export function createSigningKeyRepository(prisma: PrismaClient): SigningKeyRepository {
@@ -70,6 +76,16 @@ function bindTx(tx: Tx): SigningKeyRepositoryTx {
     },
     async retire(kid, at) {
       await tx.signingKey.update({ where: { kid }, data: { state: 'retired', retiredAt: at } });
+    },
+    async listAll() {
+      const rows = await tx.signingKey.findMany({ orderBy: { createdAt: 'desc' } });
+      return rows.map(toDomain);
+    },
+    async activate(kid, at) {
+      await tx.signingKey.update({ where: { kid }, data: { state: 'current', activatedAt: at } });
+    },
+    async remove(kid) {
+      await tx.signingKey.delete({ where: { kid } });
     },
   };
 }

@@ -21,6 +21,7 @@ export const AccessTokenReply = Type.Object({
   access_token: Type.String(),
   token_type: Type.Literal('Bearer'),
   expires_in: Type.Integer(),
+  refresh_token: Type.String(),
 });
 
 export const ProblemReply = Type.Object({

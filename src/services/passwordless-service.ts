@@ -9,27 +9,28 @@ import type { CodeHasher } from '../lib/code-hasher.ts';
 import { normalizeEmail, normalizePhone } from '../lib/identifiers.ts';
 import { maskDestination } from '../lib/mask.ts';
 import { randomString, type RandomSource } from '../lib/random.ts';
+import { newRefreshToken } from '../lib/refresh-tokens.ts';
 import { secretsEqual } from '../lib/secret-keys.ts';
 import type { MessageDispatcher } from '../delivery/background-delivery.ts';
 import { magicLink, signInEmail, signInSms } from '../delivery/messages.ts';
 import type { AccessTokenSigner } from '../keys/access-token-signer.ts';
-import type { OneTimeTokenRepository } from '../repositories/one-time-token-repository.ts';
-import type { AccessTokenResponse, Channel, Logger, RequestContext } from './types.ts';
+import type { NewSession, OneTimeTokenRepository, SignedInUser } from '../repositories/one-time-token-repository.ts';
+import type { Channel, Logger, RequestContext, TokenResponse } from './types.ts';
 
 /** The settings the sign-in rules read; the names are the configuration's. */
 export type PasswordlessSettings = Pick<Config,
   | 'allowedMethods' | 'shortTokenLength' | 'shortTokenChars' | 'longTokenLength' | 'longTokenChars'
   | 'tokenLifetimeSeconds' | 'maxTokenUses' | 'maxTokenAttempts' | 'maxDestinationFailures'
   | 'tokenRequestThrottleSeconds' | 'allowAdminAuthentication' | 'registerNonexistentUsers'
-  | 'incorrectShortTokenRedeemsToken' | 'emailLoginUrl' | 'defaultPhoneRegion' | 'appName'>;
+  | 'incorrectShortTokenRedeemsToken' | 'emailLoginUrl' | 'defaultPhoneRegion' | 'appName' | 'refreshTokenTtlSeconds'>;
 
 export interface PasswordlessService {
   /** Sends a code to the identifier when it may sign in; answers the same either way (S17). */
   requestCode(channel: Channel, identifier: string, context: RequestContext): Promise<void>;
   /** Exchanges a code (or magic-link token) bound to the identifier for an access token. */
-  exchange(channel: Channel, identifier: string, token: string, context: RequestContext): Promise<AccessTokenResponse>;
+  exchange(channel: Channel, identifier: string, token: string, context: RequestContext): Promise<TokenResponse>;
   /** Exchanges a magic-link token on its own. */
-  exchangeStandalone(token: string, context: RequestContext): Promise<AccessTokenResponse>;
+  exchangeStandalone(token: string, context: RequestContext): Promise<TokenResponse>;
 }
 
 const FAILURE_WINDOW_MS = 60 * 60 * 1000;
@@ -52,6 +53,17 @@ export function createPasswordlessService(deps: {
 
   function normalize(channel: Channel, identifier: string): string | undefined {
     return channel === 'email' ? normalizeEmail(identifier) : normalizePhone(identifier, settings.defaultPhoneRegion);
+  }
+
+  /** The session a successful exchange opens, and the refresh token only the client will see. */
+  function newSession(now: Date, context: RequestContext): { session: NewSession; refreshToken: string } {
+    const refresh = newRefreshToken(random);
+    const expiresAt = new Date(now.getTime() + settings.refreshTokenTtlSeconds * 1000);
+    return { session: { expiresAt, ip: context.ip, userAgent: context.userAgent, refreshHash: refresh.hash }, refreshToken: refresh.token };
+  }
+
+  async function tokensFor(user: SignedInUser, refreshToken: string): Promise<TokenResponse> {
+    return { ...(await signer.issue(user, user.sessionId)), refresh_token: refreshToken };
   }
 
   /** Every exchange failure looks the same to the caller (S18). */
@@ -107,7 +119,7 @@ export function createPasswordlessService(deps: {
       }
     },
 
-    async exchange(channel, identifier, token) {
+    async exchange(channel, identifier, token, context) {
       if (!settings.allowedMethods.includes(channel)) throw invalidToken();
       const destination = normalize(channel, identifier);
       const presented = token.trim();
@@ -136,23 +148,27 @@ export function createPasswordlessService(deps: {
         throw invalidToken();
       }
 
-      const user = await tokens.consume({ id: claimed.id, now, allowAdmin: settings.allowAdminAuthentication });
+      const { session, refreshToken } = newSession(now, context);
+      const user = await tokens.consume({ id: claimed.id, now, allowAdmin: settings.allowAdminAuthentication, session });
       if (user === null) throw invalidToken();
-      log.info({ channel, userId: user.id }, 'sign-in succeeded');
-      return signer.issue(user);
+      log.info({ channel, userId: user.id, sessionId: user.sessionId }, 'sign-in succeeded');
+      return tokensFor(user, refreshToken);
     },
 
-    async exchangeStandalone(token) {
+    async exchangeStandalone(token, context) {
       const presented = longShape.normalize(token.trim());
       if (presented === undefined) throw invalidToken();
+      const now = clock.now();
+      const { session, refreshToken } = newSession(now, context);
       const user = await tokens.consumeByLongHash({
         longHashes: hasher.longCandidates(presented),
-        now: clock.now(),
+        now,
         allowAdmin: settings.allowAdminAuthentication,
+        session,
       });
       if (user === null) throw invalidToken();
-      log.info({ channel: 'standalone', userId: user.id }, 'sign-in succeeded');
-      return signer.issue(user);
+      log.info({ channel: 'standalone', userId: user.id, sessionId: user.sessionId }, 'sign-in succeeded');
+      return tokensFor(user, refreshToken);
     },
   };
 }

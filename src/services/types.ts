@@ -16,6 +16,11 @@ export interface AccessTokenResponse {
   expires_in: number;
 }
 
+/** What a sign-in or a refresh answers: an access token and the session's next refresh token. */
+export interface TokenResponse extends AccessTokenResponse {
+  refresh_token: string;
+}
+
 /** Who is asking, as far as the HTTP layer can tell; for audit, sessions and message language. */
 export interface RequestContext {
   /** Client IP, taken from X-Forwarded-For only across trusted proxies (S20). */

@@ -62,8 +62,9 @@ describe('email sign-in', () => {
     const response = await server.post('/passwordless/exchange/email', { email: 'ADA@example.com', token: code });
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('cache-control'), 'no-store');
-    const body = (await response.json()) as { access_token: string; token_type: string; expires_in: number };
-    assert.deepEqual(Object.keys(body).sort(), ['access_token', 'expires_in', 'token_type']);
+    const body = (await response.json()) as { access_token: string; token_type: string; expires_in: number; refresh_token: string };
+    assert.deepEqual(Object.keys(body).sort(), ['access_token', 'expires_in', 'refresh_token', 'token_type']);
+    assert.match(body.refresh_token, /^[A-Za-z0-9_-]{43}$/);
     assert.equal(body.token_type, 'Bearer');
     assert.equal(body.expires_in, 900);
 

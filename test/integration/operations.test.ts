@@ -146,9 +146,9 @@ describe('operations', () => {
     const db = await database({ migrated: false });
     const output = await run(['--import', 'tsx', 'src/cli/migrate.ts'], { DATABASE_URL: db.url });
     assert.equal(output.code, 0, output.stderr);
-    assert.match(output.stdout, /1 applied, 0 already applied/);
+    assert.match(output.stdout, /[1-9]\d* applied, 0 already applied/);
     const again = await run(['--import', 'tsx', 'src/cli/migrate.ts'], { DATABASE_URL: db.url });
-    assert.match(again.stdout, /0 applied, 1 already applied/);
+    assert.match(again.stdout, /^0 applied, [1-9]\d* already applied/m);
     const app = await startTestApp({ db, env: { MIGRATE_ON_START: 'false' } });
     apps.push(app);
     assert.equal((await fetch(`${app.url}/readyz`)).status, 200);

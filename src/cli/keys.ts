@@ -1,0 +1,65 @@
+/**
+ * `npm run keys -- <command>`: signing-key operations against DATABASE_URL (or the embedded
+ * database), with the same configuration as the service.
+ *
+ *   list     the stored keys and their states
+ *   rotate   one lifecycle step now: creates a next key when none is waiting; promotes the
+ *            waiting one once it has been published long enough (JWKS_MAX_AGE +
+ *            KEY_RELOAD_INTERVAL); removes retired keys past their retention. Running replicas
+ *            do the promotion by themselves on their next maintenance tick.
+ */
+import { loadConfig } from '../config.ts';
+import { createDatabase } from '../db/database.ts';
+import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
+import { migrate } from '../db/migrator.ts';
+import { loadKeyStore } from '../keys/key-store.ts';
+import { systemClock } from '../lib/clock.ts';
+import { loadOrCreateDevSecret } from '../lib/dev-secret.ts';
+import { createSigningKeyRepository } from '../repositories/signing-key-repository.ts';
+
+const USAGE = 'usage: npm run keys -- list | rotate';
+const command = process.argv[2];
+if (command !== 'list' && command !== 'rotate') {
+  console.error(USAGE);
+  process.exit(2);
+}
+
+const config = loadConfig(process.env);
+if (config.operatorKey !== undefined) {
+  console.error('JWT_PRIVATE_KEY is set: signing keys are managed by the operator, not by Sesame. Rotate them where they are managed.');
+  process.exit(1);
+}
+const embedded = config.databaseUrl === undefined
+  ? await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort })
+  : undefined;
+const url = config.databaseUrl ?? embedded!.url;
+const db = createDatabase(url, { poolSize: 2 });
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+try {
+  if (config.migrateOnStart) await migrate(url);
+  const secrets = config.secrets ?? [await loadOrCreateDevSecret(config.dataDir)];
+  const repository = createSigningKeyRepository(db.prisma);
+  const keys = await loadKeyStore({ keys: repository, secrets, alg: config.jwtAlg, clock: systemClock, policy: config, log: quiet });
+  if (command === 'rotate') {
+    const report = await keys.maintain({ rotateNow: true });
+    for (const kid of report.remove) console.log(`removed retired key ${kid}`);
+    if (report.promote) console.log(`promoted ${report.promote} to current; the previous key is retired and stays published`);
+    if (report.created) console.log(`created next key ${report.created}; it is published now and can be promoted from ${report.promotableAt!.toISOString()}`);
+    else if (report.promotableAt) console.log(`a next key is waiting to be published long enough; it can be promoted from ${report.promotableAt.toISOString()}`);
+  }
+  const stored = await repository.withLock((tx) => tx.listAll());
+  const order = { current: 0, next: 1, retired: 2 };
+  stored.sort((a, b) => order[a.state] - order[b.state]);
+  console.log(`${'state'.padEnd(8)} ${'alg'.padEnd(6)} ${'kid'.padEnd(44)} ${'created'.padEnd(24)} ${'activated'.padEnd(24)} retired`);
+  for (const key of stored) {
+    console.log([key.state.padEnd(8), key.alg.padEnd(6), key.kid.padEnd(44), iso(key.createdAt), iso(key.activatedAt), iso(key.retiredAt)].join(' '));
+  }
+  keys.close();
+} finally {
+  await db.close();
+  await embedded?.stop();
+}
+
+function iso(date: Date | null): string {
+  return (date?.toISOString() ?? '-').padEnd(24);
+}

@@ -1,0 +1,198 @@
+/**
+ * Sessions and their refresh-token families. Every state change is one SQL statement on the
+ * pool: rotation, reuse detection and revocation are atomic without a transaction (S30, S32).
+ * A session is one family: revoking the session ends every token of it.
+ */
+import type pg from 'pg';
+
+export interface SessionUser {
+  id: string;
+  email: string | null;
+  phoneNumber: string | null;
+}
+
+export type RotationResult =
+  /** The presented token was live and is now spent; the child is stored. */
+  | { outcome: 'rotated'; sessionId: string; user: SessionUser }
+  /** The token was spent moments ago and its child is still unused: a client retry (grace). */
+  | { outcome: 'retried'; sessionId: string; user: SessionUser }
+  /** A spent token came back: the family is revoked now. */
+  | { outcome: 'reused'; sessionId: string; userId: string }
+  /** Unknown, expired, revoked, disabled user, or a concurrent refresh of the same token won. */
+  | { outcome: 'invalid' };
+
+export interface SessionRecord {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface UserProfile {
+  id: string;
+  email: string | null;
+  phoneNumber: string | null;
+  emailVerified: boolean;
+  phoneNumberVerified: boolean;
+  createdAt: Date;
+  lastLoginAt: Date | null;
+}
+
+// The presented token is read from the statement's snapshot; the spend re-checks the latest
+// row version under its lock. So of N concurrent refreshes exactly one spends the token; the
+// others wait, find it spent and get no row (S30). Reuse is a token presented after its spend:
+// the snapshot already shows it spent, at a time before this request's clock reading ($3). A
+// request that started no later than the winning one could not have known better; it loses
+// the race without ending the family. Reuse revokes the family in the same statement, unless
+// the grace period lets a retry have the same (still unused) child.
+const ROTATE_SQL = `
+WITH presented AS (
+  SELECT session_id, spent_at FROM refresh_tokens WHERE token_hash = $1
+), live AS (
+  SELECT s.id, u.id AS user_id, u.email, u.phone_number
+  FROM presented p JOIN sessions s ON s.id = p.session_id JOIN users u ON u.id = s.user_id
+  WHERE s.revoked_at IS NULL AND s.expires_at > $3
+    AND s.last_used_at > $3::timestamptz - make_interval(secs => $5::int) AND NOT u.disabled
+), spent AS (
+  UPDATE refresh_tokens SET spent_at = $3
+  WHERE token_hash = $1 AND spent_at IS NULL AND EXISTS (SELECT 1 FROM live)
+  RETURNING session_id
+), child AS (
+  INSERT INTO refresh_tokens (token_hash, session_id, parent_hash, created_at)
+  SELECT $2, session_id, $1, $3 FROM spent
+  RETURNING session_id
+), touched AS (
+  UPDATE sessions SET last_used_at = $3
+  WHERE id = (SELECT session_id FROM child) AND revoked_at IS NULL
+  RETURNING id
+), retried AS (
+  SELECT 1 FROM presented p
+  WHERE p.spent_at IS NOT NULL AND p.spent_at > $3::timestamptz - make_interval(secs => $4::int)
+    AND EXISTS (SELECT 1 FROM live)
+    AND EXISTS (SELECT 1 FROM refresh_tokens c WHERE c.token_hash = $2 AND c.parent_hash = $1 AND c.spent_at IS NULL)
+), reused AS (
+  UPDATE sessions SET revoked_at = $3
+  WHERE id = (SELECT session_id FROM presented WHERE spent_at < $3) AND revoked_at IS NULL
+    AND NOT EXISTS (SELECT 1 FROM retried)
+  RETURNING id, user_id
+)
+SELECT CASE WHEN EXISTS (SELECT 1 FROM touched) THEN 'rotated'
+            WHEN EXISTS (SELECT 1 FROM retried) THEN 'retried'
+            WHEN EXISTS (SELECT 1 FROM reused) THEN 'reused'
+            ELSE 'invalid' END AS outcome,
+       coalesce((SELECT id FROM live), (SELECT id FROM reused)) AS session_id,
+       coalesce((SELECT user_id FROM live), (SELECT user_id FROM reused)) AS user_id,
+       (SELECT email FROM live) AS email,
+       (SELECT phone_number FROM live) AS phone_number`;
+
+// RFC 7009: any token of the family, spent or not, ends the family.
+const REVOKE_BY_TOKEN_SQL = `
+UPDATE sessions SET revoked_at = $2
+WHERE id = (SELECT session_id FROM refresh_tokens WHERE token_hash = $1) AND revoked_at IS NULL
+RETURNING id, user_id`;
+
+const LIVE_SESSION = `s.revoked_at IS NULL AND s.expires_at > $2 AND s.last_used_at > $2::timestamptz - make_interval(secs => $3::int)`;
+
+// The access token alone is not enough for /me: its session must still be live and the user
+// enabled, so logout and disabling take effect at once here (S32).
+const PROFILE_SQL = `
+SELECT u.id, u.email, u.phone_number, u.email_verified, u.phone_number_verified, u.created_at, u.last_login_at
+FROM sessions s JOIN users u ON u.id = s.user_id
+WHERE s.id = $4 AND s.user_id = $1 AND NOT u.disabled AND ${LIVE_SESSION}`;
+
+const LIST_SQL = `
+SELECT s.id, s.created_at, s.last_used_at, s.expires_at, s.ip, s.user_agent
+FROM sessions s WHERE s.user_id = $1 AND ${LIVE_SESSION}
+ORDER BY s.last_used_at DESC, s.id`;
+
+const REVOKE_ONE_SQL = `
+UPDATE sessions SET revoked_at = $2 WHERE id = $3 AND user_id = $1 AND revoked_at IS NULL AND expires_at > $2
+RETURNING id`;
+
+const REVOKE_ALL_SQL = 'UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 RETURNING id';
+
+// Sessions past their absolute end can do nothing any more (their tokens fail the expiry check,
+// and there is nothing left to revoke); their refresh tokens go with them (ON DELETE CASCADE).
+// Batched so a backlog never holds locks for long.
+const PURGE_SQL = `
+DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= $1 LIMIT $2)`;
+
+export interface SessionRepository {
+  rotate(input: { presentedHash: Buffer; childHash: Buffer; now: Date; graceSeconds: number; idleSeconds: number }): Promise<RotationResult>;
+  /** Ends the family of the token; the revoked session, or null when there was none live. */
+  revokeByToken(input: { hash: Buffer; now: Date }): Promise<{ sessionId: string; userId: string } | null>;
+  /** The user behind a live session, or null. */
+  profile(input: { userId: string; sessionId: string; now: Date; idleSeconds: number }): Promise<UserProfile | null>;
+  listLive(input: { userId: string; now: Date; idleSeconds: number }): Promise<SessionRecord[]>;
+  /** Ends one session of the user; false when it is not theirs or already over. */
+  revoke(input: { userId: string; sessionId: string; now: Date }): Promise<boolean>;
+  /** Ends every live session of the user; how many ended. */
+  revokeAll(input: { userId: string; now: Date }): Promise<string[]>;
+  /** Deletes up to `limit` sessions past their absolute end; how many. */
+  purgeExpired(input: { now: Date; limit: number }): Promise<number>;
+}
+
+export function createSessionRepository(pool: pg.Pool): SessionRepository {
+  return {
+    async rotate(input) {
+      const { rows } = await pool.query<{ outcome: 'rotated' | 'retried' | 'reused' | 'invalid'; session_id: string | null; user_id: string | null; email: string | null; phone_number: string | null }>({
+        name: 'session_rotate',
+        text: ROTATE_SQL,
+        values: [input.presentedHash, input.childHash, input.now, input.graceSeconds, input.idleSeconds],
+      });
+      const row = rows[0]!;
+      switch (row.outcome) {
+        case 'rotated':
+        case 'retried':
+          return { outcome: row.outcome, sessionId: row.session_id!, user: { id: row.user_id!, email: row.email, phoneNumber: row.phone_number } };
+        case 'reused':
+          return { outcome: 'reused', sessionId: row.session_id!, userId: row.user_id! };
+        default:
+          return { outcome: 'invalid' };
+      }
+    },
+
+    async revokeByToken(input) {
+      const { rows } = await pool.query<{ id: string; user_id: string }>({ name: 'session_revoke_token', text: REVOKE_BY_TOKEN_SQL, values: [input.hash, input.now] });
+      return rows[0] ? { sessionId: rows[0].id, userId: rows[0].user_id } : null;
+    },
+
+    async profile(input) {
+      const { rows } = await pool.query<{ id: string; email: string | null; phone_number: string | null; email_verified: boolean; phone_number_verified: boolean; created_at: Date; last_login_at: Date | null }>({
+        name: 'session_profile',
+        text: PROFILE_SQL,
+        values: [input.userId, input.now, input.idleSeconds, input.sessionId],
+      });
+      const row = rows[0];
+      return row
+        ? { id: row.id, email: row.email, phoneNumber: row.phone_number, emailVerified: row.email_verified, phoneNumberVerified: row.phone_number_verified, createdAt: row.created_at, lastLoginAt: row.last_login_at }
+        : null;
+    },
+
+    async listLive(input) {
+      const { rows } = await pool.query<{ id: string; created_at: Date; last_used_at: Date; expires_at: Date; ip: string | null; user_agent: string | null }>({
+        name: 'session_list',
+        text: LIST_SQL,
+        values: [input.userId, input.now, input.idleSeconds],
+      });
+      return rows.map((row) => ({ id: row.id, createdAt: row.created_at, lastUsedAt: row.last_used_at, expiresAt: row.expires_at, ip: row.ip, userAgent: row.user_agent }));
+    },
+
+    async revoke(input) {
+      const { rowCount } = await pool.query({ name: 'session_revoke', text: REVOKE_ONE_SQL, values: [input.userId, input.now, input.sessionId] });
+      return rowCount === 1;
+    },
+
+    async purgeExpired(input) {
+      const { rowCount } = await pool.query({ name: 'session_purge', text: PURGE_SQL, values: [input.now, input.limit] });
+      return rowCount ?? 0;
+    },
+
+    async revokeAll(input) {
+      const { rows } = await pool.query<{ id: string }>({ name: 'session_revoke_all', text: REVOKE_ALL_SQL, values: [input.userId, input.now] });
+      return rows.map((row) => row.id);
+    },
+  };
+}

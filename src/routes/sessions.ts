@@ -1,0 +1,106 @@
+/**
+ * Sessions after sign-in: refresh and revoke (by refresh token), and the caller's own
+ * endpoints (by access token): /me, /me/sessions, logout. Each handler is one service call.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AppError } from '../errors.ts';
+import { unauthorized } from '../plugins/bearer-auth.ts';
+import { AccessTokenReply, ProblemReply } from '../schemas/passwordless.ts';
+import { EmptyReply, MeReply, RefreshBody, RevokeBody, SessionParams, SessionsReply } from '../schemas/sessions.ts';
+import type { Caller } from '../services/session-service.ts';
+import { requestContext } from './request-context.ts';
+
+const AUTHENTICATED = { 401: ProblemReply, 503: ProblemReply };
+
+export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { sessions } = app.services;
+  // OAuth clients send the token endpoints form-encoded (RFC 6749 §6, RFC 7009 §2.1); JSON works
+  // too. The parser is scoped to these routes.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+  const caller = (request: { caller: Caller | null }): Caller => request.caller!;
+
+  app.post('/token/refresh', {
+    schema: { body: RefreshBody, response: { 200: AccessTokenReply, 400: ProblemReply, 503: ProblemReply } },
+    // Like the exchange: every failure is the same invalid_token (S18, S30).
+    config: { inputErrors: { body: 'invalid_token' } },
+  }, async (request) => sessions.refresh(request.body.refresh_token, requestContext(request)));
+
+  app.post('/token/revoke', {
+    schema: { body: RevokeBody, response: { 200: EmptyReply, 400: ProblemReply, 503: ProblemReply } },
+  }, async (request, reply) => {
+    const token = request.body.refresh_token ?? request.body.token;
+    if (token === undefined) throw new AppError('invalid_request');
+    // RFC 7009: the answer does not say whether the token was valid.
+    await sessions.revokeToken(token, requestContext(request));
+    return reply.code(200).send(null);
+  });
+
+  app.get('/me', {
+    preHandler: app.requireAccessToken,
+    schema: { response: { 200: MeReply, ...AUTHENTICATED } },
+  }, async (request) => {
+    const profile = await sessions.profile(caller(request));
+    if (profile === null) throw unauthorized(true);
+    return {
+      id: profile.id,
+      email: profile.email,
+      phone_number: profile.phoneNumber,
+      email_verified: profile.emailVerified,
+      phone_number_verified: profile.phoneNumberVerified,
+      created_at: profile.createdAt.toISOString(),
+      last_login_at: profile.lastLoginAt?.toISOString() ?? null,
+    };
+  });
+
+  app.get('/me/sessions', {
+    preHandler: app.requireAccessToken,
+    schema: { response: { 200: SessionsReply, ...AUTHENTICATED } },
+  }, async (request) => {
+    const list = await sessions.listSessions(caller(request));
+    if (list === null) throw unauthorized(true);
+    return {
+      sessions: list.map((session) => ({
+        id: session.id,
+        created_at: session.createdAt.toISOString(),
+        last_used_at: session.lastUsedAt.toISOString(),
+        expires_at: session.expiresAt.toISOString(),
+        ip: session.ip,
+        user_agent: session.userAgent,
+        current: session.current,
+      })),
+    };
+  });
+
+  app.delete('/me/sessions/:id', {
+    preHandler: app.requireAccessToken,
+    schema: { params: SessionParams, response: { 204: EmptyReply, 404: ProblemReply, ...AUTHENTICATED } },
+    config: { inputErrors: { body: 'not_found' } },
+  }, async (request, reply) => {
+    if (!UUID.test(request.params.id)) throw new AppError('not_found');
+    const outcome = await sessions.endSession(caller(request), request.params.id, requestContext(request));
+    if (outcome === 'caller_ended') throw unauthorized(true);
+    if (outcome === 'not_found') throw new AppError('not_found');
+    return reply.code(204).send(null);
+  });
+
+  app.post('/logout', {
+    preHandler: app.requireAccessToken,
+    schema: { response: { 204: EmptyReply, ...AUTHENTICATED } },
+  }, async (request, reply) => {
+    // Already over is fine: logging out twice is not an error.
+    await sessions.logout(caller(request), requestContext(request));
+    return reply.code(204).send(null);
+  });
+
+  app.post('/logout/all', {
+    preHandler: app.requireAccessToken,
+    schema: { response: { 204: EmptyReply, ...AUTHENTICATED } },
+  }, async (request, reply) => {
+    if ((await sessions.endAllSessions(caller(request), requestContext(request))) === 'caller_ended') throw unauthorized(true);
+    return reply.code(204).send(null);
+  });
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,0 +1,49 @@
+/** Request and response schemas of the session endpoints: refresh, revoke, /me, logout. */
+import { Type } from 'typebox';
+
+// Our refresh tokens are 43 characters; the bound only stops abuse early.
+const RefreshTokenField = Type.String({ minLength: 1, maxLength: 512 });
+
+export const RefreshBody = Type.Object({
+  refresh_token: RefreshTokenField,
+  /** OAuth clients name the grant; only this one exists here. */
+  grant_type: Type.Optional(Type.Literal('refresh_token')),
+});
+// RFC 7009 clients may also send access tokens here (an RS256 one is over 600 characters); they
+// are answered 200 like any token we do not hold.
+const RevocableTokenField = Type.String({ minLength: 1, maxLength: 4096 });
+
+export const RevokeBody = Type.Object({
+  token: Type.Optional(RevocableTokenField),
+  refresh_token: Type.Optional(RevocableTokenField),
+  token_type_hint: Type.Optional(Type.String({ maxLength: 64 })),
+});
+
+export const SessionParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+const Timestamp = Type.String({ format: 'date-time' });
+const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
+
+export const MeReply = Type.Object({
+  id: Type.String(),
+  email: Type.Union([Type.String(), Type.Null()]),
+  phone_number: Type.Union([Type.String(), Type.Null()]),
+  email_verified: Type.Boolean(),
+  phone_number_verified: Type.Boolean(),
+  created_at: Timestamp,
+  last_login_at: NullableTimestamp,
+});
+
+export const SessionsReply = Type.Object({
+  sessions: Type.Array(Type.Object({
+    id: Type.String(),
+    created_at: Timestamp,
+    last_used_at: Timestamp,
+    expires_at: Timestamp,
+    ip: Type.Union([Type.String(), Type.Null()]),
+    user_agent: Type.Union([Type.String(), Type.Null()]),
+    current: Type.Boolean(),
+  })),
+});
+
+export const EmptyReply = Type.Null();

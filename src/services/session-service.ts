@@ -1,0 +1,153 @@
+/**
+ * Sessions after sign-in: refresh with rotation and reuse detection (S30), revocation (S32),
+ * the caller's profile and session list. No HTTP and no SQL here.
+ *
+ * The points an audit log hooks into are the log lines marked "audit:" below: refresh
+ * succeeded, refresh retried within grace, reuse detected (family revoked), session revoked.
+ */
+import { AppError } from '../errors.ts';
+import type { Clock } from '../lib/clock.ts';
+import { childRefreshToken, hashPresentedRefreshToken } from '../lib/refresh-tokens.ts';
+import type { AccessTokenSigner } from '../keys/access-token-signer.ts';
+import type { SessionRecord, SessionRepository, UserProfile } from '../repositories/session-repository.ts';
+import type { Logger, RequestContext, TokenResponse } from './types.ts';
+
+export interface SessionSettings {
+  refreshTokenIdleTtlSeconds: number;
+  refreshReuseGraceSeconds: number;
+}
+
+/** Who is calling, from a verified access token. */
+export interface Caller {
+  userId: string;
+  sessionId: string;
+}
+
+export interface SessionView extends SessionRecord {
+  current: boolean;
+}
+
+export interface SessionService {
+  /** Rotates a refresh token: a new access token and a new refresh token. */
+  refresh(refreshToken: string, context: RequestContext): Promise<TokenResponse>;
+  /** Ends the token's family; silent whether or not the token was valid (RFC 7009). */
+  revokeToken(refreshToken: string, context: RequestContext): Promise<void>;
+  /** The caller's profile, or null when the session or the user is no longer live. */
+  profile(caller: Caller): Promise<UserProfile | null>;
+  listSessions(caller: Caller): Promise<SessionView[] | null>;
+  /** Ends the caller's own session (logout); ending an ended session is no error. */
+  logout(caller: Caller, context: RequestContext): Promise<void>;
+  /**
+   * Ends another of the caller's sessions. Acting on other sessions needs the caller's own
+   * session to be live: an access token outliving its logout cannot end the others.
+   */
+  endSession(caller: Caller, sessionId: string, context: RequestContext): Promise<'ended' | 'not_found' | 'caller_ended'>;
+  /** Ends every session of the caller; 'caller_ended' when the caller's own session is over. */
+  endAllSessions(caller: Caller, context: RequestContext): Promise<'ended' | 'caller_ended'>;
+  /** Deletes sessions past their absolute end, with their refresh tokens; how many. */
+  purgeExpired(): Promise<number>;
+}
+
+const PURGE_BATCH = 1_000;
+
+export function createSessionService(deps: {
+  sessions: SessionRepository;
+  signer: AccessTokenSigner;
+  /** Subkey for deriving child refresh tokens (see lib/refresh-tokens.ts). */
+  refreshKey: Buffer;
+  clock: Clock;
+  log: Logger;
+  settings: SessionSettings;
+}): SessionService {
+  const { sessions, signer, refreshKey, clock, log, settings } = deps;
+  const idleSeconds = settings.refreshTokenIdleTtlSeconds;
+
+  return {
+    async refresh(refreshToken, context) {
+      const presentedHash = hashPresentedRefreshToken(refreshToken);
+      if (presentedHash === undefined) throw new AppError('invalid_token');
+      const child = childRefreshToken(refreshKey, refreshToken);
+      const result = await sessions.rotate({
+        presentedHash,
+        childHash: child.hash,
+        now: clock.now(),
+        graceSeconds: settings.refreshReuseGraceSeconds,
+        idleSeconds,
+      });
+      switch (result.outcome) {
+        case 'rotated':
+        case 'retried': {
+          // audit: refresh succeeded (or a retry within the grace period got the same child).
+          log.info({ userId: result.user.id, sessionId: result.sessionId, ip: context.ip, retried: result.outcome === 'retried' }, 'refresh succeeded');
+          const access = await signer.issue(result.user, result.sessionId);
+          return { ...access, refresh_token: child.token };
+        }
+        case 'reused':
+          // audit: a spent refresh token came back; the whole family is revoked.
+          log.warn({ userId: result.userId, sessionId: result.sessionId, ip: context.ip }, 'refresh token reuse detected; session revoked');
+          throw new AppError('invalid_token');
+        default:
+          log.info({ ip: context.ip }, 'refresh failed: invalid token');
+          throw new AppError('invalid_token');
+      }
+    },
+
+    async revokeToken(refreshToken, context) {
+      const hash = hashPresentedRefreshToken(refreshToken);
+      if (hash === undefined) return;
+      const revoked = await sessions.revokeByToken({ hash, now: clock.now() });
+      // audit: session revoked by its refresh token.
+      if (revoked) log.info({ userId: revoked.userId, sessionId: revoked.sessionId, ip: context.ip, reason: 'token_revoked' }, 'session revoked');
+    },
+
+    profile(caller) {
+      return sessions.profile({ ...caller, now: clock.now(), idleSeconds });
+    },
+
+    async listSessions(caller) {
+      const now = clock.now();
+      if ((await sessions.profile({ ...caller, now, idleSeconds })) === null) return null;
+      const live = await sessions.listLive({ userId: caller.userId, now, idleSeconds });
+      return live.map((session) => ({
+        ...session,
+        // The session ends at whichever comes first: its absolute end or its idle timeout.
+        expiresAt: new Date(Math.min(session.expiresAt.getTime(), session.lastUsedAt.getTime() + idleSeconds * 1000)),
+        current: session.id === caller.sessionId,
+      }));
+    },
+
+    async logout(caller, context) {
+      const ended = await sessions.revoke({ userId: caller.userId, sessionId: caller.sessionId, now: clock.now() });
+      // audit: session revoked by logout.
+      if (ended) log.info({ userId: caller.userId, sessionId: caller.sessionId, ip: context.ip, reason: 'logout' }, 'session revoked');
+    },
+
+    async endSession(caller, sessionId, context) {
+      const now = clock.now();
+      if ((await sessions.profile({ ...caller, now, idleSeconds })) === null) return 'caller_ended';
+      const ended = await sessions.revoke({ userId: caller.userId, sessionId, now });
+      if (!ended) return 'not_found';
+      // audit: session revoked by its user.
+      log.info({ userId: caller.userId, sessionId, ip: context.ip, reason: sessionId === caller.sessionId ? 'logout' : 'user_revoked' }, 'session revoked');
+      return 'ended';
+    },
+
+    async purgeExpired() {
+      let total = 0;
+      for (;;) {
+        const deleted = await sessions.purgeExpired({ now: clock.now(), limit: PURGE_BATCH });
+        total += deleted;
+        if (deleted < PURGE_BATCH) return total;
+      }
+    },
+
+    async endAllSessions(caller, context) {
+      const now = clock.now();
+      if ((await sessions.profile({ ...caller, now, idleSeconds })) === null) return 'caller_ended';
+      const ended = await sessions.revokeAll({ userId: caller.userId, now });
+      // audit: every session of the user revoked.
+      for (const sessionId of ended) log.info({ userId: caller.userId, sessionId, ip: context.ip, reason: 'logout_all' }, 'session revoked');
+      return 'ended';
+    },
+  };
+}
