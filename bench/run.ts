@@ -10,6 +10,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -31,7 +32,13 @@ const ONLY = (process.env.BENCH_FLOWS ?? '').split(',').filter(Boolean);
 const FLOWS: { name: string; path: string; body: (i: number) => unknown }[] = [
   { name: 'request (email)', path: '/passwordless/request/email', body: (i) => ({ email: `r${i}@bench.test` }) },
   { name: 'exchange (email)', path: '/passwordless/exchange/email', body: (i) => ({ email: `x${i}@bench.test`, token: CODE }) },
+  { name: 'refresh', path: '/token/refresh', body: (i) => ({ refresh_token: refreshToken(i) }) },
 ];
+
+/** The i-th seeded refresh token: deterministic, so the seed stores only its SHA-256. */
+function refreshToken(i: number): string {
+  return createHash('sha256').update(`bench-refresh-${i}`).digest('base64url');
+}
 
 interface FlowResult {
   flow: string;
@@ -104,6 +111,21 @@ async function seed(url: string): Promise<void> {
          SELECT u.id, 'email', d.destination, d.hash, 1, 5, now(), now() + interval '1 hour'
          FROM unnest($1::text[], $2::bytea[]) AS d(destination, hash) JOIN users u ON u.email = d.destination`,
         [destinations, hashes],
+      );
+    }
+    // One live session per refresh token, as sign-ins would have left them.
+    for (let start = 0; start < POOL; start += 20_000) {
+      const hashes: Buffer[] = [];
+      for (let i = start; i < Math.min(POOL, start + 20_000); i++) hashes.push(createHash('sha256').update(refreshToken(i)).digest());
+      await client.query(
+        `WITH owner AS (SELECT id FROM users WHERE email = 'x0@bench.test'),
+              s AS (INSERT INTO sessions (user_id, created_at, last_used_at, expires_at, ip, user_agent)
+                    SELECT owner.id, now(), now(), now() + interval '30 days', '127.0.0.1', 'bench' FROM owner, generate_series(1, $2::int)
+                    RETURNING id),
+              numbered AS (SELECT id, row_number() OVER () AS n FROM s),
+              tokens AS (SELECT hash, ordinality AS n FROM unnest($1::bytea[]) WITH ORDINALITY AS t(hash, ordinality))
+         INSERT INTO refresh_tokens (token_hash, session_id, created_at) SELECT tokens.hash, numbered.id, now() FROM numbered JOIN tokens USING (n)`,
+        [hashes, hashes.length],
       );
     }
     await client.query('VACUUM ANALYZE');
