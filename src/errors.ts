@@ -11,6 +11,7 @@ export const ERRORS = {
     title: 'Invalid phone number',
     detail: 'Provide one valid mobile number in international format (+15551234567).',
   },
+  invalid_locale: { status: 400, title: 'Invalid locale', detail: 'Give the locale as a language tag such as en or pt-BR.' },
   method_not_allowed: { status: 400, title: 'Method not allowed', detail: 'This sign-in method is not enabled.' },
   invalid_token: { status: 400, title: 'Invalid token', detail: 'The token is invalid or expired.' },
   throttled: { status: 429, title: 'Too many requests', detail: 'A code was sent recently; wait before asking again.' },
