@@ -122,6 +122,18 @@ describe('delivery outbox', () => {
     }
   });
 
+  it('writes no job for an identifier that may not sign in, and answers it the same way (S17)', async () => {
+    const app = await start();
+    const { rows: [before] } = await db.pool.query('SELECT count(*)::int AS n FROM delivery_jobs');
+    const response = await app.post('/passwordless/request/email', { email: 'nobody@example.com' });
+    assert.equal(response.status, 202);
+    assert.deepEqual(await response.json(), { detail: 'If this identifier can sign in, a code is on its way.' });
+    await app.app.services.delivery.drain();
+    const { rows: [afterwards] } = await db.pool.query('SELECT count(*)::int AS n FROM delivery_jobs');
+    assert.deepEqual(afterwards, before);
+    assert.equal((await ses.emails('nobody@example.com')).length, 0);
+  });
+
   it('retries SES throttling, 5xx and ThrottlingException with backoff, and the code arrives exactly once', async () => {
     const app = await start();
     await createUser('throttled@example.com');
