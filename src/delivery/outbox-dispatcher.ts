@@ -120,6 +120,11 @@ export function createOutboxDispatcher(deps: {
     if (job.expiresAt.getTime() <= clock.now().getTime()) {
       return finish(job, { status: 'expired', provider: null, providerMessageId: null, error: null });
     }
+    // A newer request revoked this code: sending it late (say, after throttling) would only
+    // deliver a code that no longer works, after the one that does.
+    if (job.superseded) {
+      return finish(job, { status: 'expired', provider: null, providerMessageId: null, error: 'Superseded' }, { name: 'Superseded' });
+    }
     let message: OutboundMessage;
     try {
       if (job.payload === null) throw new Error('payload missing');

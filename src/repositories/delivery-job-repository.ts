@@ -20,6 +20,8 @@ export interface ClaimedDeliveryJob {
   attempt: number;
   createdAt: Date;
   expiresAt: Date;
+  /** A newer job exists for the same person and channel: this job's code has been revoked. */
+  superseded: boolean;
 }
 
 export interface DeliveryJobEnd {
@@ -50,7 +52,9 @@ WHERE id IN (
   LIMIT $2
   FOR UPDATE SKIP LOCKED
 )
-RETURNING id, user_id, channel, destination_masked, payload, attempts, created_at, expires_at`;
+RETURNING id, user_id, channel, destination_masked, payload, attempts, created_at, expires_at,
+  EXISTS (SELECT 1 FROM delivery_jobs newer WHERE newer.user_id = delivery_jobs.user_id
+    AND newer.channel = delivery_jobs.channel AND newer.id > delivery_jobs.id) AS superseded`;
 
 const FINISH_SQL = `
 UPDATE delivery_jobs SET status = $3, payload = NULL, locked_until = NULL, provider = coalesce($4, provider),
@@ -74,6 +78,7 @@ export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepositor
         attempts: number;
         created_at: Date;
         expires_at: Date;
+        superseded: boolean;
       }>({ name: 'outbox_claim', text: CLAIM_SQL, values: [input.now, input.limit, input.leaseSeconds] });
       return rows.map((row) => ({
         id: row.id,
@@ -84,6 +89,7 @@ export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepositor
         attempt: row.attempts,
         createdAt: row.created_at,
         expiresAt: row.expires_at,
+        superseded: row.superseded,
       }));
     },
 

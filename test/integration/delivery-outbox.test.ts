@@ -253,6 +253,27 @@ describe('delivery outbox', () => {
     assert.ok(!sealed.includes(Buffer.from(code, 'utf8')));
   });
 
+  it('does not send a code that a newer request revoked before it could be sent', async () => {
+    await createUser('twice@example.com');
+    const stopped = await start({ disableDispatcher: true });
+    for (let i = 0; i < 2; i++) assert.equal((await stopped.post('/passwordless/request/email', { email: 'twice@example.com' })).status, 202);
+    await stopped.close();
+    running.delete(stopped);
+
+    await start();
+    const ended = await eventually(async () => {
+      const jobs = await jobsFor('twice@example.com');
+      return jobs.every((job) => job.status !== 'pending') ? jobs : undefined;
+    });
+    assert.deepEqual(ended.map((job) => [job.status, job.last_error, job.payload]), [['expired', 'Superseded', null], ['delivered', null, null]]);
+    const emails = await ses.emails('twice@example.com');
+    assert.equal(emails.length, 1);
+    const code = codeIn(emails[0]!.body.text ?? '');
+    codes.push(code);
+    const exchange = await apps.at(-1)!.post('/passwordless/exchange/email', { email: 'twice@example.com', token: code });
+    assert.equal(exchange.status, 200, 'the code that was sent is the one that works');
+  });
+
   it('sends each job exactly once with two dispatchers on one database', async () => {
     const count = 30;
     const emails = Array.from({ length: count }, (_, i) => `pair${i}@example.com`);

@@ -58,6 +58,7 @@ function memoryOutbox() {
         attempt: 0,
         createdAt: T0,
         expiresAt: options.expiresAt ?? new Date(T0.getTime() + 600_000),
+        superseded: false,
         status: 'pending',
         nextAttemptAt: T0,
         leased: false,
