@@ -67,6 +67,19 @@ export interface Config {
   emailFrom: string | undefined;
   sesConfigurationSet: string | undefined;
   smsSenderId: string | undefined;
+
+  /** Message language when the request names none we have (lower-case tag). */
+  defaultLocale: string;
+  /** Operator template overrides: <dir>/<locale>/<name>.mustache. */
+  templatesDir: string | undefined;
+  /** Host for the WebOTP line at the end of SMS texts (`@host #code`). */
+  smsOrigin: string | undefined;
+  deliveryPollIntervalMs: number;
+  deliveryMaxConcurrency: number;
+  deliveryLeaseSeconds: number;
+  deliverySendTimeoutMs: number;
+  deliveryRetryBaseMs: number;
+  deliveryRetryMaxMs: number;
 }
 
 /** Thrown by loadConfig with every problem found, one per line. */
@@ -170,6 +183,19 @@ export function loadConfig(env: Env): Config {
   const refreshTokenTtlSeconds = read.int('REFRESH_TOKEN_TTL', 30 * 86_400, 60, 365 * 86_400);
   const refreshTokenIdleTtlSeconds = read.int('REFRESH_TOKEN_IDLE_TTL', 7 * 86_400, 60, 365 * 86_400);
   const refreshReuseGraceSeconds = read.int('REFRESH_REUSE_GRACE_SECONDS', 0, 0, 300);
+  const defaultLocale = read.string('DEFAULT_LOCALE', 'en').toLowerCase();
+  if (!/^[a-z]{2,8}(-[a-z0-9]{1,8})*$/.test(defaultLocale)) problems.push(`DEFAULT_LOCALE: "${defaultLocale}" is not a language tag (e.g. en, de, pt-br)`);
+  const smsOrigin = read.optional('SMS_ORIGIN')?.toLowerCase();
+  if (smsOrigin !== undefined && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/.test(smsOrigin)) {
+    problems.push('SMS_ORIGIN: must be a host such as auth.example.com (no scheme, no path)');
+  }
+  const deliveryLeaseSeconds = read.int('DELIVERY_LEASE_SECONDS', 60, 5, 3600);
+  const deliverySendTimeoutMs = read.int('DELIVERY_SEND_TIMEOUT_MS', 10_000, 100, 600_000);
+  // A send that outlives its lease could be claimed and sent again by another replica.
+  if (deliverySendTimeoutMs >= deliveryLeaseSeconds * 1000) problems.push('DELIVERY_SEND_TIMEOUT_MS: must be shorter than DELIVERY_LEASE_SECONDS');
+  const deliveryRetryBaseMs = read.int('DELIVERY_RETRY_BASE_MS', 1000, 1, 600_000);
+  const deliveryRetryMaxMs = read.int('DELIVERY_RETRY_MAX_MS', 60_000, 1, 3_600_000);
+  if (deliveryRetryMaxMs < deliveryRetryBaseMs) problems.push('DELIVERY_RETRY_MAX_MS: must be at least DELIVERY_RETRY_BASE_MS');
 
   const databaseUrl = read.optional('DATABASE_URL');
   const port = read.int('PORT', 3000, 0, 65535);
@@ -219,6 +245,15 @@ export function loadConfig(env: Env): Config {
     emailFrom,
     sesConfigurationSet: read.optional('SES_CONFIGURATION_SET'),
     smsSenderId: read.optional('SMS_SENDER_ID'),
+    defaultLocale,
+    templatesDir: read.optional('TEMPLATES_DIR'),
+    smsOrigin,
+    deliveryPollIntervalMs: read.int('DELIVERY_POLL_INTERVAL_MS', 1000, 10, 60_000),
+    deliveryMaxConcurrency: read.int('DELIVERY_MAX_CONCURRENCY', 16, 1, 1000),
+    deliveryLeaseSeconds,
+    deliverySendTimeoutMs,
+    deliveryRetryBaseMs,
+    deliveryRetryMaxMs,
   };
 
   // S36: development conveniences are refused in production.

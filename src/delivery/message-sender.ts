@@ -17,8 +17,13 @@ export interface SendResult {
   messageId: string | undefined;
 }
 
+export interface SendOptions {
+  /** Aborts the provider call; the dispatcher uses it as the send timeout. */
+  signal?: AbortSignal;
+}
+
 export interface MessageSender<M> {
   /** Provider name for logs. */
   readonly provider: string;
-  send(message: M): Promise<SendResult>;
+  send(message: M, options?: SendOptions): Promise<SendResult>;
 }

@@ -1,41 +1,45 @@
 /**
- * The texts people receive. The code and link are the only substituted values and both are
- * HTML-escaped in the HTML part (S16); the identifier is never echoed into a message.
+ * The texts people receive, rendered from the templates at send time in the job's language.
+ * The code and link are the only per-request values, the HTML part escapes them (S16), and the
+ * identifier is never a template value, so it is never echoed into a message.
  */
-import escapeHtml from 'escape-html';
 import type { EmailMessage, SmsMessage } from './message-sender.ts';
+import type { MessageTemplates } from './message-templates.ts';
+import type { DeliveryPayload } from './outbox-payload.ts';
 
-export interface SignInMessageInput {
+export type OutboundMessage = ({ channel: 'email' } & EmailMessage) | ({ channel: 'mobile' } & SmsMessage);
+
+export interface MessageRenderer {
+  render(payload: DeliveryPayload, lifetimeMinutes: number): OutboundMessage;
+}
+
+export function createMessageRenderer(deps: {
+  templates: MessageTemplates;
   appName: string;
-  code: string;
-  /** Magic link, when PASSWORDLESS_EMAIL_LOGIN_URL is configured. */
-  link: string | undefined;
-  lifetimeMinutes: number;
-}
-
-export function signInEmail(to: string, input: SignInMessageInput): EmailMessage {
-  const { appName, code, link, lifetimeMinutes } = input;
-  const subject = `Your ${appName} sign-in code: ${code}`;
-  const lines = [
-    `Your ${appName} sign-in code is ${code}`,
-    '',
-    ...(link ? ['Or open this link to sign in:', link, ''] : []),
-    `It expires in ${lifetimeMinutes} minutes. If you did not ask for it, ignore this email.`,
-  ];
-  const e = escapeHtml;
-  const html = [
-    '<!doctype html><html><body style="font-family:sans-serif">',
-    `<p>Your ${e(appName)} sign-in code is</p>`,
-    `<p style="font-size:28px;letter-spacing:4px;font-weight:bold">${e(code)}</p>`,
-    ...(link ? [`<p><a href="${e(link)}">Sign in to ${e(appName)}</a></p>`] : []),
-    `<p>It expires in ${lifetimeMinutes} minutes. If you did not ask for it, ignore this email.</p>`,
-    '</body></html>',
-  ].join('\n');
-  return { to, subject, text: lines.join('\n'), html };
-}
-
-export function signInSms(to: string, input: Omit<SignInMessageInput, 'link'>): SmsMessage {
-  return { to, text: `${input.code} is your ${input.appName} sign-in code. It expires in ${input.lifetimeMinutes} minutes.` };
+  /** Host for the WebOTP line (`@auth.example.com #123456`), when set. */
+  smsOrigin: string | undefined;
+}): MessageRenderer {
+  const { templates, appName, smsOrigin } = deps;
+  return {
+    render(payload, lifetimeMinutes) {
+      const view = { appName, code: payload.code, link: payload.link, lifetimeMinutes };
+      const locale = payload.locale;
+      if (payload.channel === 'email') {
+        return {
+          channel: 'email',
+          to: payload.to,
+          // A subject is one header line whatever the template says.
+          subject: templates.render(locale, 'email.subject', view).replace(/\s+/g, ' ').trim(),
+          text: templates.render(locale, 'email.text', view),
+          html: templates.render(locale, 'email.html', view),
+        };
+      }
+      let text = templates.render(locale, 'sms.text', view).trimEnd();
+      // WebOTP: the last line binds the code to the origin so browsers can offer to fill it in.
+      if (smsOrigin !== undefined) text += `\n\n@${smsOrigin} #${payload.code}`;
+      return { channel: 'mobile', to: payload.to, text };
+    },
+  };
 }
 
 /** Fills `{token}` in the configured login URL template (S11: never from request headers). */

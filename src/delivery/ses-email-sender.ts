@@ -6,10 +6,11 @@ import type { EmailMessage, MessageSender } from './message-sender.ts';
  * SDK's standard chain (AWS_REGION, AWS_ENDPOINT_URL_SESV2, ...).
  */
 export function createSesEmailSender(options: { from: string; configurationSet?: string | undefined; client?: SESv2Client }): MessageSender<EmailMessage> & { region(): Promise<string>; close(): void } {
-  const client = options.client ?? new SESv2Client({ maxAttempts: 2 });
+  // One attempt per send: the outbox dispatcher owns retries, with backoff until the code expires.
+  const client = options.client ?? new SESv2Client({ maxAttempts: 1 });
   return {
     provider: 'ses',
-    async send(message) {
+    async send(message, sendOptions) {
       const output = await client.send(
         new SendEmailCommand({
           FromEmailAddress: options.from,
@@ -25,6 +26,7 @@ export function createSesEmailSender(options: { from: string; configurationSet?:
             },
           },
         }),
+        { abortSignal: sendOptions?.signal },
       );
       return { messageId: output.MessageId };
     },

@@ -7,16 +7,18 @@ import type { MessageSender, SmsMessage } from './message-sender.ts';
  * (AWS_REGION, AWS_ENDPOINT_URL_SNS, ...).
  */
 export function createSnsSmsSender(options: { senderId?: string | undefined; client?: SNSClient }): MessageSender<SmsMessage> & { region(): Promise<string>; close(): void } {
-  const client = options.client ?? new SNSClient({ maxAttempts: 2 });
+  // One attempt per send: the outbox dispatcher owns retries, with backoff until the code expires.
+  const client = options.client ?? new SNSClient({ maxAttempts: 1 });
   const attributes: Record<string, MessageAttributeValue> = {
     'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
   };
   if (options.senderId) attributes['AWS.SNS.SMS.SenderID'] = { DataType: 'String', StringValue: options.senderId };
   return {
     provider: 'sns',
-    async send(message) {
+    async send(message, sendOptions) {
       const output = await client.send(
         new PublishCommand({ PhoneNumber: message.to, Message: message.text, MessageAttributes: attributes }),
+        { abortSignal: sendOptions?.signal },
       );
       return { messageId: output.MessageId };
     },

@@ -5,8 +5,12 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
-import { createBackgroundDelivery, type MessageDispatcher } from '../delivery/background-delivery.ts';
+import { createLocaleResolver } from '../delivery/locale-negotiation.ts';
 import type { EmailMessage, MessageSender, SmsMessage } from '../delivery/message-sender.ts';
+import { loadMessageTemplates } from '../delivery/message-templates.ts';
+import { createMessageRenderer } from '../delivery/messages.ts';
+import { createOutboxDispatcher, type OutboxDispatcher } from '../delivery/outbox-dispatcher.ts';
+import { createPayloadSealer } from '../delivery/outbox-payload.ts';
 import { createSenders } from '../delivery/senders.ts';
 import { createAccessTokenSigner } from '../keys/access-token-signer.ts';
 import { createAccessTokenVerifier, type AccessTokenVerifier } from '../keys/access-token-verifier.ts';
@@ -16,6 +20,7 @@ import { createCodeHasher } from '../lib/code-hasher.ts';
 import { loadOrCreateDevSecret } from '../lib/dev-secret.ts';
 import { cryptoRandom, type RandomSource } from '../lib/random.ts';
 import { deriveSubkey } from '../lib/secret-keys.ts';
+import { createDeliveryJobRepository } from '../repositories/delivery-job-repository.ts';
 import { createOneTimeTokenRepository } from '../repositories/one-time-token-repository.ts';
 import { createSessionRepository } from '../repositories/session-repository.ts';
 import { createSigningKeyRepository } from '../repositories/signing-key-repository.ts';
@@ -30,12 +35,14 @@ export interface ServiceOverrides {
   random?: RandomSource;
   emailSender?: MessageSender<EmailMessage>;
   smsSender?: MessageSender<SmsMessage>;
+  /** Builds the app without starting its outbox dispatcher (a process that dies before sending). */
+  disableDispatcher?: boolean;
 }
 
 export interface Services {
   passwordless: PasswordlessService;
   keys: KeyStore;
-  delivery: MessageDispatcher;
+  delivery: OutboxDispatcher;
   sessions: SessionService;
   accessTokens: AccessTokenVerifier;
 }
@@ -48,6 +55,9 @@ declare module 'fastify' {
 
 export const servicesPlugin = fp(async (app: FastifyInstance, options: { config: Config; overrides?: ServiceOverrides }) => {
   const { config, overrides = {} } = options;
+  // Templates are parsed first, so a broken TEMPLATES_DIR stops the start before anything else
+  // is opened, rather than failing a send later.
+  const templates = loadMessageTemplates({ dir: config.templatesDir, defaultLocale: config.defaultLocale });
   const clock = overrides.clock ?? systemClock;
   const random = overrides.random ?? cryptoRandom;
   let secrets = config.secrets;
@@ -69,10 +79,24 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
   keys.startSchedule(config.keyReloadIntervalSeconds);
   const senders = createSenders(config);
   await senders.check();
-  const delivery = createBackgroundDelivery({
+  const sealer = createPayloadSealer(secrets);
+  const delivery = createOutboxDispatcher({
+    jobs: createDeliveryJobRepository(app.db.pool),
+    sealer,
+    renderer: createMessageRenderer({ templates, appName: config.appName, smsOrigin: config.smsOrigin }),
     email: overrides.emailSender ?? senders.email,
     sms: overrides.smsSender ?? senders.sms,
+    clock,
+    random,
     log: app.log.child({ component: 'delivery' }),
+    settings: {
+      pollIntervalMs: config.deliveryPollIntervalMs,
+      maxConcurrency: config.deliveryMaxConcurrency,
+      leaseSeconds: config.deliveryLeaseSeconds,
+      sendTimeoutMs: config.deliverySendTimeoutMs,
+      retryBaseMs: config.deliveryRetryBaseMs,
+      retryMaxMs: config.deliveryRetryMaxMs,
+    },
   });
   const signer = createAccessTokenSigner({
     keys,
@@ -86,6 +110,8 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
     tokens: createOneTimeTokenRepository(app.db.pool),
     signer,
     delivery,
+    sealer,
+    locales: createLocaleResolver(templates.locales, templates.defaultLocale),
     hasher: createCodeHasher(secrets),
     clock,
     random,
@@ -118,11 +144,13 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
   sessionCleanup.unref();
 
   app.decorate('services', { passwordless, keys, delivery, sessions, accessTokens });
-  // Messages already accepted are sent before the process lets go of its providers.
+  if (!overrides.disableDispatcher) app.addHook('onReady', async () => delivery.start());
+  // Sends in flight finish and record their outcome before the pool and providers close; jobs
+  // not yet claimed stay in the outbox for the next dispatcher.
   app.addHook('onClose', async () => {
     keys.close();
     clearInterval(sessionCleanup);
-    await delivery.drain();
+    await delivery.stop();
     senders.close();
   });
 }, { name: 'services', dependencies: ['database'] });

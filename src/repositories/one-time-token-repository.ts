@@ -20,12 +20,16 @@ export interface IssueTokenInput {
   maxAttempts: number;
   registerUnknown: boolean;
   allowAdmin: boolean;
+  /** The delivery job's sealed payload, written with the token (outbox); null: send nothing. */
+  deliveryPayload: Buffer | null;
+  /** The destination as operators may see it on the job row. */
+  maskedDestination: string;
 }
 
 export type IssueTokenResult =
   | { outcome: 'throttled'; previousRequestAt: Date | null }
   /** Accepted: `userId` is set when a token was stored for an eligible user, else null. */
-  | { outcome: 'accepted'; userId: string | null; created: boolean };
+  | { outcome: 'accepted'; userId: string | null; created: boolean; deliveryJobId: string | null };
 
 export interface ClaimedToken {
   id: string;
@@ -55,7 +59,8 @@ const VERIFIED_COLUMN: Record<Channel, string> = { email: 'email_verified', mobi
 // Throttle, find or register the user, revoke older live tokens and store the new one, all in
 // one statement. The throttle upsert is the gate: of concurrent requests for one destination
 // only the one whose upsert updated the row goes on (S7). Data-modifying CTEs share a
-// snapshot, so the new token is never revoked by its own statement.
+// snapshot, so the new token is never revoked by its own statement. The delivery job is
+// inserted by the same statement, so a token never exists without the job that sends it.
 function issueSql(channel: Channel): string {
   const column = USER_COLUMN[channel];
   return `
@@ -85,12 +90,17 @@ WITH previous AS (
   INSERT INTO one_time_tokens (user_id, channel, destination, short_hash, long_hash, max_uses, max_attempts, created_at, expires_at)
   SELECT id, $7, $4, $8, $9, $10, $11, $2, $12 FROM eligible
   RETURNING user_id
+), job AS (
+  INSERT INTO delivery_jobs (user_id, channel, destination_masked, payload, next_attempt_at, expires_at, created_at)
+  SELECT user_id, $7, $13, $14, $2, $12, $2 FROM inserted WHERE $14::bytea IS NOT NULL
+  RETURNING id
 )
 SELECT EXISTS (SELECT 1 FROM gate) AS accepted,
        (SELECT last_request_at FROM previous) AS previous_at,
        (SELECT user_id FROM inserted) AS user_id,
        coalesce((SELECT created FROM eligible), false) AS created,
-       (SELECT count(*) FROM revoked)::int AS revoked`;
+       (SELECT count(*) FROM revoked)::int AS revoked,
+       (SELECT id FROM job) AS job_id`;
 }
 
 // Counts the guess before the caller compares anything (S5): the live, newest token for the
@@ -156,7 +166,7 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
 
   return {
     async issue(input) {
-      const { rows } = await pool.query<{ accepted: boolean; previous_at: Date | null; user_id: string | null; created: boolean }>({
+      const { rows } = await pool.query<{ accepted: boolean; previous_at: Date | null; user_id: string | null; created: boolean; job_id: string | null }>({
         name: `otp_issue_${input.channel}`,
         text: issueText[input.channel],
         values: [
@@ -172,11 +182,13 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
           input.maxUses,
           input.maxAttempts,
           input.expiresAt,
+          input.maskedDestination,
+          input.deliveryPayload,
         ],
       });
       const row = rows[0]!;
       if (!row.accepted) return { outcome: 'throttled', previousRequestAt: row.previous_at };
-      return { outcome: 'accepted', userId: row.user_id, created: row.user_id !== null && row.created };
+      return { outcome: 'accepted', userId: row.user_id, created: row.user_id !== null && row.created, deliveryJobId: row.job_id };
     },
 
     async claimAttempt(input) {

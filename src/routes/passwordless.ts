@@ -24,17 +24,17 @@ export const passwordlessRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/passwordless/request/email', {
     schema: { body: RequestEmailBody, response: REQUEST_RESPONSES },
-    config: { inputErrors: { body: 'invalid_request', fields: { email: 'invalid_email' } } },
+    config: { inputErrors: { body: 'invalid_request', fields: { email: 'invalid_email', locale: 'invalid_locale' } } },
   }, async (request, reply) => {
-    await passwordless.requestCode('email', request.body.email, requestContext(request));
+    await passwordless.requestCode('email', request.body.email, { ...requestContext(request), locale: request.body.locale });
     return reply.code(202).send(ACCEPTED);
   });
 
   app.post('/passwordless/request/mobile', {
     schema: { body: RequestMobileBody, response: REQUEST_RESPONSES },
-    config: { inputErrors: { body: 'invalid_request', fields: { phone_number: 'invalid_phone_number' } } },
+    config: { inputErrors: { body: 'invalid_request', fields: { phone_number: 'invalid_phone_number', locale: 'invalid_locale' } } },
   }, async (request, reply) => {
-    await passwordless.requestCode('mobile', request.body.phone_number, requestContext(request));
+    await passwordless.requestCode('mobile', request.body.phone_number, { ...requestContext(request), locale: request.body.locale });
     return reply.code(202).send(ACCEPTED);
   });
 

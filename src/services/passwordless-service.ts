@@ -11,8 +11,9 @@ import { maskDestination } from '../lib/mask.ts';
 import { randomString, type RandomSource } from '../lib/random.ts';
 import { newRefreshToken } from '../lib/refresh-tokens.ts';
 import { secretsEqual } from '../lib/secret-keys.ts';
-import type { MessageDispatcher } from '../delivery/background-delivery.ts';
-import { magicLink, signInEmail, signInSms } from '../delivery/messages.ts';
+import type { LocaleResolver } from '../delivery/locale-negotiation.ts';
+import { magicLink } from '../delivery/messages.ts';
+import type { PayloadSealer } from '../delivery/outbox-payload.ts';
 import type { AccessTokenSigner } from '../keys/access-token-signer.ts';
 import type { NewSession, OneTimeTokenRepository, SignedInUser } from '../repositories/one-time-token-repository.ts';
 import type { Channel, Logger, RequestContext, TokenResponse } from './types.ts';
@@ -39,17 +40,19 @@ const INVALID_IDENTIFIER = { email: 'invalid_email', mobile: 'invalid_phone_numb
 export function createPasswordlessService(deps: {
   tokens: OneTimeTokenRepository;
   signer: AccessTokenSigner;
-  delivery: MessageDispatcher;
+  /** Told when a delivery job was committed, so sending starts at once. */
+  delivery: { wake(): void };
+  sealer: PayloadSealer;
+  locales: LocaleResolver;
   hasher: CodeHasher;
   clock: Clock;
   random: RandomSource;
   log: Logger;
   settings: PasswordlessSettings;
 }): PasswordlessService {
-  const { tokens, signer, delivery, hasher, clock, random, log, settings } = deps;
+  const { tokens, signer, delivery, sealer, locales, hasher, clock, random, log, settings } = deps;
   const shortShape = shapeOf(settings.shortTokenChars, settings.shortTokenLength);
   const longShape = shapeOf(settings.longTokenChars, settings.longTokenLength);
-  const lifetimeMinutes = Math.ceil(settings.tokenLifetimeSeconds / 60);
 
   function normalize(channel: Channel, identifier: string): string | undefined {
     return channel === 'email' ? normalizeEmail(identifier) : normalizePhone(identifier, settings.defaultPhoneRegion);
@@ -72,7 +75,7 @@ export function createPasswordlessService(deps: {
   }
 
   return {
-    async requestCode(channel, identifier) {
+    async requestCode(channel, identifier, context) {
       if (!settings.allowedMethods.includes(channel)) throw new AppError('method_not_allowed');
       const destination = normalize(channel, identifier);
       if (destination === undefined) throw new AppError(INVALID_IDENTIFIER[channel]);
@@ -83,6 +86,11 @@ export function createPasswordlessService(deps: {
       const longToken = channel === 'email' && settings.emailLoginUrl !== undefined
         ? randomString(random, settings.longTokenChars, settings.longTokenLength)
         : undefined;
+      // What the dispatcher needs to send, sealed (S8); written with the token in one statement.
+      const link = longToken === undefined ? undefined : magicLink(settings.emailLoginUrl!, longToken);
+      const locale = locales.resolve(context.locale, context.acceptLanguage);
+      const deliveryPayload = sealer.seal({ channel, to: destination, code, link, locale });
+      const masked = maskDestination(channel, destination);
       const now = clock.now();
       const result = await tokens.issue({
         channel,
@@ -97,9 +105,10 @@ export function createPasswordlessService(deps: {
         maxAttempts: settings.maxTokenAttempts,
         registerUnknown: settings.registerNonexistentUsers,
         allowAdmin: settings.allowAdminAuthentication,
+        deliveryPayload,
+        maskedDestination: masked,
       });
 
-      const masked = maskDestination(channel, destination);
       if (result.outcome === 'throttled') {
         const elapsed = result.previousRequestAt ? (now.getTime() - result.previousRequestAt.getTime()) / 1000 : 0;
         const retryAfter = Math.max(1, Math.ceil(settings.tokenRequestThrottleSeconds - elapsed));
@@ -110,13 +119,9 @@ export function createPasswordlessService(deps: {
         log.info({ channel, to: masked }, 'code request for an identifier that may not sign in; nothing sent');
         return;
       }
-      log.info({ channel, to: masked, userId: result.userId, registered: result.created }, 'code issued');
-      if (channel === 'email') {
-        const link = longToken === undefined ? undefined : magicLink(settings.emailLoginUrl!, longToken);
-        delivery.dispatch({ channel, ...signInEmail(destination, { appName: settings.appName, code, link, lifetimeMinutes }) });
-      } else {
-        delivery.dispatch({ channel, ...signInSms(destination, { appName: settings.appName, code, lifetimeMinutes }) });
-      }
+      log.info({ channel, to: masked, userId: result.userId, registered: result.created, deliveryJobId: result.deliveryJobId, locale }, 'code issued');
+      // The statement has committed: the local dispatcher sends it now, without holding the reply.
+      if (result.deliveryJobId !== null) delivery.wake();
     },
 
     async exchange(channel, identifier, token, context) {

@@ -28,4 +28,6 @@ export interface RequestContext {
   userAgent: string | undefined;
   /** The raw Accept-Language header, when sent. */
   acceptLanguage: string | undefined;
+  /** The message language the request body asked for, when it did. */
+  locale?: string | undefined;
 }

@@ -71,6 +71,7 @@ export async function startTestApp(options: {
   random?: RandomSource;
   emailSender?: MessageSender<EmailMessage>;
   smsSender?: MessageSender<SmsMessage>;
+  disableDispatcher?: boolean;
 }): Promise<TestApp> {
   const config = loadConfig(testEnv(options.db, options.env));
   const logs: string[] = [];
@@ -79,6 +80,7 @@ export async function startTestApp(options: {
     random: options.random,
     emailSender: options.emailSender,
     smsSender: options.smsSender,
+    disableDispatcher: options.disableDispatcher,
     logStream: { write: (line) => { logs.push(line); } },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });

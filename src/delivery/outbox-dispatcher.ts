@@ -1,0 +1,206 @@
+/**
+ * Sends the delivery outbox. Runs in every replica: claims due jobs with a lease (FOR UPDATE
+ * SKIP LOCKED, see delivery-job-repository.ts), renders the message in the job's language, and
+ * sends it. `wake()` after a request's statement commits starts the send within milliseconds; a
+ * poll picks up retries and jobs a crashed process left behind. Transient failures retry with
+ * exponential backoff and full jitter until the code expires; permanent ones stop at once.
+ * Logs carry the masked destination and the provider's error name only (S34).
+ */
+import type { Clock } from '../lib/clock.ts';
+import type { RandomSource } from '../lib/random.ts';
+import type { ClaimedDeliveryJob, DeliveryJobEnd, DeliveryJobRepository } from '../repositories/delivery-job-repository.ts';
+import type { Logger } from '../services/types.ts';
+import type { EmailMessage, MessageSender, SendResult, SmsMessage } from './message-sender.ts';
+import type { MessageRenderer, OutboundMessage } from './messages.ts';
+import type { PayloadSealer } from './outbox-payload.ts';
+import { describeProviderError, formatProviderError, isTransientProviderError, type ProviderErrorSummary } from './provider-errors.ts';
+import { retryDelayMs } from './retry-backoff.ts';
+
+// A request's wake waits this long, so the reply is written before any sending work starts on
+// this event loop (a known identifier's answer must not be slower, S17) and a burst of requests
+// shares one claim.
+const WAKE_DELAY_MS = 2;
+
+export interface DispatcherSettings {
+  pollIntervalMs: number;
+  maxConcurrency: number;
+  leaseSeconds: number;
+  sendTimeoutMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+export interface OutboxDispatcher {
+  /** Starts polling; until then `wake` and `drain` do nothing (a replica that only accepts requests). */
+  start(): void;
+  /** A job was committed: look for due jobs within milliseconds. Never throws, never waits. */
+  wake(): void;
+  /** Sends every job due now and waits for the sends to settle (tests, operations). */
+  drain(): Promise<void>;
+  /** Stops claiming and waits for in-flight sends to record their outcome (shutdown). */
+  stop(): Promise<void>;
+}
+
+export function createOutboxDispatcher(deps: {
+  jobs: DeliveryJobRepository;
+  sealer: PayloadSealer;
+  renderer: MessageRenderer;
+  email: MessageSender<EmailMessage>;
+  sms: MessageSender<SmsMessage>;
+  clock: Clock;
+  random: RandomSource;
+  log: Logger;
+  settings: DispatcherSettings;
+}): OutboxDispatcher {
+  const { jobs, sealer, renderer, clock, random, log, settings } = deps;
+  const inFlight = new Set<Promise<void>>();
+  let started = false;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let pumping: Promise<void> | undefined;
+  let again = false;
+  let backlog = false;
+  let wakePending = false;
+  let claimedSinceDrainCheck = 0;
+
+  // One claim loop at a time per process; a wake during a loop asks for one more pass, so a
+  // burst of requests costs a few claims, not one per request.
+  function wake(): void {
+    if (!started || stopped) return;
+    again = true;
+    pumping ??= pump().finally(() => { pumping = undefined; });
+  }
+
+  // From a request: see WAKE_DELAY_MS.
+  function wakeSoon(): void {
+    if (!started || stopped || wakePending) return;
+    wakePending = true;
+    setTimeout(() => {
+      wakePending = false;
+      wake();
+    }, WAKE_DELAY_MS);
+  }
+
+  async function pump(): Promise<void> {
+    while (again && !stopped) {
+      const free = settings.maxConcurrency - inFlight.size;
+      if (free <= 0) return; // `again` stays set: a finishing send resumes the loop
+      again = false;
+      let claimed: ClaimedDeliveryJob[];
+      try {
+        claimed = await jobs.claim({ now: clock.now(), limit: free, leaseSeconds: settings.leaseSeconds });
+      } catch (error) {
+        log.warn({ error: describeProviderError(error) }, 'delivery dispatcher could not claim jobs; will retry');
+        return;
+      }
+      claimedSinceDrainCheck += claimed.length;
+      // A full batch suggests more are waiting: claim again now and as sends finish.
+      backlog = claimed.length === free;
+      if (backlog) again = true;
+      for (const job of claimed) {
+        const running = run(job).finally(() => {
+          inFlight.delete(running);
+          if (again || backlog) wake();
+        });
+        inFlight.add(running);
+      }
+    }
+  }
+
+  async function run(job: ClaimedDeliveryJob): Promise<void> {
+    try {
+      await attempt(job);
+    } catch (error) {
+      // Bookkeeping failed (database unreachable): the lease runs out and the job is retried.
+      log.error({ jobId: job.id, channel: job.channel, to: job.destinationMasked, error: describeProviderError(error) }, 'delivery job bookkeeping failed; it will be retried after its lease');
+    }
+  }
+
+  async function attempt(job: ClaimedDeliveryJob): Promise<void> {
+    if (job.expiresAt.getTime() <= clock.now().getTime()) {
+      return finish(job, { status: 'expired', provider: null, providerMessageId: null, error: null });
+    }
+    // A newer request revoked this code: sending it late (say, after throttling) would only
+    // deliver a code that no longer works, after the one that does.
+    if (job.superseded) {
+      return finish(job, { status: 'expired', provider: null, providerMessageId: null, error: 'Superseded' }, { name: 'Superseded' });
+    }
+    let message: OutboundMessage;
+    try {
+      if (job.payload === null) throw new Error('payload missing');
+      const lifetimeMinutes = Math.ceil((job.expiresAt.getTime() - job.createdAt.getTime()) / 60_000);
+      message = renderer.render(sealer.open(job.payload), lifetimeMinutes);
+    } catch {
+      // A payload no configured secret opens (its secret was rotated out) can never be sent.
+      return finish(job, { status: 'failed', provider: null, providerMessageId: null, error: 'PayloadUnreadable' }, { name: 'PayloadUnreadable' });
+    }
+
+    const sender = message.channel === 'email' ? deps.email : deps.sms;
+    let result: SendResult;
+    try {
+      const signal = AbortSignal.timeout(settings.sendTimeoutMs);
+      result = message.channel === 'email' ? await deps.email.send(message, { signal }) : await deps.sms.send(message, { signal });
+    } catch (error) {
+      return retryOrFail(job, sender.provider, describeProviderError(error));
+    }
+    return finish(job, { status: 'delivered', provider: sender.provider, providerMessageId: result.messageId ?? null, error: null });
+  }
+
+  async function retryOrFail(job: ClaimedDeliveryJob, provider: string, error: ProviderErrorSummary): Promise<void> {
+    const formatted = formatProviderError(error);
+    if (!isTransientProviderError(error)) {
+      return finish(job, { status: 'failed', provider, providerMessageId: null, error: formatted }, error);
+    }
+    const next = new Date(clock.now().getTime() + retryDelayMs(job.attempt, { baseMs: settings.retryBaseMs, maxMs: settings.retryMaxMs }, random));
+    if (next.getTime() >= job.expiresAt.getTime()) {
+      return finish(job, { status: 'expired', provider, providerMessageId: null, error: formatted }, error);
+    }
+    await jobs.reschedule(job, { nextAttemptAt: next, error: formatted, provider });
+    log.warn({ jobId: job.id, channel: job.channel, provider, to: job.destinationMasked, attempt: job.attempt, error, retryAt: next.toISOString() }, 'code delivery will be retried');
+  }
+
+  // Every job ends here, and only here: delivered, failed or expired. The payload is wiped in
+  // the same statement. This is the one place to record code.delivered / code.failed.
+  async function finish(job: ClaimedDeliveryJob, end: DeliveryJobEnd, error?: ProviderErrorSummary): Promise<void> {
+    const recorded = await jobs.finish(job, end, clock.now());
+    const fields = { jobId: job.id, userId: job.userId, channel: job.channel, provider: end.provider, to: job.destinationMasked, attempt: job.attempt };
+    if (!recorded) {
+      log.warn(fields, 'delivery job was taken over by another dispatcher; outcome not recorded');
+      return;
+    }
+    if (end.status === 'delivered') {
+      log.info({ ...fields, messageId: end.providerMessageId }, 'code delivered');
+    } else if (end.status === 'failed') {
+      log.error({ ...fields, error }, 'code delivery failed');
+    } else {
+      log.warn({ ...fields, error }, 'code delivery expired');
+    }
+  }
+
+  return {
+    start() {
+      if (started) return;
+      started = true;
+      timer = setInterval(wake, settings.pollIntervalMs);
+      timer.unref();
+      wake();
+    },
+    wake: wakeSoon,
+    async drain() {
+      if (!started) return;
+      do {
+        claimedSinceDrainCheck = 0;
+        wake();
+        await pumping;
+        while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+        await pumping;
+      } while (claimedSinceDrainCheck > 0 && !stopped);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      await pumping;
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * What a delivery job needs to render and send its message, sealed with AES-256-GCM under the
+ * 'outbox' subkey of SESAME_SECRET. Codes and links are never at rest in clear (S8): the
+ * database holds only this ciphertext, and only until the job ends.
+ */
+import { decrypt, deriveSubkey, encrypt } from '../lib/secret-keys.ts';
+import type { Channel } from '../services/types.ts';
+
+export interface DeliveryPayload {
+  channel: Channel;
+  /** Normalized destination: an email address or an E.164 number. */
+  to: string;
+  code: string;
+  /** Magic link, for email when PASSWORDLESS_EMAIL_LOGIN_URL is set. */
+  link?: string | undefined;
+  /** The resolved message language. */
+  locale: string;
+}
+
+export interface PayloadSealer {
+  seal(payload: DeliveryPayload): Buffer;
+  /** Throws when no configured secret opens it (for example, its secret was rotated out). */
+  open(sealed: Buffer): DeliveryPayload;
+}
+
+// Bound as associated data, so a sealed payload cannot be passed off as another kind of secret.
+const CONTEXT = 'sesame/outbox/v1';
+
+/** Seals with the current secret's subkey; opens with the current or any previous one. */
+export function createPayloadSealer(secrets: readonly Buffer[]): PayloadSealer {
+  const keys = secrets.map((secret) => deriveSubkey(secret, 'outbox'));
+  return {
+    seal(payload) {
+      const { channel, to, code, link, locale } = payload;
+      return encrypt(keys[0]!, Buffer.from(JSON.stringify({ channel, to, code, link, locale }), 'utf8'), CONTEXT);
+    },
+    open(sealed) {
+      for (const key of keys) {
+        let plaintext: Buffer;
+        try {
+          plaintext = decrypt(key, sealed, CONTEXT);
+        } catch {
+          continue;
+        }
+        return JSON.parse(plaintext.toString('utf8')) as DeliveryPayload;
+      }
+      throw new Error('the delivery payload cannot be opened with any configured secret');
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * How the dispatcher reads a provider's failure: its name and HTTP status only, never its
+ * message, which can quote the address (S34); and whether trying again can help.
+ */
+
+export interface ProviderErrorSummary {
+  name: string;
+  status?: number;
+}
+
+/** The error's name and HTTP status, never its message. */
+export function describeProviderError(error: unknown): ProviderErrorSummary {
+  if (error instanceof Error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    return status === undefined ? { name: error.name } : { name: error.name, status };
+  }
+  return { name: 'UnknownError' };
+}
+
+/** `MessageRejected 400`: what a job row keeps of its last failure. */
+export function formatProviderError(summary: ProviderErrorSummary): string {
+  return summary.status === undefined ? summary.name : `${summary.name} ${summary.status}`;
+}
+
+// The provider asks us to slow down: SES v2, SNS (modelled and query-protocol names), generic AWS.
+const THROTTLING = new Set([
+  'TooManyRequestsException',
+  'Throttling',
+  'ThrottlingException',
+  'Throttled',
+  'ThrottledException',
+  'ThrottledRequestException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'LimitExceededException',
+  'KMSThrottlingException',
+  'SlowDown',
+]);
+
+// Credentials that expired or are being rotated: the recipient is not at fault and an operator
+// can fix it while the code is still valid, so these are retried until the token expires.
+const CREDENTIALS = new Set([
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'SignatureDoesNotMatch',
+  'CredentialsProviderError',
+]);
+
+/**
+ * Transient: throttling, any 5xx, timeouts and network errors (no HTTP answer at all), and
+ * credential trouble. Everything else the provider answered with a 4xx is permanent: a rejected
+ * or malformed address (SES MessageRejected, BadRequest, NotFound, MailFromDomainNotVerified,
+ * AccountSuspended; SNS InvalidParameter, InvalidParameterValue, opted-out numbers) will not
+ * improve by asking again.
+ */
+export function isTransientProviderError(summary: ProviderErrorSummary): boolean {
+  if (THROTTLING.has(summary.name) || CREDENTIALS.has(summary.name)) return true;
+  if (summary.status === undefined) return true;
+  return summary.status === 429 || summary.status >= 500;
+}

@@ -1,0 +1,198 @@
+// The dispatcher's decisions, with an in-memory outbox and fake senders: what ends a job, what
+// is retried and when, and that at most DELIVERY_MAX_CONCURRENCY sends run at once.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { EmailMessage, MessageSender, SmsMessage } from '../../src/delivery/message-sender.ts';
+import { loadMessageTemplates } from '../../src/delivery/message-templates.ts';
+import { createMessageRenderer } from '../../src/delivery/messages.ts';
+import { createOutboxDispatcher } from '../../src/delivery/outbox-dispatcher.ts';
+import { createPayloadSealer } from '../../src/delivery/outbox-payload.ts';
+import type { ClaimedDeliveryJob, DeliveryJobEnd, DeliveryJobRepository } from '../../src/repositories/delivery-job-repository.ts';
+
+const T0 = new Date('2026-11-25T12:00:00.000Z');
+const sealer = createPayloadSealer([Buffer.from('unit-test-secret-0123456789-abcdefghijkl')]);
+const renderer = createMessageRenderer({ templates: loadMessageTemplates({ dir: undefined, defaultLocale: 'en' }), appName: 'Sesame', smsOrigin: undefined });
+
+interface Row extends ClaimedDeliveryJob {
+  status: string;
+  nextAttemptAt: Date;
+  leased: boolean;
+  end?: DeliveryJobEnd;
+  lastError?: string;
+}
+
+function memoryOutbox() {
+  const rows: Row[] = [];
+  const repo: DeliveryJobRepository = {
+    async claim({ now, limit }) {
+      const due = rows.filter((row) => row.status === 'pending' && !row.leased && row.nextAttemptAt <= now).slice(0, limit);
+      for (const row of due) {
+        row.leased = true;
+        row.attempt += 1;
+      }
+      return due.map((row) => ({ ...row }));
+    },
+    async finish(job, end) {
+      const row = rows.find((candidate) => candidate.id === job.id && candidate.attempt === job.attempt && candidate.status === 'pending');
+      if (!row) return false;
+      Object.assign(row, { status: end.status, end, payload: null, leased: false });
+      return true;
+    },
+    async reschedule(job, input) {
+      const row = rows.find((candidate) => candidate.id === job.id && candidate.attempt === job.attempt)!;
+      Object.assign(row, { nextAttemptAt: input.nextAttemptAt, leased: false, lastError: input.error });
+      return true;
+    },
+  };
+  return {
+    rows,
+    repo,
+    add(options: { to?: string; expiresAt?: Date; payload?: Buffer | null } = {}): Row {
+      const to = options.to ?? `user${rows.length}@example.com`;
+      const row: Row = {
+        id: String(rows.length + 1),
+        userId: 'u',
+        channel: 'email',
+        destinationMasked: 'u***@example.com',
+        payload: options.payload === undefined ? sealer.seal({ channel: 'email', to, code: '123456', locale: 'en' }) : options.payload,
+        attempt: 0,
+        createdAt: T0,
+        expiresAt: options.expiresAt ?? new Date(T0.getTime() + 600_000),
+        superseded: false,
+        status: 'pending',
+        nextAttemptAt: T0,
+        leased: false,
+      };
+      rows.push(row);
+      return row;
+    },
+  };
+}
+
+function awsError(name: string, status: number): Error {
+  return Object.assign(new Error('quoted jane@example.com'), { name, $metadata: { httpStatusCode: status } });
+}
+
+function setup(email: MessageSender<EmailMessage>['send'], settings: Partial<{ maxConcurrency: number }> = {}) {
+  const outbox = memoryOutbox();
+  const logs: Array<{ level: string; object: Record<string, unknown>; message?: string }> = [];
+  const record = (level: string) => (object: object, message?: string) => { logs.push({ level, object: object as Record<string, unknown>, message }); };
+  let now = T0;
+  const sms: MessageSender<SmsMessage> = { provider: 'fake-sms', send: async () => ({ messageId: 'sms-1' }) };
+  const dispatcher = createOutboxDispatcher({
+    jobs: outbox.repo,
+    sealer,
+    renderer,
+    email: { provider: 'fake-email', send: email },
+    sms,
+    clock: { now: () => now },
+    random: { int: (max) => max - 1, bytes: (size) => Buffer.alloc(size) },
+    log: { info: record('info'), warn: record('warn'), error: record('error') },
+    settings: { pollIntervalMs: 60_000, maxConcurrency: settings.maxConcurrency ?? 4, leaseSeconds: 60, sendTimeoutMs: 1000, retryBaseMs: 1000, retryMaxMs: 60_000 },
+  });
+  dispatcher.start();
+  return { outbox, logs, dispatcher, advance: (ms: number) => { now = new Date(now.getTime() + ms); } };
+}
+
+describe('outbox dispatcher', () => {
+  it('delivers with the rendered message and records the provider message id', async () => {
+    const sent: EmailMessage[] = [];
+    const { outbox, dispatcher, logs } = setup(async (message) => { sent.push(message); return { messageId: 'ses-1' }; });
+    outbox.add({ to: 'jane@example.com' });
+    await dispatcher.drain();
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0]!.to, 'jane@example.com');
+    assert.match(sent[0]!.subject, /123456/);
+    assert.deepEqual(outbox.rows[0]!.end, { status: 'delivered', provider: 'fake-email', providerMessageId: 'ses-1', error: null });
+    assert.equal(outbox.rows[0]!.payload, null);
+    assert.deepEqual(logs.map((entry) => entry.message), ['code delivered']);
+    await dispatcher.stop();
+  });
+
+  it('reschedules a transient failure with backoff, then delivers once the retry is due', async () => {
+    let calls = 0;
+    const { outbox, dispatcher, advance, logs } = setup(async () => {
+      calls++;
+      if (calls === 1) throw awsError('TooManyRequestsException', 429);
+      return { messageId: 'ses-2' };
+    });
+    const row = outbox.add();
+    await dispatcher.drain();
+    assert.equal(row.status, 'pending');
+    assert.equal(row.lastError, 'TooManyRequestsException 429');
+    assert.equal(row.nextAttemptAt.getTime() - T0.getTime(), 1000, 'first retry within the base delay');
+    await dispatcher.drain();
+    assert.equal(calls, 1, 'not before it is due');
+    advance(1000);
+    await dispatcher.drain();
+    assert.equal(calls, 2);
+    assert.equal(row.status, 'delivered');
+    assert.ok(!JSON.stringify(logs).includes('jane@example.com'), 'provider messages are never logged');
+    await dispatcher.stop();
+  });
+
+  it('fails a permanent error at once, and expires a transient one whose retry would come after the code expires', async () => {
+    const { outbox, dispatcher } = setup(async (message) => {
+      throw message.to === 'rejected@example.com' ? awsError('MessageRejected', 400) : awsError('ServiceUnavailable', 503);
+    });
+    const rejected = outbox.add({ to: 'rejected@example.com' });
+    const late = outbox.add({ to: 'late@example.com', expiresAt: new Date(T0.getTime() + 500) });
+    await dispatcher.drain();
+    assert.deepEqual(rejected.end, { status: 'failed', provider: 'fake-email', providerMessageId: null, error: 'MessageRejected 400' });
+    assert.equal(rejected.attempt, 1);
+    assert.deepEqual(late.end, { status: 'expired', provider: 'fake-email', providerMessageId: null, error: 'ServiceUnavailable 503' });
+    await dispatcher.stop();
+  });
+
+  it('expires a job claimed after its code expired, and fails one whose payload no secret opens, without sending', async () => {
+    let calls = 0;
+    const { outbox, dispatcher, advance } = setup(async () => { calls++; return { messageId: 'x' }; });
+    const expired = outbox.add({ expiresAt: new Date(T0.getTime() + 1000) });
+    advance(1000);
+    const unreadable = outbox.add({ payload: createPayloadSealer([Buffer.from('another-secret-0123456789-abcdefghijklmn')]).seal({ channel: 'email', to: 'x@example.com', code: '1', locale: 'en' }) });
+    await dispatcher.drain();
+    assert.equal(calls, 0);
+    assert.equal(expired.status, 'expired');
+    assert.equal(unreadable.status, 'failed');
+    assert.equal(unreadable.end?.error, 'PayloadUnreadable');
+    await dispatcher.stop();
+  });
+
+  it('runs at most maxConcurrency sends at once and still sends every job', async () => {
+    let active = 0;
+    let peak = 0;
+    const { outbox, dispatcher } = setup(async () => {
+      active++;
+      peak = Math.max(peak, active);
+      await new Promise((resolve) => setImmediate(resolve));
+      active--;
+      return { messageId: 'x' };
+    }, { maxConcurrency: 3 });
+    for (let i = 0; i < 20; i++) outbox.add();
+    await dispatcher.drain();
+    assert.equal(peak, 3);
+    assert.ok(outbox.rows.every((row) => row.status === 'delivered'));
+    await dispatcher.stop();
+  });
+
+  it('does nothing until started, and stops claiming once stopped', async () => {
+    const outbox = memoryOutbox();
+    let calls = 0;
+    const dispatcher = createOutboxDispatcher({
+      jobs: outbox.repo, sealer, renderer,
+      email: { provider: 'e', send: async () => { calls++; return { messageId: 'x' }; } },
+      sms: { provider: 's', send: async () => ({ messageId: 'x' }) },
+      clock: { now: () => T0 }, random: { int: () => 0, bytes: (size) => Buffer.alloc(size) },
+      log: { info() {}, warn() {}, error() {} },
+      settings: { pollIntervalMs: 60_000, maxConcurrency: 1, leaseSeconds: 60, sendTimeoutMs: 1000, retryBaseMs: 1, retryMaxMs: 1 },
+    });
+    outbox.add();
+    dispatcher.wake();
+    await dispatcher.drain();
+    assert.equal(calls, 0);
+    await dispatcher.stop();
+    dispatcher.start();
+    await dispatcher.drain();
+    assert.equal(calls, 0);
+  });
+});
