@@ -14,6 +14,7 @@ export const ERRORS = {
   method_not_allowed: { status: 400, title: 'Method not allowed', detail: 'This sign-in method is not enabled.' },
   invalid_token: { status: 400, title: 'Invalid token', detail: 'The token is invalid or expired.' },
   throttled: { status: 429, title: 'Too many requests', detail: 'A code was sent recently; wait before asking again.' },
+  rate_limited: { status: 429, title: 'Too many requests', detail: 'Too many requests from this client; retry later.' },
   not_found: { status: 404, title: 'Not found', detail: 'No such resource.' },
   payload_too_large: { status: 413, title: 'Payload too large', detail: 'The request body is too large.' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', detail: 'Send the body as application/json.' },

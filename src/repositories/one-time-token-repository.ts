@@ -29,6 +29,7 @@ export type IssueTokenResult =
 
 export interface ClaimedToken {
   id: string;
+  userId: string;
   shortHash: Buffer;
   longHash: Buffer | null;
 }
@@ -96,7 +97,7 @@ WHERE id = (
   AND attempts < max_attempts AND uses < max_uses AND revoked_at IS NULL AND expires_at > $3
   AND (SELECT coalesce(sum(attempts), 0) FROM one_time_tokens
         WHERE channel = $1 AND destination = $2 AND created_at > $4) < $5
-RETURNING id, short_hash, long_hash`;
+RETURNING id, user_id, short_hash, long_hash`;
 
 // Consumes one use with a single conditional update (S4) and signs the user in: marks the
 // channel verified and records the time. Disabled users and, unless allowed, admins get no
@@ -160,13 +161,13 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
     },
 
     async claimAttempt(input) {
-      const { rows } = await pool.query<{ id: string; short_hash: Buffer; long_hash: Buffer | null }>({
+      const { rows } = await pool.query<{ id: string; user_id: string; short_hash: Buffer; long_hash: Buffer | null }>({
         name: 'otp_claim',
         text: CLAIM_SQL,
         values: [input.channel, input.destination, input.now, input.failureWindowStart, input.maxDestinationFailures],
       });
       const row = rows[0];
-      return row ? { id: row.id, shortHash: row.short_hash, longHash: row.long_hash } : null;
+      return row ? { id: row.id, userId: row.user_id, shortHash: row.short_hash, longHash: row.long_hash } : null;
     },
 
     async consume(input) {

@@ -15,6 +15,10 @@ import { magicLink, signInEmail, signInSms } from '../delivery/messages.ts';
 import type { AccessTokenSigner } from '../keys/access-token-signer.ts';
 import type { OneTimeTokenRepository } from '../repositories/one-time-token-repository.ts';
 import type { AccessTokenResponse, Channel, Logger, RequestContext } from './types.ts';
+import type { BackgroundTasks } from '../lib/background-tasks.ts';
+import type { AuditLog } from './audit-log.ts';
+import type { DemoIdentities } from './demo-identities.ts';
+import type { SmsPumpingGuard } from './sms-pumping-guard.ts';
 
 export interface PasswordlessSettings {
   allowedMethods: readonly Channel[];
@@ -56,8 +60,13 @@ export function createPasswordlessService(deps: {
   random: RandomSource;
   log: Logger;
   settings: PasswordlessSettings;
+  audit: AuditLog;
+  smsGuard: SmsPumpingGuard;
+  demo: DemoIdentities;
+  /** Runs the SMS caps check after the reply, so its round trip cannot tell known numbers apart (S17). */
+  background: BackgroundTasks;
 }): PasswordlessService {
-  const { tokens, signer, delivery, hasher, clock, random, log, settings } = deps;
+  const { tokens, signer, delivery, hasher, clock, random, log, settings, audit, smsGuard, demo, background } = deps;
   const shortShape = shapeOf(settings.shortTokenChars, settings.shortTokenLength);
   const longShape = shapeOf(settings.longTokenChars, settings.longTokenLength);
   const lifetimeMinutes = Math.ceil(settings.tokenLifetimeSeconds / 60);
@@ -72,14 +81,27 @@ export function createPasswordlessService(deps: {
   }
 
   return {
-    async requestCode(channel, identifier) {
+    async requestCode(channel, identifier, context) {
       if (!settings.allowedMethods.includes(channel)) throw new AppError('method_not_allowed');
       const destination = normalize(channel, identifier);
       if (destination === undefined) throw new AppError(INVALID_IDENTIFIER[channel]);
+      const to = { channel, destination };
+      const demoUser = demo.find(channel, destination);
+
+      // S21: a country off the allowlist is answered like an accepted request, and nothing is stored or sent.
+      if (channel === 'mobile' && demoUser === undefined) {
+        const screened = smsGuard.screenCountry(destination);
+        if (!screened.allowed) {
+          audit.record({ event: 'code.blocked', outcome: 'blocked', to, context, reason: screened.reason });
+          log.info({ channel, to: maskDestination(channel, destination), reason: screened.reason }, 'code request blocked; nothing sent');
+          return;
+        }
+      }
 
       // Codes are drawn and hashed for known and unknown identifiers alike, so the work done
       // before the database answers does not depend on whether the account exists (S17).
-      const code = randomString(random, settings.shortTokenChars, settings.shortTokenLength);
+      // A demo identity's fixed code goes through the same storage and guess limits.
+      const code = demoUser?.code ?? randomString(random, settings.shortTokenChars, settings.shortTokenLength);
       const longToken = channel === 'email' && settings.emailLoginUrl !== undefined
         ? randomString(random, settings.longTokenChars, settings.longTokenLength)
         : undefined;
@@ -95,7 +117,8 @@ export function createPasswordlessService(deps: {
         longHash: longToken === undefined ? null : hasher.long(longToken),
         maxUses: settings.maxTokenUses,
         maxAttempts: settings.maxTokenAttempts,
-        registerUnknown: settings.registerNonexistentUsers,
+        // A demo identity's user is created on its first request.
+        registerUnknown: settings.registerNonexistentUsers || demoUser !== undefined,
         allowAdmin: settings.allowAdminAuthentication,
       });
 
@@ -104,28 +127,56 @@ export function createPasswordlessService(deps: {
         const elapsed = result.previousRequestAt ? (now.getTime() - result.previousRequestAt.getTime()) / 1000 : 0;
         const retryAfter = Math.max(1, Math.ceil(settings.tokenRequestThrottleSeconds - elapsed));
         log.info({ channel, to: masked }, 'code request throttled');
+        audit.record({ event: 'code.requested', outcome: 'throttled', to, context });
         throw new AppError('throttled', { headers: { 'retry-after': String(retryAfter) } });
       }
       if (result.userId === null) {
         log.info({ channel, to: masked }, 'code request for an identifier that may not sign in; nothing sent');
+        audit.record({ event: 'code.requested', outcome: 'ignored', to, context });
         return;
       }
-      log.info({ channel, to: masked, userId: result.userId, registered: result.created }, 'code issued');
+      const userId = result.userId;
+      if (demoUser !== undefined) {
+        // The fixed code is never sent; the request is audited like any other.
+        log.info({ channel, to: masked, userId }, 'demo code issued; nothing sent');
+        audit.record({ event: 'code.requested', outcome: 'issued', userId, to, context, reason: 'demo' });
+        return;
+      }
+      log.info({ channel, to: masked, userId, registered: result.created }, 'code issued');
+      audit.record({ event: 'code.requested', outcome: 'issued', userId, to, context, ...(result.created ? { reason: 'registered' } : {}) });
       if (channel === 'email') {
         const link = longToken === undefined ? undefined : magicLink(settings.emailLoginUrl!, longToken);
         delivery.dispatch({ channel, ...signInEmail(destination, { appName: settings.appName, code, link, lifetimeMinutes }) });
-      } else {
-        delivery.dispatch({ channel, ...signInSms(destination, { appName: settings.appName, code, lifetimeMinutes }) });
+        return;
       }
+      const sms = signInSms(destination, { appName: settings.appName, code, lifetimeMinutes });
+      // S21: counted only for messages that would be sent, so requests for unknown numbers cannot
+      // use up the budget; with REGISTER_NONEXISTENT_USERS every valid number counts. Counters
+      // unreachable: nothing is sent (S22).
+      background.run('sms-caps', async () => {
+        const verdict = await smsGuard.admit(destination);
+        if (!verdict.allowed) {
+          audit.record({ event: 'code.blocked', outcome: 'blocked', userId, to, context, reason: verdict.reason });
+          log.info({ channel, to: masked, userId, reason: verdict.reason }, 'code blocked by SMS caps; nothing sent');
+          return;
+        }
+        delivery.dispatch({ channel, ...sms });
+      });
     },
 
-    async exchange(channel, identifier, token) {
-      if (!settings.allowedMethods.includes(channel)) throw invalidToken();
+    async exchange(channel, identifier, token, context) {
+      const failed = (reason: string, extra: { to?: { channel: Channel; destination: string }; userId?: string } = {}): AppError => {
+        audit.record({ event: 'sign_in.failed', outcome: 'failed', context, reason, ...extra });
+        return invalidToken();
+      };
+      if (!settings.allowedMethods.includes(channel)) throw failed('method_not_allowed');
       const destination = normalize(channel, identifier);
       const presented = token.trim();
       const asShort = shortShape.normalize(presented);
       const asLong = longShape.normalize(presented);
-      if (destination === undefined || (asShort === undefined && asLong === undefined)) throw invalidToken();
+      if (destination === undefined) throw failed('malformed');
+      const to = { channel, destination };
+      if (asShort === undefined && asLong === undefined) throw failed('malformed', { to });
 
       const now = clock.now();
       // The guess is counted before we compare (S5); a null means no live token with attempts left.
@@ -136,7 +187,8 @@ export function createPasswordlessService(deps: {
         failureWindowStart: new Date(now.getTime() - FAILURE_WINDOW_MS),
         maxDestinationFailures: settings.maxDestinationFailures,
       });
-      if (claimed === null) throw invalidToken();
+      // No live token, or its guesses or the destination's failure budget are used up.
+      if (claimed === null) throw failed('no_live_token', { to });
 
       // S9, S10: constant-time comparison against hashes bound to this channel and destination.
       const matches =
@@ -145,26 +197,40 @@ export function createPasswordlessService(deps: {
       if (!matches) {
         if (settings.incorrectShortTokenRedeemsToken) await tokens.burnUse(claimed.id);
         log.info({ channel, to: maskDestination(channel, destination) }, 'sign-in failed: wrong code');
-        throw invalidToken();
+        throw failed('wrong_code', { to, userId: claimed.userId });
       }
 
       const user = await tokens.consume({ id: claimed.id, now, allowAdmin: settings.allowAdminAuthentication });
-      if (user === null) throw invalidToken();
+      if (user === null) throw failed('user_ineligible', { to, userId: claimed.userId });
       log.info({ channel, userId: user.id }, 'sign-in succeeded');
-      return signer.issue(user);
+      const isDemo = demo.find(channel, destination) !== undefined;
+      const issued = await signer.issue(user);
+      audit.record({ event: 'sign_in.succeeded', outcome: 'succeeded', userId: user.id, to, context, ...(isDemo ? { reason: 'demo' } : {}) });
+      return issued;
     },
 
-    async exchangeStandalone(token) {
+    async exchangeStandalone(token, context) {
       const presented = longShape.normalize(token.trim());
-      if (presented === undefined) throw invalidToken();
+      if (presented === undefined) {
+        audit.record({ event: 'sign_in.failed', outcome: 'failed', context, reason: 'malformed', detail: { method: 'link' } });
+        throw invalidToken();
+      }
       const user = await tokens.consumeByLongHash({
         longHashes: hasher.longCandidates(presented),
         now: clock.now(),
         allowAdmin: settings.allowAdminAuthentication,
       });
-      if (user === null) throw invalidToken();
+      if (user === null) {
+        audit.record({ event: 'sign_in.failed', outcome: 'failed', context, reason: 'no_live_token', detail: { method: 'link' } });
+        throw invalidToken();
+      }
       log.info({ channel: 'standalone', userId: user.id }, 'sign-in succeeded');
-      return signer.issue(user);
+      const issued = await signer.issue(user);
+      audit.record({
+        event: 'sign_in.succeeded', outcome: 'succeeded', userId: user.id, context, detail: { method: 'link' },
+        ...(user.email !== null ? { to: { channel: 'email' as const, destination: user.email } } : {}),
+      });
+      return issued;
     },
   };
 }
