@@ -125,7 +125,7 @@ function isProxyEntry(entry: string): boolean {
 
 // `identifier=code` or `identifier=code@expiry`, comma-separated. The identifier may itself
 // contain `=` and `@` (emails), the code and the expiry never do, so the last `=` splits.
-const DEMO_ENTRY = /^(.+)=([^=@\s]+)(?:@([0-9T:.+\-Z]+))?$/;
+const DEMO_ENTRY = /^(.+)=([^=@\s]+)(?:@([^=@\s]+))?$/;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
