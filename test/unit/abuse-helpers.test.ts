@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseDemoUsers } from '../../src/abuse-config.ts';
+import { ConfigError, loadConfig } from '../../src/config.ts';
 import { createMetrics } from '../../src/lib/metrics.ts';
 import { clientKey } from '../../src/plugins/rate-limit.ts';
 import type { CounterWindow } from '../../src/repositories/sms-counter-repository.ts';
@@ -93,5 +94,27 @@ describe('DEMO_USERS syntax', () => {
     const problems: string[] = [];
     parseDemoUsers('a@example.com=123456,A@EXAMPLE.com=654321', problems, context);
     assert.deepEqual(problems, ['DEMO_USERS entry 2: the identifier is listed twice']);
+  });
+});
+
+describe('abuse settings', () => {
+  it('reports bad proxies, Redis URLs and countries all at once', () => {
+    assert.throws(() => loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8, loopback, 10.0.0.0/33, proxy.example.com', REDIS_URL: 'localhost:6379', SMS_ALLOWED_COUNTRIES: 'US,XX', RATE_LIMIT_REQUEST_PER_MINUTE: '0' }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(error.problems, [
+        'TRUSTED_PROXIES: "10.0.0.0/33" is not an IP address, a CIDR range or one of loopback, linklocal, uniquelocal',
+        'TRUSTED_PROXIES: "proxy.example.com" is not an IP address, a CIDR range or one of loopback, linklocal, uniquelocal',
+        'REDIS_URL: must start with redis:// or rediss://',
+        'SMS_ALLOWED_COUNTRIES: "XX" is not an ISO 3166-1 alpha-2 region (or use * for all)',
+        'RATE_LIMIT_REQUEST_PER_MINUTE: must be between 1 and 1000000',
+      ]);
+      return true;
+    });
+  });
+
+  it('allows SMS to the home region only by default, and everywhere without one', () => {
+    assert.deepEqual(loadConfig({ DEFAULT_PHONE_REGION: 'de' }).smsAllowedCountries, ['DE']);
+    assert.equal(loadConfig({}).smsAllowedCountries, 'all');
+    assert.equal(loadConfig({ DEFAULT_PHONE_REGION: 'DE', SMS_ALLOWED_COUNTRIES: '*' }).smsAllowedCountries, 'all');
   });
 });
