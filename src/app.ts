@@ -11,7 +11,10 @@ import { databasePlugin } from './plugins/database.ts';
 import { errorHandlerPlugin } from './plugins/error-handler.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { servicesPlugin, type ServiceOverrides } from './plugins/services.ts';
+import { metricsPlugin } from './plugins/metrics.ts';
+import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { passwordlessRoutes } from './routes/passwordless.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { wellKnownRoutes } from './routes/well-known.ts';
@@ -40,6 +43,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     // Wrong types are errors, not something to coerce: {"token": 123456} is not a code.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true } },
     logController: new LogController({ disableRequestLogging: true }),
+    // S20: X-Forwarded-For is believed only when the peer is one of these proxies.
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // One access line per request, after the reply; bodies are never logged.
@@ -49,6 +54,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   await app.register(errorHandlerPlugin);
   await app.register(securityHeadersPlugin);
+  await app.register(metricsPlugin);
+  await app.register(rateLimitPlugin, { config });
   await app.register(databasePlugin, { config });
   await app.register(servicesPlugin, { config, overrides: serviceOverrides });
   await app.register(bearerAuthPlugin, { verifier: app.services.accessTokens });
@@ -57,5 +64,6 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(wellKnownRoutes, { jwksMaxAgeSeconds: config.jwksMaxAgeSeconds, issuer: config.jwtIssuer, algorithms: [config.jwtAlg] });
   await app.register(passwordlessRoutes);
   await app.register(sessionRoutes);
+  await app.register(metricsRoutes);
   return app;
 }

@@ -5,12 +5,13 @@
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import { expandAlphabet } from './lib/alphabet.ts';
 import { parseOperatorKey, type OperatorKey } from './keys/operator-key.ts';
+import { loadAbuseConfig, type AbuseConfig } from './abuse-config.ts';
 
 export type PasswordlessMethod = 'email' | 'mobile';
 export type JwtAlg = 'ES256' | 'EdDSA' | 'RS256';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface Config {
+export interface Config extends AbuseConfig {
   nodeEnv: string;
   production: boolean;
   host: string;
@@ -200,7 +201,11 @@ export function loadConfig(env: Env): Config {
   const databaseUrl = read.optional('DATABASE_URL');
   const port = read.int('PORT', 3000, 0, 65535);
 
+  const defaultPhoneRegion = region !== undefined && isSupportedCountry(region) ? region : undefined;
+  const abuse = loadAbuseConfig(read, problems, { production, defaultPhoneRegion, shortTokenChars, shortTokenLength });
+
   const config: Config = {
+    ...abuse,
     nodeEnv,
     production,
     host: read.string('HOST', '0.0.0.0'),

@@ -16,6 +16,7 @@ export const ERRORS = {
   invalid_token: { status: 400, title: 'Invalid token', detail: 'The token is invalid or expired.' },
   invalid_access_token: { status: 401, title: 'Unauthorized', detail: 'A valid access token is required.' },
   throttled: { status: 429, title: 'Too many requests', detail: 'A code was sent recently; wait before asking again.' },
+  rate_limited: { status: 429, title: 'Too many requests', detail: 'Too many requests from this client; retry later.' },
   not_found: { status: 404, title: 'Not found', detail: 'No such resource.' },
   payload_too_large: { status: 413, title: 'Payload too large', detail: 'The request body is too large.' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', detail: 'Send the body as application/json.' },

@@ -9,6 +9,8 @@
 import type { Clock } from '../lib/clock.ts';
 import type { RandomSource } from '../lib/random.ts';
 import type { ClaimedDeliveryJob, DeliveryJobEnd, DeliveryJobRepository } from '../repositories/delivery-job-repository.ts';
+import type { AuditLog } from '../services/audit-log.ts';
+import type { SmsVerdict } from '../services/sms-pumping-guard.ts';
 import type { Logger } from '../services/types.ts';
 import type { EmailMessage, MessageSender, SendResult, SmsMessage } from './message-sender.ts';
 import type { MessageRenderer, OutboundMessage } from './messages.ts';
@@ -50,6 +52,13 @@ export function createOutboxDispatcher(deps: {
   clock: Clock;
   random: RandomSource;
   log: Logger;
+  audit: Pick<AuditLog, 'record'>;
+  /**
+   * The SMS-pumping caps (S21), counted just before an SMS is sent: after the reply, so the
+   * count's round trip cannot tell known numbers apart (S17), and only for messages that would
+   * really go out. Unreachable counters: nothing is sent and the job is retried (S22).
+   */
+  smsCaps: { admit(e164: string): Promise<SmsVerdict> };
   settings: DispatcherSettings;
 }): OutboxDispatcher {
   const { jobs, sealer, renderer, clock, random, log, settings } = deps;
@@ -136,6 +145,18 @@ export function createOutboxDispatcher(deps: {
     }
 
     const sender = message.channel === 'email' ? deps.email : deps.sms;
+    if (message.channel === 'mobile') {
+      let verdict: SmsVerdict;
+      try {
+        verdict = await deps.smsCaps.admit(message.to);
+      } catch {
+        // No HTTP status: retried like a network failure until the code expires.
+        return retryOrFail(job, sender.provider, { name: 'SmsCountersUnavailable' });
+      }
+      if (!verdict.allowed) {
+        return finish(job, { status: 'failed', provider: null, providerMessageId: null, error: `SmsBlocked:${verdict.reason}` }, { name: 'SmsBlocked' }, verdict.reason);
+      }
+    }
     let result: SendResult;
     try {
       const signal = AbortSignal.timeout(settings.sendTimeoutMs);
@@ -161,19 +182,32 @@ export function createOutboxDispatcher(deps: {
 
   // Every job ends here, and only here: delivered, failed or expired. The payload is wiped in
   // the same statement. This is the one place to record code.delivered / code.failed.
-  async function finish(job: ClaimedDeliveryJob, end: DeliveryJobEnd, error?: ProviderErrorSummary): Promise<void> {
+  async function finish(job: ClaimedDeliveryJob, end: DeliveryJobEnd, error?: ProviderErrorSummary, blockedReason?: string): Promise<void> {
     const recorded = await jobs.finish(job, end, clock.now());
     const fields = { jobId: job.id, userId: job.userId, channel: job.channel, provider: end.provider, to: job.destinationMasked, attempt: job.attempt };
     if (!recorded) {
       log.warn(fields, 'delivery job was taken over by another dispatcher; outcome not recorded');
       return;
     }
-    if (end.status === 'delivered') {
+    const audited = {
+      userId: job.userId,
+      masked: { channel: job.channel, destination: job.destinationMasked },
+      ...(job.clientIp !== null ? { context: { ip: job.clientIp, userAgent: undefined, acceptLanguage: undefined } } : {}),
+    };
+    if (blockedReason !== undefined) {
+      log.info({ ...fields, reason: blockedReason }, 'code blocked by SMS caps; nothing sent');
+      deps.audit.record({ event: 'code.blocked', outcome: 'blocked', ...audited, reason: blockedReason, detail: { jobId: job.id } });
+    } else if (end.status === 'delivered') {
       log.info({ ...fields, messageId: end.providerMessageId }, 'code delivered');
-    } else if (end.status === 'failed') {
-      log.error({ ...fields, error }, 'code delivery failed');
+      deps.audit.record({ event: 'code.delivered', outcome: 'delivered', ...audited, detail: { jobId: job.id, provider: end.provider, messageId: end.providerMessageId, attempt: job.attempt } });
     } else {
-      log.warn({ ...fields, error }, 'code delivery expired');
+      if (end.status === 'failed') log.error({ ...fields, error }, 'code delivery failed');
+      else log.warn({ ...fields, error }, 'code delivery expired');
+      deps.audit.record({
+        event: 'code.failed', outcome: 'failed', ...audited,
+        reason: end.status === 'expired' ? (error?.name === 'Superseded' ? 'superseded' : 'expired') : error?.name ?? 'failed',
+        detail: { jobId: job.id, provider: end.provider, status: error?.status ?? null, attempt: job.attempt },
+      });
     }
   }
 

@@ -26,6 +26,14 @@ import { createSessionRepository } from '../repositories/session-repository.ts';
 import { createSigningKeyRepository } from '../repositories/signing-key-repository.ts';
 import { createPasswordlessService, type PasswordlessService } from '../services/passwordless-service.ts';
 import { createSessionService, type SessionService } from '../services/session-service.ts';
+import { createAuditEventRepository } from '../repositories/audit-event-repository.ts';
+import { createRetentionRepository } from '../repositories/retention-repository.ts';
+import { createSmsCounterRepository } from '../repositories/sms-counter-repository.ts';
+import { createBufferedAuditLog, type AuditLog } from '../services/audit-log.ts';
+import { createDemoIdentities } from '../services/demo-identities.ts';
+import { createRetentionCleanup, type RetentionCleanup } from '../services/retention-cleanup.ts';
+import { createSmsPumpingGuard } from '../services/sms-pumping-guard.ts';
+import { maskDestination } from '../lib/mask.ts';
 
 const SESSION_CLEANUP_INTERVAL_MS = 10 * 60 * 1000;
 
@@ -45,6 +53,8 @@ export interface Services {
   delivery: OutboxDispatcher;
   sessions: SessionService;
   accessTokens: AccessTokenVerifier;
+  audit: AuditLog;
+  cleanup: RetentionCleanup;
 }
 
 declare module 'fastify' {
@@ -79,6 +89,13 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
   keys.startSchedule(config.keyReloadIntervalSeconds);
   const senders = createSenders(config);
   await senders.check();
+  const auditDropped = app.metrics.counter('sesame_audit_events_dropped_total', 'Audit events dropped because the database could not take them in time.');
+  const audit = createBufferedAuditLog(
+    { writer: createAuditEventRepository(app.db.pool), clock, log: app.log.child({ component: 'audit' }) },
+    { onDropped: (count) => auditDropped.inc(undefined, count) },
+  );
+  const smsBlocked = app.metrics.counter('sesame_sms_blocked_total', 'Code requests answered normally but not sent by the SMS-pumping defences, by reason.');
+  const smsGuard = createSmsPumpingGuard({ counters: createSmsCounterRepository(app.db.pool), clock, settings: config, blocked: smsBlocked });
   const sealer = createPayloadSealer(secrets);
   const delivery = createOutboxDispatcher({
     jobs: createDeliveryJobRepository(app.db.pool),
@@ -89,6 +106,8 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
     clock,
     random,
     log: app.log.child({ component: 'delivery' }),
+    audit,
+    smsCaps: smsGuard,
     settings: {
       pollIntervalMs: config.deliveryPollIntervalMs,
       maxConcurrency: config.deliveryMaxConcurrency,
@@ -117,6 +136,9 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
     random,
     log: app.log.child({ component: 'passwordless' }),
     settings: config,
+    audit,
+    smsGuard,
+    demo: createDemoIdentities(config.demoUsers, clock),
   });
 
   const sessions = createSessionService({
@@ -125,6 +147,7 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
     refreshKey: deriveSubkey(secrets[0]!, 'refresh-token'),
     clock,
     log: app.log.child({ component: 'sessions' }),
+    audit,
     settings: config,
   });
   const accessTokens = createAccessTokenVerifier({
@@ -143,14 +166,28 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
   }, SESSION_CLEANUP_INTERVAL_MS);
   sessionCleanup.unref();
 
-  app.decorate('services', { passwordless, keys, delivery, sessions, accessTokens });
+  const cleanup = createRetentionCleanup({ repository: createRetentionRepository(app.db.pool), clock, log: app.log.child({ component: 'retention' }), settings: config });
+  cleanup.start();
+
+  if (config.allowedMethods.includes('mobile') && config.smsAllowedCountries === 'all') {
+    app.log.warn('SMS_ALLOWED_COUNTRIES allows every country (no DEFAULT_PHONE_REGION): set it to the countries you serve (S21)');
+  }
+  for (const user of config.demoUsers) {
+    const expired = user.expiresAt !== null && user.expiresAt <= clock.now();
+    app.log.warn({ to: maskDestination(user.channel, user.destination), expiresAt: user.expiresAt, expired }, expired ? 'demo identity has expired; it is an ordinary identifier again' : 'demo identity enabled: a fixed code signs it in');
+  }
+
+  app.decorate('services', { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup });
   if (!overrides.disableDispatcher) app.addHook('onReady', async () => delivery.start());
   // Sends in flight finish and record their outcome before the pool and providers close; jobs
   // not yet claimed stay in the outbox for the next dispatcher.
+  // The audit buffer is written before the pool closes.
   app.addHook('onClose', async () => {
     keys.close();
     clearInterval(sessionCleanup);
+    await cleanup.stop();
     await delivery.stop();
+    await audit.close();
     senders.close();
   });
-}, { name: 'services', dependencies: ['database'] });
+}, { name: 'services', dependencies: ['database', 'metrics'] });

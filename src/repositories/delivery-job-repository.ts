@@ -15,6 +15,7 @@ export interface ClaimedDeliveryJob {
   userId: string;
   channel: Channel;
   destinationMasked: string;
+  clientIp: string | null;
   payload: Buffer | null;
   /** This claim's attempt number; it fences the writes that follow. */
   attempt: number;
@@ -52,7 +53,7 @@ WHERE id IN (
   LIMIT $2
   FOR UPDATE SKIP LOCKED
 )
-RETURNING id, user_id, channel, destination_masked, payload, attempts, created_at, expires_at,
+RETURNING id, user_id, channel, destination_masked, client_ip, payload, attempts, created_at, expires_at,
   EXISTS (SELECT 1 FROM delivery_jobs newer WHERE newer.user_id = delivery_jobs.user_id
     AND newer.channel = delivery_jobs.channel AND newer.id > delivery_jobs.id) AS superseded`;
 
@@ -74,6 +75,7 @@ export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepositor
         user_id: string;
         channel: Channel;
         destination_masked: string;
+        client_ip: string | null;
         payload: Buffer | null;
         attempts: number;
         created_at: Date;
@@ -85,6 +87,7 @@ export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepositor
         userId: row.user_id,
         channel: row.channel,
         destinationMasked: row.destination_masked,
+        clientIp: row.client_ip,
         payload: row.payload,
         attempt: row.attempts,
         createdAt: row.created_at,

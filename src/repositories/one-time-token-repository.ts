@@ -24,6 +24,8 @@ export interface IssueTokenInput {
   deliveryPayload: Buffer | null;
   /** The destination as operators may see it on the job row. */
   maskedDestination: string;
+  /** The requester's IP, kept with the delivery job for the audit trail. */
+  clientIp: string | null;
 }
 
 export type IssueTokenResult =
@@ -33,6 +35,7 @@ export type IssueTokenResult =
 
 export interface ClaimedToken {
   id: string;
+  userId: string;
   shortHash: Buffer;
   longHash: Buffer | null;
 }
@@ -91,8 +94,8 @@ WITH previous AS (
   SELECT id, $7, $4, $8, $9, $10, $11, $2, $12 FROM eligible
   RETURNING user_id
 ), job AS (
-  INSERT INTO delivery_jobs (user_id, channel, destination_masked, payload, next_attempt_at, expires_at, created_at)
-  SELECT user_id, $7, $13, $14, $2, $12, $2 FROM inserted WHERE $14::bytea IS NOT NULL
+  INSERT INTO delivery_jobs (user_id, channel, destination_masked, client_ip, payload, next_attempt_at, expires_at, created_at)
+  SELECT user_id, $7, $13, $15, $14, $2, $12, $2 FROM inserted WHERE $14::bytea IS NOT NULL
   RETURNING id
 )
 SELECT EXISTS (SELECT 1 FROM gate) AS accepted,
@@ -116,7 +119,7 @@ WHERE id = (
   AND attempts < max_attempts AND uses < max_uses AND revoked_at IS NULL AND expires_at > $3
   AND (SELECT coalesce(sum(attempts), 0) FROM one_time_tokens
         WHERE channel = $1 AND destination = $2 AND created_at > $4) < $5
-RETURNING id, short_hash, long_hash`;
+RETURNING id, user_id, short_hash, long_hash`;
 
 // Consumes one use with a single conditional update (S4) and signs the user in: marks the
 // channel verified, records the time, and opens the session with its first refresh token, so
@@ -184,6 +187,7 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
           input.expiresAt,
           input.maskedDestination,
           input.deliveryPayload,
+          input.clientIp,
         ],
       });
       const row = rows[0]!;
@@ -192,13 +196,13 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
     },
 
     async claimAttempt(input) {
-      const { rows } = await pool.query<{ id: string; short_hash: Buffer; long_hash: Buffer | null }>({
+      const { rows } = await pool.query<{ id: string; user_id: string; short_hash: Buffer; long_hash: Buffer | null }>({
         name: 'otp_claim',
         text: CLAIM_SQL,
         values: [input.channel, input.destination, input.now, input.failureWindowStart, input.maxDestinationFailures],
       });
       const row = rows[0];
-      return row ? { id: row.id, shortHash: row.short_hash, longHash: row.long_hash } : null;
+      return row ? { id: row.id, userId: row.user_id, shortHash: row.short_hash, longHash: row.long_hash } : null;
     },
 
     async consume(input) {

@@ -1,9 +1,13 @@
-/** Liveness and readiness probes. Readiness fails when PostgreSQL does not answer (S22). */
+/**
+ * Liveness and readiness probes, exempt from rate limits (a throttled probe would get a healthy
+ * replica killed). Readiness fails when PostgreSQL or the configured Redis does not answer (S22).
+ */
 import type { FastifyPluginAsync } from 'fastify';
 import { sendProblem } from '../plugins/error-handler.ts';
 
 export const healthRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) =>
-    (await app.db.ping()) ? { status: 'ready' } : sendProblem(reply, 'service_unavailable'));
+  const exempt = { config: { rateLimitFamily: 'none' as const } };
+  app.get('/healthz', exempt, async () => ({ status: 'ok' }));
+  app.get('/readyz', exempt, async (_request, reply) =>
+    (await app.db.ping()) && (await app.rateLimits.ping()) ? { status: 'ready' } : sendProblem(reply, 'service_unavailable'));
 };

@@ -17,6 +17,9 @@ import type { PayloadSealer } from '../delivery/outbox-payload.ts';
 import type { AccessTokenSigner } from '../keys/access-token-signer.ts';
 import type { NewSession, OneTimeTokenRepository, SignedInUser } from '../repositories/one-time-token-repository.ts';
 import type { Channel, Logger, RequestContext, TokenResponse } from './types.ts';
+import type { AuditLog } from './audit-log.ts';
+import type { DemoIdentities } from './demo-identities.ts';
+import type { SmsPumpingGuard } from './sms-pumping-guard.ts';
 
 /** The settings the sign-in rules read; the names are the configuration's. */
 export type PasswordlessSettings = Pick<Config,
@@ -49,8 +52,12 @@ export function createPasswordlessService(deps: {
   random: RandomSource;
   log: Logger;
   settings: PasswordlessSettings;
+  audit: AuditLog;
+  /** Only the country allowlist is checked here; the caps are counted by the dispatcher before it sends. */
+  smsGuard: Pick<SmsPumpingGuard, 'screenCountry'>;
+  demo: DemoIdentities;
 }): PasswordlessService {
-  const { tokens, signer, delivery, sealer, locales, hasher, clock, random, log, settings } = deps;
+  const { tokens, signer, delivery, sealer, locales, hasher, clock, random, log, settings, audit, smsGuard, demo } = deps;
   const shortShape = shapeOf(settings.shortTokenChars, settings.shortTokenLength);
   const longShape = shapeOf(settings.longTokenChars, settings.longTokenLength);
 
@@ -79,18 +86,32 @@ export function createPasswordlessService(deps: {
       if (!settings.allowedMethods.includes(channel)) throw new AppError('method_not_allowed');
       const destination = normalize(channel, identifier);
       if (destination === undefined) throw new AppError(INVALID_IDENTIFIER[channel]);
+      const to = { channel, destination };
+      const masked = maskDestination(channel, destination);
+      const demoUser = demo.find(channel, destination);
 
-      // Codes are drawn and hashed for known and unknown identifiers alike, so the work done
-      // before the database answers does not depend on whether the account exists (S17).
-      const code = randomString(random, settings.shortTokenChars, settings.shortTokenLength);
-      const longToken = channel === 'email' && settings.emailLoginUrl !== undefined
+      // S21: a country off the allowlist is answered like an accepted request; nothing is stored or sent.
+      if (channel === 'mobile' && demoUser === undefined) {
+        const screened = smsGuard.screenCountry(destination);
+        if (!screened.allowed) {
+          audit.record({ event: 'code.blocked', outcome: 'blocked', to, context, reason: screened.reason });
+          log.info({ channel, to: masked, reason: screened.reason }, 'code request blocked; nothing sent');
+          return;
+        }
+      }
+
+      // Codes are drawn, hashed and sealed for known and unknown identifiers alike, so the work
+      // done before the database answers does not depend on whether the account exists (S17).
+      // A demo identity's fixed code goes through the same storage and guess limits.
+      const code = demoUser?.code ?? randomString(random, settings.shortTokenChars, settings.shortTokenLength);
+      const longToken = channel === 'email' && settings.emailLoginUrl !== undefined && demoUser === undefined
         ? randomString(random, settings.longTokenChars, settings.longTokenLength)
         : undefined;
       // What the dispatcher needs to send, sealed (S8); written with the token in one statement.
+      // A demo identity's code is never sent, so it gets no delivery job.
       const link = longToken === undefined ? undefined : magicLink(settings.emailLoginUrl!, longToken);
       const locale = locales.resolve(context.locale, context.acceptLanguage);
-      const deliveryPayload = sealer.seal({ channel, to: destination, code, link, locale });
-      const masked = maskDestination(channel, destination);
+      const deliveryPayload = demoUser === undefined ? sealer.seal({ channel, to: destination, code, link, locale }) : null;
       const now = clock.now();
       const result = await tokens.issue({
         channel,
@@ -103,34 +124,51 @@ export function createPasswordlessService(deps: {
         longHash: longToken === undefined ? null : hasher.long(longToken),
         maxUses: settings.maxTokenUses,
         maxAttempts: settings.maxTokenAttempts,
-        registerUnknown: settings.registerNonexistentUsers,
+        // A demo identity's user is created on its first request.
+        registerUnknown: settings.registerNonexistentUsers || demoUser !== undefined,
         allowAdmin: settings.allowAdminAuthentication,
         deliveryPayload,
         maskedDestination: masked,
+        clientIp: context.ip,
       });
 
       if (result.outcome === 'throttled') {
         const elapsed = result.previousRequestAt ? (now.getTime() - result.previousRequestAt.getTime()) / 1000 : 0;
         const retryAfter = Math.max(1, Math.ceil(settings.tokenRequestThrottleSeconds - elapsed));
         log.info({ channel, to: masked }, 'code request throttled');
+        audit.record({ event: 'code.requested', outcome: 'throttled', to, context });
         throw new AppError('throttled', { headers: { 'retry-after': String(retryAfter) } });
       }
       if (result.userId === null) {
         log.info({ channel, to: masked }, 'code request for an identifier that may not sign in; nothing sent');
+        audit.record({ event: 'code.requested', outcome: 'ignored', to, context });
         return;
       }
-      log.info({ channel, to: masked, userId: result.userId, registered: result.created, deliveryJobId: result.deliveryJobId, locale }, 'code issued');
+      const userId = result.userId;
+      if (demoUser !== undefined) {
+        log.info({ channel, to: masked, userId }, 'demo code issued; nothing sent');
+        audit.record({ event: 'code.requested', outcome: 'issued', userId, to, context, reason: 'demo' });
+        return;
+      }
+      log.info({ channel, to: masked, userId, registered: result.created, deliveryJobId: result.deliveryJobId, locale }, 'code issued');
+      audit.record({ event: 'code.requested', outcome: 'issued', userId, to, context, ...(result.created ? { reason: 'registered' } : {}) });
       // The statement has committed: the local dispatcher sends it now, without holding the reply.
       if (result.deliveryJobId !== null) delivery.wake();
     },
 
     async exchange(channel, identifier, token, context) {
-      if (!settings.allowedMethods.includes(channel)) throw invalidToken();
+      const failed = (reason: string, extra: { to?: { channel: Channel; destination: string }; userId?: string } = {}): AppError => {
+        audit.record({ event: 'sign_in.failed', outcome: 'failed', context, reason, ...extra });
+        return invalidToken();
+      };
+      if (!settings.allowedMethods.includes(channel)) throw failed('method_not_allowed');
       const destination = normalize(channel, identifier);
       const presented = token.trim();
       const asShort = shortShape.normalize(presented);
       const asLong = longShape.normalize(presented);
-      if (destination === undefined || (asShort === undefined && asLong === undefined)) throw invalidToken();
+      if (destination === undefined) throw failed('malformed');
+      const to = { channel, destination };
+      if (asShort === undefined && asLong === undefined) throw failed('malformed', { to });
 
       const now = clock.now();
       // The guess is counted before we compare (S5); a null means no live token with attempts left.
@@ -141,7 +179,8 @@ export function createPasswordlessService(deps: {
         failureWindowStart: new Date(now.getTime() - FAILURE_WINDOW_MS),
         maxDestinationFailures: settings.maxDestinationFailures,
       });
-      if (claimed === null) throw invalidToken();
+      // No live token, or its guesses or the destination's failure budget are used up.
+      if (claimed === null) throw failed('no_live_token', { to });
 
       // S9, S10: constant-time comparison against hashes bound to this channel and destination.
       const matches =
@@ -150,19 +189,25 @@ export function createPasswordlessService(deps: {
       if (!matches) {
         if (settings.incorrectShortTokenRedeemsToken) await tokens.burnUse(claimed.id);
         log.info({ channel, to: maskDestination(channel, destination) }, 'sign-in failed: wrong code');
-        throw invalidToken();
+        throw failed('wrong_code', { to, userId: claimed.userId });
       }
 
       const { session, refreshToken } = newSession(now, context);
       const user = await tokens.consume({ id: claimed.id, now, allowAdmin: settings.allowAdminAuthentication, session });
-      if (user === null) throw invalidToken();
+      if (user === null) throw failed('user_ineligible', { to, userId: claimed.userId });
       log.info({ channel, userId: user.id, sessionId: user.sessionId }, 'sign-in succeeded');
-      return tokensFor(user, refreshToken);
+      const issued = await tokensFor(user, refreshToken);
+      const isDemo = demo.find(channel, destination) !== undefined;
+      audit.record({ event: 'sign_in.succeeded', outcome: 'succeeded', userId: user.id, to, context, ...(isDemo ? { reason: 'demo' } : {}) });
+      return issued;
     },
 
     async exchangeStandalone(token, context) {
       const presented = longShape.normalize(token.trim());
-      if (presented === undefined) throw invalidToken();
+      if (presented === undefined) {
+        audit.record({ event: 'sign_in.failed', outcome: 'failed', context, reason: 'malformed', detail: { method: 'link' } });
+        throw invalidToken();
+      }
       const now = clock.now();
       const { session, refreshToken } = newSession(now, context);
       const user = await tokens.consumeByLongHash({
@@ -171,9 +216,17 @@ export function createPasswordlessService(deps: {
         allowAdmin: settings.allowAdminAuthentication,
         session,
       });
-      if (user === null) throw invalidToken();
+      if (user === null) {
+        audit.record({ event: 'sign_in.failed', outcome: 'failed', context, reason: 'no_live_token', detail: { method: 'link' } });
+        throw invalidToken();
+      }
       log.info({ channel: 'standalone', userId: user.id, sessionId: user.sessionId }, 'sign-in succeeded');
-      return tokensFor(user, refreshToken);
+      const issued = await tokensFor(user, refreshToken);
+      audit.record({
+        event: 'sign_in.succeeded', outcome: 'succeeded', userId: user.id, context, detail: { method: 'link' },
+        ...(user.email !== null ? { to: { channel: 'email' as const, destination: user.email } } : {}),
+      });
+      return issued;
     },
   };
 }

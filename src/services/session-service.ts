@@ -1,15 +1,14 @@
 /**
  * Sessions after sign-in: refresh with rotation and reuse detection (S30), revocation (S32),
  * the caller's profile and session list. No HTTP and no SQL here.
- *
- * The points an audit log hooks into are the log lines marked "audit:" below: refresh
- * succeeded, refresh retried within grace, reuse detected (family revoked), session revoked.
+ * Every refresh, reuse and revocation is audited (S33).
  */
 import { AppError } from '../errors.ts';
 import type { Clock } from '../lib/clock.ts';
 import { childRefreshToken, hashPresentedRefreshToken } from '../lib/refresh-tokens.ts';
 import type { AccessTokenSigner } from '../keys/access-token-signer.ts';
 import type { SessionRecord, SessionRepository, UserProfile } from '../repositories/session-repository.ts';
+import type { AuditLog } from './audit-log.ts';
 import type { Logger, RequestContext, TokenResponse } from './types.ts';
 
 export interface SessionSettings {
@@ -57,9 +56,15 @@ export function createSessionService(deps: {
   refreshKey: Buffer;
   clock: Clock;
   log: Logger;
+  audit: Pick<AuditLog, 'record'>;
   settings: SessionSettings;
 }): SessionService {
-  const { sessions, signer, refreshKey, clock, log, settings } = deps;
+  const { sessions, signer, refreshKey, clock, log, audit, settings } = deps;
+
+  function revoked(userId: string, sessionId: string, context: RequestContext, reason: string): void {
+    log.info({ userId, sessionId, ip: context.ip, reason }, 'session revoked');
+    audit.record({ event: 'session.revoked', outcome: 'revoked', userId, context, reason, detail: { sessionId } });
+  }
   const idleSeconds = settings.refreshTokenIdleTtlSeconds;
 
   return {
@@ -77,14 +82,16 @@ export function createSessionService(deps: {
       switch (result.outcome) {
         case 'rotated':
         case 'retried': {
-          // audit: refresh succeeded (or a retry within the grace period got the same child).
-          log.info({ userId: result.user.id, sessionId: result.sessionId, ip: context.ip, retried: result.outcome === 'retried' }, 'refresh succeeded');
+          const retried = result.outcome === 'retried';
+          log.info({ userId: result.user.id, sessionId: result.sessionId, ip: context.ip, retried }, 'refresh succeeded');
+          audit.record({ event: 'token.refreshed', outcome: 'succeeded', userId: result.user.id, context, ...(retried ? { reason: 'grace_retry' } : {}), detail: { sessionId: result.sessionId } });
           const access = await signer.issue(result.user, result.sessionId);
           return { ...access, refresh_token: child.token };
         }
         case 'reused':
-          // audit: a spent refresh token came back; the whole family is revoked.
+          // A spent refresh token came back: the whole family is revoked (S30).
           log.warn({ userId: result.userId, sessionId: result.sessionId, ip: context.ip }, 'refresh token reuse detected; session revoked');
+          audit.record({ event: 'token.reuse_detected', outcome: 'revoked', userId: result.userId, context, detail: { sessionId: result.sessionId } });
           throw new AppError('invalid_token');
         default:
           log.info({ ip: context.ip }, 'refresh failed: invalid token');
@@ -95,9 +102,8 @@ export function createSessionService(deps: {
     async revokeToken(refreshToken, context) {
       const hash = hashPresentedRefreshToken(refreshToken);
       if (hash === undefined) return;
-      const revoked = await sessions.revokeByToken({ hash, now: clock.now() });
-      // audit: session revoked by its refresh token.
-      if (revoked) log.info({ userId: revoked.userId, sessionId: revoked.sessionId, ip: context.ip, reason: 'token_revoked' }, 'session revoked');
+      const ended = await sessions.revokeByToken({ hash, now: clock.now() });
+      if (ended) revoked(ended.userId, ended.sessionId, context, 'token_revoked');
     },
 
     profile(caller) {
@@ -118,8 +124,7 @@ export function createSessionService(deps: {
 
     async logout(caller, context) {
       const ended = await sessions.revoke({ userId: caller.userId, sessionId: caller.sessionId, now: clock.now() });
-      // audit: session revoked by logout.
-      if (ended) log.info({ userId: caller.userId, sessionId: caller.sessionId, ip: context.ip, reason: 'logout' }, 'session revoked');
+      if (ended) revoked(caller.userId, caller.sessionId, context, 'logout');
     },
 
     async endSession(caller, sessionId, context) {
@@ -127,8 +132,7 @@ export function createSessionService(deps: {
       if ((await sessions.profile({ ...caller, now, idleSeconds })) === null) return 'caller_ended';
       const ended = await sessions.revoke({ userId: caller.userId, sessionId, now });
       if (!ended) return 'not_found';
-      // audit: session revoked by its user.
-      log.info({ userId: caller.userId, sessionId, ip: context.ip, reason: sessionId === caller.sessionId ? 'logout' : 'user_revoked' }, 'session revoked');
+      revoked(caller.userId, sessionId, context, sessionId === caller.sessionId ? 'logout' : 'user_revoked');
       return 'ended';
     },
 
@@ -145,8 +149,7 @@ export function createSessionService(deps: {
       const now = clock.now();
       if ((await sessions.profile({ ...caller, now, idleSeconds })) === null) return 'caller_ended';
       const ended = await sessions.revokeAll({ userId: caller.userId, now });
-      // audit: every session of the user revoked.
-      for (const sessionId of ended) log.info({ userId: caller.userId, sessionId, ip: context.ip, reason: 'logout_all' }, 'session revoked');
+      for (const sessionId of ended) revoked(caller.userId, sessionId, context, 'logout_all');
       return 'ended';
     },
   };

@@ -60,6 +60,11 @@ export function testEnv(db: TestDatabase, env: Record<string, string> = {}): Rec
     JWT_AUDIENCE: 'sesame-tests',
     LOG_LEVEL: 'info',
     DATABASE_POOL_SIZE: '25',
+    // Limits stay on (their hooks run) but out of reach of ordinary tests; rate-limit tests set their own.
+    RATE_LIMIT_REQUEST_PER_MINUTE: '1000000',
+    RATE_LIMIT_EXCHANGE_PER_MINUTE: '1000000',
+    RATE_LIMIT_GLOBAL_REQUEST_PER_MINUTE: '1000000',
+    RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000',
     ...env,
   };
 }

@@ -24,7 +24,7 @@ export async function ensureUser(db: TestDatabase, email: string): Promise<strin
 export async function signIn(server: TestApp, ses: SesLocal, email: string, headers: Record<string, string> = {}): Promise<Tokens> {
   const before = (await ses.emails(email)).length;
   const requested = await server.post('/passwordless/request/email', { email });
-  assert.equal(requested.status, 202, `code request for ${email}`);
+  assert.equal(requested.status, 202, `code request for ${email}: ${requested.status} ${requested.status === 202 ? "" : await requested.clone().text()}`);
   const mail = await eventually(async () => {
     const emails = await ses.emails(email);
     return emails.length > before ? emails[emails.length - 1] : undefined;

@@ -1,5 +1,6 @@
 // The dispatcher's decisions, with an in-memory outbox and fake senders: what ends a job, what
 // is retried and when, and that at most DELIVERY_MAX_CONCURRENCY sends run at once.
+import type { AuditEvent } from '../../src/services/audit-log.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EmailMessage, MessageSender, SmsMessage } from '../../src/delivery/message-sender.ts';
@@ -54,6 +55,7 @@ function memoryOutbox() {
         userId: 'u',
         channel: 'email',
         destinationMasked: 'u***@example.com',
+        clientIp: '203.0.113.9',
         payload: options.payload === undefined ? sealer.seal({ channel: 'email', to, code: '123456', locale: 'en' }) : options.payload,
         attempt: 0,
         createdAt: T0,
@@ -78,6 +80,7 @@ function setup(email: MessageSender<EmailMessage>['send'], settings: Partial<{ m
   const logs: Array<{ level: string; object: Record<string, unknown>; message?: string }> = [];
   const record = (level: string) => (object: object, message?: string) => { logs.push({ level, object: object as Record<string, unknown>, message }); };
   let now = T0;
+  const audited: AuditEvent[] = [];
   const sms: MessageSender<SmsMessage> = { provider: 'fake-sms', send: async () => ({ messageId: 'sms-1' }) };
   const dispatcher = createOutboxDispatcher({
     jobs: outbox.repo,
@@ -88,17 +91,19 @@ function setup(email: MessageSender<EmailMessage>['send'], settings: Partial<{ m
     clock: { now: () => now },
     random: { int: (max) => max - 1, bytes: (size) => Buffer.alloc(size) },
     log: { info: record('info'), warn: record('warn'), error: record('error') },
+    audit: { record: (event) => { audited.push(event); } },
+    smsCaps: { admit: async () => ({ allowed: true }) },
     settings: { pollIntervalMs: 60_000, maxConcurrency: settings.maxConcurrency ?? 4, leaseSeconds: 60, sendTimeoutMs: 1000, retryBaseMs: 1000, retryMaxMs: 60_000 },
   });
   dispatcher.start();
-  return { outbox, logs, dispatcher, advance: (ms: number) => { now = new Date(now.getTime() + ms); } };
+  return { outbox, logs, audited, dispatcher, advance: (ms: number) => { now = new Date(now.getTime() + ms); } };
 }
 
 describe('outbox dispatcher', () => {
   it('delivers with the rendered message and records the provider message id', async () => {
     const sent: EmailMessage[] = [];
-    const { outbox, dispatcher, logs } = setup(async (message) => { sent.push(message); return { messageId: 'ses-1' }; });
-    outbox.add({ to: 'jane@example.com' });
+    const { outbox, dispatcher, logs, audited } = setup(async (message) => { sent.push(message); return { messageId: 'ses-1' }; });
+    const job = outbox.add({ to: 'jane@example.com' });
     await dispatcher.drain();
     assert.equal(sent.length, 1);
     assert.equal(sent[0]!.to, 'jane@example.com');
@@ -106,6 +111,12 @@ describe('outbox dispatcher', () => {
     assert.deepEqual(outbox.rows[0]!.end, { status: 'delivered', provider: 'fake-email', providerMessageId: 'ses-1', error: null });
     assert.equal(outbox.rows[0]!.payload, null);
     assert.deepEqual(logs.map((entry) => entry.message), ['code delivered']);
+    // S33: the job's end is audited once, with the masked destination only.
+    assert.equal(audited.length, 1);
+    assert.equal(audited[0]!.event, 'code.delivered');
+    assert.equal(audited[0]!.userId, job.userId);
+    assert.deepEqual(audited[0]!.masked, { channel: job.channel, destination: job.destinationMasked });
+    assert.equal(audited[0]!.detail?.messageId, 'ses-1');
     await dispatcher.stop();
   });
 
@@ -132,7 +143,7 @@ describe('outbox dispatcher', () => {
   });
 
   it('fails a permanent error at once, and expires a transient one whose retry would come after the code expires', async () => {
-    const { outbox, dispatcher } = setup(async (message) => {
+    const { outbox, dispatcher, audited } = setup(async (message) => {
       throw message.to === 'rejected@example.com' ? awsError('MessageRejected', 400) : awsError('ServiceUnavailable', 503);
     });
     const rejected = outbox.add({ to: 'rejected@example.com' });
@@ -141,6 +152,7 @@ describe('outbox dispatcher', () => {
     assert.deepEqual(rejected.end, { status: 'failed', provider: 'fake-email', providerMessageId: null, error: 'MessageRejected 400' });
     assert.equal(rejected.attempt, 1);
     assert.deepEqual(late.end, { status: 'expired', provider: 'fake-email', providerMessageId: null, error: 'ServiceUnavailable 503' });
+    assert.deepEqual(audited.map((event) => [event.event, event.reason]).sort(), [['code.failed', 'MessageRejected'], ['code.failed', 'expired']]);
     await dispatcher.stop();
   });
 
@@ -184,6 +196,8 @@ describe('outbox dispatcher', () => {
       sms: { provider: 's', send: async () => ({ messageId: 'x' }) },
       clock: { now: () => T0 }, random: { int: () => 0, bytes: (size) => Buffer.alloc(size) },
       log: { info() {}, warn() {}, error() {} },
+      audit: { record() {} },
+      smsCaps: { admit: async () => ({ allowed: true }) },
       settings: { pollIntervalMs: 60_000, maxConcurrency: 1, leaseSeconds: 60, sendTimeoutMs: 1000, retryBaseMs: 1, retryMaxMs: 1 },
     });
     outbox.add();

@@ -4,6 +4,7 @@ CREATE TABLE "delivery_jobs" (
     "user_id" UUID NOT NULL,
     "channel" TEXT NOT NULL,
     "destination_masked" TEXT NOT NULL,
+    "client_ip" TEXT,
     "payload" BYTEA,
     "status" TEXT NOT NULL DEFAULT 'pending',
     "attempts" INTEGER NOT NULL DEFAULT 0,

@@ -1,0 +1,169 @@
+/**
+ * The audit trail (S33): who asked for or used a code, from where, and what came of it.
+ * `record` never throws and never waits on the database: events are masked at once (S34),
+ * buffered, and written in batches by one multi-row INSERT every FLUSH_INTERVAL_MS or every
+ * MAX_BATCH events, and on close. Trade-off: the hot paths pay no extra round trip, but a crash
+ * (not a graceful stop) loses at most the last ~100 ms of events, and events are not in the
+ * same transaction as the state change they describe.
+ */
+import type { Clock } from '../lib/clock.ts';
+import { maskDestination } from '../lib/mask.ts';
+import type { Channel, Logger, RequestContext } from './types.ts';
+
+export type AuditEventName =
+  | 'code.requested'
+  | 'code.blocked'
+  | 'code.delivered'
+  | 'code.failed'
+  | 'sign_in.succeeded'
+  | 'sign_in.failed'
+  | 'token.refreshed'
+  | 'token.reuse_detected'
+  | 'session.revoked';
+
+/**
+ * What happened: `issued` (a code was stored for an eligible user), `ignored` (no eligible
+ * user; nothing sent), `throttled`, `blocked`, `delivered`, `failed`, `succeeded`, `revoked`.
+ */
+export type AuditOutcome = 'issued' | 'ignored' | 'throttled' | 'blocked' | 'delivered' | 'failed' | 'succeeded' | 'revoked';
+
+export interface AuditEvent {
+  event: AuditEventName;
+  outcome: AuditOutcome;
+  userId?: string | null;
+  /** The raw destination; masked before it is kept anywhere. */
+  to?: { channel: Channel; destination: string };
+  /** A destination that is already masked (the outbox keeps no other form outside its sealed payload). */
+  masked?: { channel: Channel; destination: string };
+  context?: RequestContext;
+  /** A short machine-readable reason, e.g. `wrong_code`, `prefix_cap`, `demo`. Never a secret. */
+  reason?: string;
+  /** Extra non-secret facts (provider, message id, key id). */
+  detail?: Record<string, string | number | boolean | null>;
+}
+
+/** The row as stored: every field already safe to keep. */
+export interface AuditRow {
+  createdAt: Date;
+  event: AuditEventName;
+  userId: string | null;
+  channel: Channel | null;
+  destination: string | null;
+  clientIp: string | null;
+  userAgent: string | null;
+  outcome: AuditOutcome;
+  reason: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+export interface AuditEventWriter {
+  insertMany(rows: readonly AuditRow[]): Promise<void>;
+}
+
+export interface AuditLog {
+  /** Queues the event; never throws into the request path. */
+  record(event: AuditEvent): void;
+  /** Writes everything queued so far. */
+  flush(): Promise<void>;
+  /** Stops the timer and writes what is left. */
+  close(): Promise<void>;
+}
+
+export interface AuditLogOptions {
+  flushIntervalMs?: number;
+  maxBatch?: number;
+  /** Events kept while the database is down; beyond it the oldest are dropped and counted. */
+  maxBuffered?: number;
+  onDropped?: (count: number) => void;
+}
+
+const MAX_USER_AGENT = 512;
+const MAX_REASON = 64;
+
+/** Builds the buffered audit log on a writer (the repository). */
+export function createBufferedAuditLog(deps: { writer: AuditEventWriter; clock: Clock; log: Logger }, options: AuditLogOptions = {}): AuditLog {
+  const { writer, clock, log } = deps;
+  const flushIntervalMs = options.flushIntervalMs ?? 100;
+  const maxBatch = options.maxBatch ?? 500;
+  const maxBuffered = options.maxBuffered ?? 50_000;
+  let buffer: AuditRow[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  function toRow(event: AuditEvent): AuditRow {
+    return {
+      createdAt: clock.now(),
+      event: event.event,
+      userId: event.userId ?? null,
+      channel: event.to?.channel ?? event.masked?.channel ?? null,
+      destination: event.to ? maskDestination(event.to.channel, event.to.destination) : event.masked?.destination ?? null,
+      clientIp: event.context?.ip ?? null,
+      userAgent: event.context?.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
+      outcome: event.outcome,
+      reason: event.reason?.slice(0, MAX_REASON) ?? null,
+      detail: event.detail ?? null,
+    };
+  }
+
+  async function writeOut(): Promise<void> {
+    while (buffer.length > 0) {
+      const batch = buffer.slice(0, maxBatch);
+      buffer = buffer.slice(batch.length);
+      try {
+        await writer.insertMany(batch);
+      } catch (error) {
+        // Keep the batch for the next attempt (fail soft: the audit log must not take sign-in down).
+        buffer = batch.concat(buffer);
+        trim();
+        log.error({ err: { type: (error as Error).name, message: (error as Error).message }, pending: buffer.length }, 'audit events could not be written; will retry');
+        return;
+      }
+    }
+  }
+
+  function trim(): void {
+    const excess = buffer.length - maxBuffered;
+    if (excess > 0) {
+      buffer = buffer.slice(excess);
+      options.onDropped?.(excess);
+    }
+  }
+
+  function flush(): Promise<void> {
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    // Serialised: one INSERT at a time, in order.
+    writing = writing.then(writeOut);
+    return writing;
+  }
+
+  function schedule(): void {
+    if (timer || closed) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void flush();
+    }, flushIntervalMs);
+    timer.unref();
+  }
+
+  return {
+    record(event) {
+      try {
+        buffer.push(toRow(event));
+        trim();
+        if (buffer.length >= maxBatch) void flush();
+        else schedule();
+      } catch (error) {
+        log.error({ err: { type: (error as Error).name } }, 'audit event dropped');
+      }
+    },
+    flush,
+    async close() {
+      closed = true;
+      await flush();
+    },
+  };
+}
