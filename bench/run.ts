@@ -8,7 +8,8 @@
  * BENCH_DURATION (seconds per flow, default 10), BENCH_CONNECTIONS (default 32).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -27,10 +28,15 @@ const CODE = '123456';
 /** Identities seeded per flow: enough for a fast run, every request uses a fresh one. */
 const POOL = (DURATION + WARMUP_SECONDS) * 12_000;
 
+/** BENCH_PG_DETAIL=1: CPU by PostgreSQL process role (backends, checkpointer, autovacuum, ...). */
+const pgDetail = new Map<string, number>();
+
 /** BENCH_FLOWS=request,exchange picks flows by their first word; unset runs all. */
 const ONLY = (process.env.BENCH_FLOWS ?? '').split(',').filter(Boolean);
-const FLOWS: { name: string; path: string; body: (i: number) => unknown }[] = [
+const FLOWS: { name: string; path: string; body: (i: number) => unknown; emailDelayMs?: number }[] = [
   { name: 'request (email)', path: '/passwordless/request/email', body: (i) => ({ email: `r${i}@bench.test` }) },
+  // The outbox promise: with SES answering after 5 s the request endpoint does not slow down.
+  { name: 'slow-ses request (SES 5 s)', path: '/passwordless/request/email', body: (i) => ({ email: `s${i}@bench.test` }), emailDelayMs: 5_000 },
   { name: 'exchange (email)', path: '/passwordless/exchange/email', body: (i) => ({ email: `x${i}@bench.test`, token: CODE }) },
   { name: 'refresh', path: '/token/refresh', body: (i) => ({ refresh_token: refreshToken(i) }) },
 ];
@@ -47,6 +53,8 @@ interface FlowResult {
   p99: number;
   non2xx: number;
   errors: number;
+  /** CPU milliseconds per request spent by the server, PostgreSQL and the load generator. */
+  cpuMsPerRequest: { server: number; postgres: number; loadgen: number; kernelShare: number };
 }
 
 const sink = await startAwsSink();
@@ -56,7 +64,10 @@ const results: FlowResult[] = [];
 try {
   await seed(database.url);
   for (const flow of FLOWS) {
-    if (ONLY.length === 0 || ONLY.includes(flow.name.split(' ')[0]!)) results.push(await runFlow(flow.name, flow.path, flow.body));
+    if (ONLY.length > 0 && !ONLY.includes(flow.name.split(' ')[0]!)) continue;
+    sink.setEmailDelay(flow.emailDelayMs ?? 0);
+    results.push(await runFlow(flow.name, flow.path, flow.body));
+    sink.setEmailDelay(0);
   }
 } finally {
   const peakRssMb = peakRss(server.process.pid!);
@@ -80,7 +91,14 @@ async function runFlow(name: string, path: string, body: (i: number) => unknown)
     }],
   });
   await run(WARMUP_SECONDS);
+  pgDetail.clear();
+  const before = cpuSample();
   const result = await run(DURATION);
+  const detailBefore = new Map(pgDetail); pgDetail.clear();
+  const after = cpuSample();
+  if (process.env.BENCH_PG_DETAIL) console.log(name, [...pgDetail].map(([k, v]) => `${k}: ${v - (detailBefore.get(k) ?? 0)} ms`).join(', '));
+  const perRequest = (key: 'server' | 'postgres' | 'loadgen') => Math.round(((after[key] - before[key]) / result.requests.total) * 1000) / 1000;
+  const total = (['server', 'postgres', 'loadgen'] as const).reduce((sum, key) => sum + after[key] - before[key], 0);
   return {
     flow: name,
     requestsPerSecond: Math.round(result.requests.average),
@@ -88,7 +106,44 @@ async function runFlow(name: string, path: string, body: (i: number) => unknown)
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    cpuMsPerRequest: {
+      server: perRequest('server'),
+      postgres: perRequest('postgres'),
+      loadgen: perRequest('loadgen'),
+      kernelShare: Math.round(((after.system - before.system) / Math.max(1, total)) * 100) / 100,
+    },
   };
+}
+
+/** CPU time (ms) of the server process, of every PostgreSQL process, and of this process (autocannon and the AWS sink). */
+function cpuSample(): { server: number; postgres: number; loadgen: number; system: number } {
+  const ticksToMs = 10; // USER_HZ is 100 on Linux
+  const read = (pid: string): [number, number] => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return [Number(fields[11]) * ticksToMs, Number(fields[12]) * ticksToMs];
+    } catch {
+      return [0, 0];
+    }
+  };
+  let postgres = 0;
+  let system = 0;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let comm = '';
+    try { comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { continue; }
+    if (comm !== 'postgres') continue;
+    const [user, sys] = read(pid);
+    postgres += user + sys;
+    system += sys;
+    if (process.env.BENCH_PG_DETAIL) {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      const role = /postgres: (\S+(?: \S+)?)/.exec(cmd)?.[1] ?? cmd;
+      pgDetail.set(role.startsWith('postgres sesame_bench') ? 'backends' : role, (pgDetail.get(role.startsWith('postgres sesame_bench') ? 'backends' : role) ?? 0) + user + sys);
+    }
+  }
+  const [serverUser, serverSys] = read(String(server.process.pid));
+  const [selfUser, selfSys] = read(String(process.pid));
+  return { server: serverUser + serverSys, postgres, loadgen: selfUser + selfSys, system: system + serverSys + selfSys };
 }
 
 /** Users for the request flow; users with a live code for the exchange flow (its hash made as the service makes it). */
@@ -98,6 +153,7 @@ async function seed(url: string): Promise<void> {
   try {
     await client.query(`INSERT INTO users (email) SELECT 'r' || i || '@bench.test' FROM generate_series(0, $1::int - 1) i`, [POOL]);
     await client.query(`INSERT INTO users (email) SELECT 'x' || i || '@bench.test' FROM generate_series(0, $1::int - 1) i`, [POOL]);
+    await client.query(`INSERT INTO users (email) SELECT 's' || i || '@bench.test' FROM generate_series(0, $1::int - 1) i`, [POOL]);
     const hasher = createCodeHasher([Buffer.from(SECRET)]);
     for (let start = 0; start < POOL; start += 20_000) {
       const destinations: string[] = [];
@@ -135,7 +191,7 @@ async function seed(url: string): Promise<void> {
 }
 
 async function startServer(databaseUrl: string): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> {
-  const port = 30_000 + Math.floor(Math.random() * 10_000);
+  const port = await freePort();
   const logDir = mkdtempSync(join(tmpdir(), 'sesame-bench-'));
   const logFile = join(logDir, 'server.log');
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
@@ -152,7 +208,7 @@ async function startServer(databaseUrl: string): Promise<{ url: string; process:
       PORT: String(port),
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       DATABASE_URL: databaseUrl,
-      DATABASE_POOL_SIZE: '20',
+      DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '20',
       SESAME_SECRET: SECRET,
       JWT_ISSUER: 'https://auth.bench.test',
       ALLOWED_PASSWORDLESS_METHODS: 'email,mobile',
@@ -165,6 +221,11 @@ async function startServer(databaseUrl: string): Promise<{ url: string; process:
       AWS_SECRET_ACCESS_KEY: 'bench',
       AWS_ENDPOINT_URL_SESV2: sink.url,
       AWS_ENDPOINT_URL_SNS: sink.url,
+      // The load comes from one IP: the limiter stays on (its cost is measured) with limits it cannot reach.
+      RATE_LIMIT_REQUEST_PER_MINUTE: '1000000',
+      RATE_LIMIT_EXCHANGE_PER_MINUTE: '1000000',
+      RATE_LIMIT_GLOBAL_REQUEST_PER_MINUTE: '1000000',
+      RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000',
     },
   });
   const url = `http://127.0.0.1:${port}`;
@@ -218,6 +279,17 @@ async function scratchDatabase(): Promise<{ url: string; drop(): Promise<void> }
   };
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 /** Peak resident set size of a process in MB (VmHWM), from /proc. */
 function peakRss(pid: number): number | undefined {
   try {
@@ -229,12 +301,12 @@ function peakRss(pid: number): number | undefined {
 }
 
 function report(flows: FlowResult[], peakRssMb: number | undefined): void {
-  const rows = flows.map((r) => `| ${r.flow.padEnd(22)} | ${String(r.requestsPerSecond).padStart(7)} | ${String(r.p50).padStart(4)} | ${String(r.p99).padStart(4)} | ${String(r.non2xx).padStart(6)} | ${String(r.errors).padStart(6)} |`);
+  const rows = flows.map((r) => `| ${r.flow.padEnd(26)} | ${String(r.requestsPerSecond).padStart(7)} | ${String(r.p50).padStart(4)} | ${String(r.p99).padStart(4)} | ${String(r.non2xx).padStart(6)} | ${String(r.errors).padStart(6)} | ${r.cpuMsPerRequest.server.toFixed(2)} / ${r.cpuMsPerRequest.postgres.toFixed(2)} / ${r.cpuMsPerRequest.loadgen.toFixed(2)} (${Math.round(r.cpuMsPerRequest.kernelShare * 100)}% kernel) |`);
   const text = [
     `Sesame benchmark: ${CONNECTIONS} connections, ${DURATION} s per flow (after ${WARMUP_SECONDS} s warm-up), node ${process.version}`,
     '',
-    '| flow                   |   req/s | p50 ms | p99 ms | non-2xx | errors |'.replace('p50 ms', 'p50').replace('p99 ms', 'p99'),
-    '|------------------------|---------|------|------|--------|--------|',
+    '| flow                       |   req/s |  p50 |  p99 | non-2xx | errors | CPU ms per request: server / PostgreSQL / load generator |',
+    '|----------------------------|---------|------|------|---------|--------|------|',
     ...rows,
     '',
     `server peak RSS: ${peakRssMb ?? '?'} MB; messages handed to the local AWS endpoints: ${sink.counts.email} email, ${sink.counts.sms} SMS`,
