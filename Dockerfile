@@ -32,4 +32,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD ["nod
 # Migrations run at start under an advisory lock (MIGRATE_ON_START=true by default);
 # `node dist/cli/migrate.js` applies them on its own. The server is PID 1's only child and
 # shuts down gracefully on SIGTERM.
-CMD ["node", "dist/server.js"]
+CMD ["node", "--max-semi-space-size=4", "dist/server.js"]

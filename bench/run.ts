@@ -198,7 +198,9 @@ async function startServer(databaseUrl: string): Promise<{ url: string; process:
   // The production entry point: compiled JavaScript, as `npm start` and the container run it.
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('npm run build failed');
-  const child = spawn(process.execPath, [...profile, 'dist/server.js'], {
+  // The same V8 flags as `npm start` and the container (see README, "Performance").
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '--max-semi-space-size=4').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...profile, ...nodeArgs, 'dist/server.js'], {
     cwd: ROOT,
     stdio: ['ignore', openSync(logFile, 'a'), openSync(logFile, 'a')],
     env: {
