@@ -35,7 +35,10 @@ export interface DeliveryJobEnd {
 export interface DeliveryJobRepository {
   /** Leases up to `limit` jobs due at `now` for leaseSeconds (database time). */
   claim(input: { now: Date; limit: number; leaseSeconds: number }): Promise<ClaimedDeliveryJob[]>;
-  /** Ends the job and wipes its payload; false when the lease was lost to another dispatcher. */
+  /**
+   * Ends the job and wipes its payload; false when the lease was lost to another dispatcher.
+   * Calls made in the same turn of the event loop are written together.
+   */
   finish(job: ClaimedDeliveryJob, end: DeliveryJobEnd, now: Date): Promise<boolean>;
   /** Releases the lease and makes the job due again at `nextAttemptAt`. */
   reschedule(job: ClaimedDeliveryJob, input: { nextAttemptAt: Date; error: string; provider: string }): Promise<boolean>;
@@ -57,10 +60,15 @@ RETURNING id, user_id, channel, destination_masked, client_ip, payload, attempts
   EXISTS (SELECT 1 FROM delivery_jobs newer WHERE newer.user_id = delivery_jobs.user_id
     AND newer.channel = delivery_jobs.channel AND newer.id > delivery_jobs.id) AS superseded`;
 
+// Ends a batch of jobs in one statement: sends that finish in the same turn of the event loop
+// share one round trip and one commit. Each row is fenced by its claim's attempt number.
 const FINISH_SQL = `
-UPDATE delivery_jobs SET status = $3, payload = NULL, locked_until = NULL, provider = coalesce($4, provider),
-  provider_message_id = $5, last_error = coalesce($6, last_error), finished_at = $7
-WHERE id = $1 AND attempts = $2 AND status = 'pending'`;
+UPDATE delivery_jobs d SET status = v.status, payload = NULL, locked_until = NULL, provider = coalesce(v.provider, d.provider),
+  provider_message_id = v.message_id, last_error = coalesce(v.error, d.last_error), finished_at = v.finished_at
+FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+  AS v(id, attempts, status, provider, message_id, error, finished_at)
+WHERE d.id = v.id AND d.attempts = v.attempts AND d.status = 'pending'
+RETURNING d.id`;
 
 const RESCHEDULE_SQL = `
 UPDATE delivery_jobs SET next_attempt_at = $3, locked_until = NULL, last_error = $4, provider = $5
@@ -68,6 +76,31 @@ WHERE id = $1 AND attempts = $2 AND status = 'pending'`;
 
 /** Builds the repository on a pg pool; each statement is one round trip. */
 export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepository {
+  let finishing: { job: ClaimedDeliveryJob; end: DeliveryJobEnd; now: Date; resolve(recorded: boolean): void; reject(error: unknown): void }[] = [];
+
+  function flushFinished(): void {
+    const batch = finishing;
+    finishing = [];
+    pool.query<{ id: string }>({
+      name: 'outbox_finish',
+      text: FINISH_SQL,
+      values: [
+        batch.map((entry) => entry.job.id),
+        batch.map((entry) => entry.job.attempt),
+        batch.map((entry) => entry.end.status),
+        batch.map((entry) => entry.end.provider),
+        batch.map((entry) => entry.end.providerMessageId),
+        batch.map((entry) => entry.end.error),
+        batch.map((entry) => entry.now),
+      ],
+    }).then(({ rows }) => {
+      const recorded = new Set(rows.map((row) => String(row.id)));
+      for (const entry of batch) entry.resolve(recorded.has(entry.job.id));
+    }, (error: unknown) => {
+      for (const entry of batch) entry.reject(error);
+    });
+  }
+
   return {
     async claim(input) {
       const { rows } = await pool.query<{
@@ -96,13 +129,11 @@ export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepositor
       }));
     },
 
-    async finish(job, end, now) {
-      const result = await pool.query({
-        name: 'outbox_finish',
-        text: FINISH_SQL,
-        values: [job.id, job.attempt, end.status, end.provider, end.providerMessageId, end.error, now],
+    finish(job, end, now) {
+      return new Promise((resolve, reject) => {
+        finishing.push({ job, end, now, resolve, reject });
+        if (finishing.length === 1) setImmediate(flushFinished);
       });
-      return result.rowCount === 1;
     },
 
     async reschedule(job, input) {
