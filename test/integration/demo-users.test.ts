@@ -1,7 +1,7 @@
 // Demo identities (DEMO_USERS): a fixed code that is never sent, works until its expiry, is
 // guess-limited like any code (S5, S6), audited, and refused in production unless allowed (S36).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { codeIn, createTestClock, eventually, startTestApp, testEnv, useLocalAws, type TestApp } from '../helpers/app.ts';
@@ -20,6 +20,11 @@ describe('demo identities', () => {
     sns = await startSnsFake();
     useLocalAws({ ses: ses.url, sns: sns.url });
     db = await createTestDatabase();
+  });
+  // Each test's apps stop with it: their outbox dispatchers share this database and would
+  // otherwise claim a later test's jobs with their own clock.
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
   });
   after(async () => {
     await Promise.all(apps.map((app) => app.close()));

@@ -3,7 +3,7 @@
 // are removed and their tokens fail. Replicas agree through the database.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { createTestClock, eventually, startTestApp, TEST_SECRET, useLocalAws, type TestApp, type TestClock } from '../helpers/app.ts';
@@ -26,6 +26,11 @@ describe('signing-key rotation', () => {
   before(async () => {
     ses = await startSesLocal();
     useLocalAws({ ses: ses.url });
+  });
+  // Each test's apps stop with it: their outbox dispatchers share this database and would
+  // otherwise claim a later test's jobs with their own clock.
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
   });
   after(async () => {
     await Promise.all(apps.map((app) => app.close()));

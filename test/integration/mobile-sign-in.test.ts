@@ -1,6 +1,6 @@
 // SMS sign-in through the SNS Publish query API (a local fake reached via AWS_ENDPOINT_URL_SNS).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { codeIn, createTestClock, eventually, startTestApp, useLocalAws, type TestApp } from '../helpers/app.ts';
@@ -16,6 +16,11 @@ describe('mobile sign-in', () => {
     sns = await startSnsFake();
     useLocalAws({ sns: sns.url });
     db = await createTestDatabase();
+  });
+  // Each test's apps stop with it: their outbox dispatchers share this database and would
+  // otherwise claim a later test's jobs with their own clock.
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
   });
   after(async () => {
     await Promise.all(apps.map((app) => app.close()));

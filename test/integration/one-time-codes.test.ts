@@ -1,7 +1,7 @@
 // The rules of one-time codes over real HTTP and PostgreSQL: throttle, lifetime, uses, guess
 // limits, invalidation, binding, concurrency, registration and the admin switch.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { codeIn, createTestClock, eventually, startTestApp, useLocalAws, type TestApp, type TestClock } from '../helpers/app.ts';
 import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
@@ -16,6 +16,11 @@ describe('one-time codes', () => {
     ses = await startSesLocal();
     useLocalAws({ ses: ses.url });
     db = await createTestDatabase();
+  });
+  // Each test's apps stop with it: their outbox dispatchers share this database and would
+  // otherwise claim a later test's jobs with their own clock.
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
   });
   after(async () => {
     await Promise.all(apps.map((app) => app.close()));

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { loadConfig } from '../../src/config.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
@@ -21,6 +21,11 @@ describe('operator-managed keys and discovery', () => {
   before(async () => {
     ses = await startSesLocal();
     useLocalAws({ ses: ses.url });
+  });
+  // Each test's apps stop with it: their outbox dispatchers share this database and would
+  // otherwise claim a later test's jobs with their own clock.
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
   });
   after(async () => {
     await Promise.all(apps.map((app) => app.close()));

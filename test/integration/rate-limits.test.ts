@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startTestApp, useLocalAws, type TestApp } from '../helpers/app.ts';
@@ -29,6 +29,11 @@ describe('rate limits', () => {
     db = await createTestDatabase();
     redis = new Redis({ ...REDIS, lazyConnect: true });
     await redis.connect();
+  });
+  // Each test's apps stop with it: their outbox dispatchers share this database and would
+  // otherwise claim a later test's jobs with their own clock.
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
   });
   after(async () => {
     await Promise.all(apps.map((app) => app.close()));
