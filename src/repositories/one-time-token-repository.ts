@@ -4,6 +4,7 @@
  * purpose: these statements are the request and exchange hot paths.
  */
 import type pg from 'pg';
+import { ASYNC_COMMIT } from './async-commit.ts';
 import type { Channel } from '../services/types.ts';
 
 export interface IssueTokenInput {
@@ -108,7 +109,9 @@ SELECT EXISTS (SELECT 1 FROM gate) AS accepted,
 
 // Counts the guess before the caller compares anything (S5): the live, newest token for the
 // destination gets attempts + 1 only while it has attempts and uses left and the destination
-// is under its hourly failure budget (S6). Correct guesses are refunded by consume().
+// is under its hourly failure budget (S6). Correct guesses are refunded by consume(). It commits
+// without waiting for the WAL flush (see async-commit.ts): the count is visible to every
+// concurrent guess at once, and known and unknown identifiers take the same time.
 const CLAIM_SQL = `
 UPDATE one_time_tokens SET attempts = attempts + 1
 WHERE id = (
@@ -119,6 +122,7 @@ WHERE id = (
   AND attempts < max_attempts AND uses < max_uses AND revoked_at IS NULL AND expires_at > $3
   AND (SELECT coalesce(sum(attempts), 0) FROM one_time_tokens
         WHERE channel = $1 AND destination = $2 AND created_at > $4) < $5
+  AND ${ASYNC_COMMIT}
 RETURNING id, user_id, short_hash, long_hash`;
 
 // Consumes one use with a single conditional update (S4) and signs the user in: marks the
@@ -152,8 +156,9 @@ SELECT u.id, u.email, u.phone_number, s.id AS session_id FROM signed_in u, sessi
 }
 
 const CONSUME_BY_ID_SQL = signInSql('id = $1', true);
-const CONSUME_BY_LONG_HASH_SQL = signInSql('long_hash = ANY($1::bytea[])', false);
-const BURN_USE_SQL = 'UPDATE one_time_tokens SET uses = uses + 1 WHERE id = $1 AND uses < max_uses';
+// A link whose code was guessed at MAX_TOKEN_ATTEMPTS times is dead too (S5).
+const CONSUME_BY_LONG_HASH_SQL = signInSql('long_hash = ANY($1::bytea[]) AND attempts < max_attempts', false);
+const BURN_USE_SQL = `UPDATE one_time_tokens SET uses = uses + 1 WHERE id = $1 AND uses < max_uses AND ${ASYNC_COMMIT}`;
 
 export interface OneTimeTokenRepository {
   issue(input: IssueTokenInput): Promise<IssueTokenResult>;

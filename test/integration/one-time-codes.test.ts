@@ -224,6 +224,19 @@ describe('one-time codes', () => {
     assert.deepEqual(rows, [{ uses: 0, attempts: 5 }]);
   });
 
+  it('kills the magic link with its code: after MAX_TOKEN_ATTEMPTS wrong guesses the link no longer signs in (S5)', async () => {
+    const app = await start({ PASSWORDLESS_EMAIL_LOGIN_URL: 'https://app.sesame.test/login?token={token}' });
+    const email = uniqueEmail('brute-link');
+    await createUser(email);
+    const code = await requestCode(app, email);
+    const mail = (await ses.emails(email)).at(-1)!;
+    const link = /token=([a-z0-9]{64})/.exec(mail.body.text ?? '')![1]!;
+    for (let i = 0; i < 5; i++) await expectInvalidToken(await exchange(app, email, wrongCode(code)));
+    await expectInvalidToken(await app.post('/passwordless/exchange/standalone', { token: link }));
+    const { rows } = await db.pool.query('SELECT uses, attempts FROM one_time_tokens WHERE destination = $1', [email]);
+    assert.deepEqual(rows, [{ uses: 0, attempts: 5 }]);
+  });
+
   it('counts concurrent wrong guesses atomically: 30 parallel guesses never exceed the limit (S5)', async () => {
     const app = await start({ MAX_TOKEN_ATTEMPTS: '3' });
     const email = uniqueEmail('parallel-guess');
