@@ -103,7 +103,8 @@ export function loadAbuseConfig(
     smsAllowedCountries,
     smsMaxPerCountryPerHour: read.int('SMS_MAX_PER_COUNTRY_PER_HOUR', 100, 1, 100_000_000),
     smsMaxPerPrefixPerHour: read.int('SMS_MAX_PER_PREFIX_PER_HOUR', 10, 1, 100_000_000),
-    smsPrefixLength: read.int('SMS_PREFIX_LENGTH', 6, 2, 15),
+    // At most 8 digits: the prefix is kept in clear in sms_counters, and a longer one is most of a number (S34).
+    smsPrefixLength: read.int('SMS_PREFIX_LENGTH', 6, 2, 8),
     smsMaxPerDay: read.int('SMS_MAX_PER_DAY', 1000, 1, 1_000_000_000),
     demoUsers,
     allowDemoUsersInProduction,

@@ -7,12 +7,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 /** The advisory lock key Prisma's schema engine takes for migrations. */
 const PRISMA_MIGRATE_LOCK = 72707369;
 
-export const DEFAULT_MIGRATIONS_DIR = new URL('../../prisma/migrations/', import.meta.url).pathname;
+export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations/', import.meta.url));
 
 export interface MigrationLog {
   info(message: string): void;

@@ -27,6 +27,12 @@ export interface IssueTokenInput {
   maskedDestination: string;
   /** The requester's IP, kept with the delivery job for the audit trail. */
   clientIp: string | null;
+  /**
+   * The destination may not receive a code (an SMS country off the allowlist): the throttle
+   * still applies, so a blocked number answers exactly like an allowed one (S21), but nothing
+   * is registered, stored or sent.
+   */
+  blocked?: boolean;
 }
 
 export type IssueTokenResult =
@@ -84,7 +90,7 @@ WITH previous AS (
   RETURNING id, is_admin, disabled, true AS created
 ), eligible AS (
   SELECT id, created FROM (SELECT * FROM existing UNION ALL SELECT * FROM registered) u
-  WHERE EXISTS (SELECT 1 FROM gate) AND NOT u.disabled AND (NOT u.is_admin OR $6::boolean)
+  WHERE EXISTS (SELECT 1 FROM gate) AND NOT u.disabled AND (NOT u.is_admin OR $6::boolean) AND NOT $16::boolean
 ), revoked AS (
   UPDATE one_time_tokens SET revoked_at = $2
   WHERE channel = $7 AND destination = $4 AND revoked_at IS NULL AND expires_at > $2
@@ -193,6 +199,7 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
           input.maskedDestination,
           input.deliveryPayload,
           input.clientIp,
+          input.blocked ?? false,
         ],
       });
       const row = rows[0]!;

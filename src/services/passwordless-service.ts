@@ -26,7 +26,7 @@ export type PasswordlessSettings = Pick<Config,
   | 'allowedMethods' | 'shortTokenLength' | 'shortTokenChars' | 'longTokenLength' | 'longTokenChars'
   | 'tokenLifetimeSeconds' | 'maxTokenUses' | 'maxTokenAttempts' | 'maxDestinationFailures'
   | 'tokenRequestThrottleSeconds' | 'allowAdminAuthentication' | 'registerNonexistentUsers'
-  | 'incorrectShortTokenRedeemsToken' | 'emailLoginUrl' | 'defaultPhoneRegion' | 'appName' | 'refreshTokenTtlSeconds'>;
+  | 'incorrectShortTokenRedeemsToken' | 'emailLoginUrl' | 'defaultPhoneRegion' | 'refreshTokenTtlSeconds'>;
 
 export interface PasswordlessService {
   /** Sends a code to the identifier when it may sign in; answers the same either way (S17). */
@@ -90,15 +90,10 @@ export function createPasswordlessService(deps: {
       const masked = maskDestination(channel, destination);
       const demoUser = demo.find(channel, destination);
 
-      // S21: a country off the allowlist is answered like an accepted request; nothing is stored or sent.
-      if (channel === 'mobile' && demoUser === undefined) {
-        const screened = smsGuard.screenCountry(destination);
-        if (!screened.allowed) {
-          audit.record({ event: 'code.blocked', outcome: 'blocked', to, context, reason: screened.reason });
-          log.info({ channel, to: masked, reason: screened.reason }, 'code request blocked; nothing sent');
-          return;
-        }
-      }
+      // S21: a country off the allowlist is answered like an accepted request, throttle included;
+      // nothing is registered, stored or sent.
+      const screened = channel === 'mobile' && demoUser === undefined ? smsGuard.screenCountry(destination) : { allowed: true as const };
+      const blocked = !screened.allowed;
 
       // Codes are drawn, hashed and sealed for known and unknown identifiers alike, so the work
       // done before the database answers does not depend on whether the account exists (S17).
@@ -111,7 +106,7 @@ export function createPasswordlessService(deps: {
       // A demo identity's code is never sent, so it gets no delivery job.
       const link = longToken === undefined ? undefined : magicLink(settings.emailLoginUrl!, longToken);
       const locale = locales.resolve(context.locale, context.acceptLanguage);
-      const deliveryPayload = demoUser === undefined ? sealer.seal({ channel, to: destination, code, link, locale }) : null;
+      const deliveryPayload = demoUser === undefined && !blocked ? sealer.seal({ channel, to: destination, code, link, locale }) : null;
       const now = clock.now();
       const result = await tokens.issue({
         channel,
@@ -125,11 +120,12 @@ export function createPasswordlessService(deps: {
         maxUses: settings.maxTokenUses,
         maxAttempts: settings.maxTokenAttempts,
         // A demo identity's user is created on its first request.
-        registerUnknown: settings.registerNonexistentUsers || demoUser !== undefined,
+        registerUnknown: !blocked && (settings.registerNonexistentUsers || demoUser !== undefined),
         allowAdmin: settings.allowAdminAuthentication,
         deliveryPayload,
         maskedDestination: masked,
         clientIp: context.ip,
+        blocked,
       });
 
       if (result.outcome === 'throttled') {
@@ -138,6 +134,11 @@ export function createPasswordlessService(deps: {
         log.info({ channel, to: masked }, 'code request throttled');
         audit.record({ event: 'code.requested', outcome: 'throttled', to, context });
         throw new AppError('throttled', { headers: { 'retry-after': String(retryAfter) } });
+      }
+      if (!screened.allowed) {
+        audit.record({ event: 'code.blocked', outcome: 'blocked', to, context, reason: screened.reason });
+        log.info({ channel, to: masked, reason: screened.reason }, 'code request blocked; nothing sent');
+        return;
       }
       if (result.userId === null) {
         log.info({ channel, to: masked }, 'code request for an identifier that may not sign in; nothing sent');
