@@ -78,10 +78,10 @@ describe('enumeration resistance', () => {
     assert.ok(difference < 1, `median difference ${difference.toFixed(3)} ms`);
   });
 
-  it('takes the same time to refuse a wrong code for a known and an unknown address: median difference under 0.6 ms (S17, S18)', async () => {
+  it('takes the same time to refuse a wrong code for a known and an unknown address: median difference under 1 ms (S17, S18)', async () => {
     // Known addresses hold a live code, so a wrong guess is counted (a write); unknown ones have
     // nothing to count. The answer must not wait longer for the write.
-    const users = Array.from({ length: 80 }, (_, i) => `guess-known-${i}@example.com`);
+    const users = Array.from({ length: 120 }, (_, i) => `guess-known-${i}@example.com`);
     await db.pool.query('INSERT INTO users (email) SELECT unnest($1::text[])', [users]);
     for (const email of users) assert.equal((await app.post('/passwordless/request/email', { email })).status, 202);
     await app.app.services.delivery.drain();
@@ -106,9 +106,10 @@ describe('enumeration resistance', () => {
     }
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const difference = Math.abs(median(knownTimes) - median(unknownTimes));
-    // A guess counted with a synchronous commit made known addresses about 1.1 ms slower here;
-    // counted as it is now, the difference is 0.1-0.2 ms. The bound sits between the two.
-    assert.ok(difference < 0.6, `median difference ${difference.toFixed(3)} ms`);
+    // S17's bound. A guess counted with a synchronous commit made known addresses about 1.1 ms
+    // slower on the development machine; counted as it is now, 0.1-0.2 ms alone and up to about
+    // 0.8 ms with another test file running beside it.
+    assert.ok(difference < 1, `median difference ${difference.toFixed(3)} ms`);
     const { rows } = await db.pool.query<{ attempts: number }>('SELECT attempts FROM one_time_tokens WHERE destination = ANY($1::text[])', [users]);
     assert.ok(rows.length === users.length && rows.every((row) => row.attempts === 1), 'every known guess was counted');
   });
