@@ -176,8 +176,12 @@ export function createOutboxDispatcher(deps: {
     if (next.getTime() >= job.expiresAt.getTime()) {
       return finish(job, { status: 'expired', provider, providerMessageId: null, error: formatted }, error);
     }
-    await jobs.reschedule(job, { nextAttemptAt: next, error: formatted, provider });
-    log.warn({ jobId: job.id, channel: job.channel, provider, to: job.destinationMasked, attempt: job.attempt, error, retryAt: next.toISOString() }, 'code delivery will be retried');
+    const fields = { jobId: job.id, channel: job.channel, provider, to: job.destinationMasked, attempt: job.attempt, error };
+    if (!(await jobs.reschedule(job, { nextAttemptAt: next, error: formatted, provider }))) {
+      log.warn(fields, 'delivery job was taken over by another dispatcher; retry not recorded');
+      return;
+    }
+    log.warn({ ...fields, retryAt: next.toISOString() }, 'code delivery will be retried');
   }
 
   // Every job ends here, and only here: delivered, failed or expired. The payload is wiped in

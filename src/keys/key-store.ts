@@ -36,8 +36,6 @@ export interface MaintenanceReport extends MaintenancePlan {
 }
 
 export interface KeyStore {
-  /** Who manages the keys: this service (database) or the operator (JWT_PRIVATE_KEY). */
-  readonly managedBy: 'database' | 'operator';
   /** The key that signs now; always one of the published keys. */
   signingKey(): SigningKey;
   /** The JWKS document, serialized once per change of the key set. */
@@ -135,7 +133,6 @@ export async function loadKeyStore(deps: KeyStoreDeps): Promise<KeyStore> {
 
   await reload();
   return {
-    managedBy: 'database',
     signingKey: () => signing!,
     jwksJson: () => jwksJson,
     publishedKey: (kid) => published.get(kid),
@@ -170,7 +167,6 @@ function operatorKeyStore(key: OperatorKey): KeyStore {
   const jwksJson = JSON.stringify({ keys: [jwk] });
   const signing: SigningKey = { kid: key.kid, alg: key.alg, privateKey: key.privateKey };
   return {
-    managedBy: 'operator',
     signingKey: () => signing,
     jwksJson: () => jwksJson,
     publishedKey: (kid) => (kid === key.kid ? published : undefined),

@@ -22,8 +22,7 @@ describe('operator-managed keys and discovery', () => {
     ses = await startSesLocal();
     useLocalAws({ ses: ses.url });
   });
-  // Each test's apps stop with it: their outbox dispatchers share this database and would
-  // otherwise claim a later test's jobs with their own clock.
+  // Each test's apps stop with it, so no dispatcher or key schedule outlives its test.
   afterEach(async () => {
     await Promise.all(apps.splice(0).map((app) => app.close()));
   });
