@@ -5,7 +5,7 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Config } from './config.ts';
+import type { Config } from './config/index.ts';
 import { bearerAuthPlugin } from './plugins/bearer-auth.ts';
 import { databasePlugin } from './plugins/database.ts';
 import { errorHandlerPlugin } from './plugins/error-handler.ts';

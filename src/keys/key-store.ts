@@ -8,7 +8,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
-import type { JwtAlg } from '../config.ts';
+import type { JwtAlg } from '../config/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import { deriveSubkey } from '../lib/secret-keys.ts';
 import type { KeyState, SigningKeyRepository } from '../repositories/signing-key-repository.ts';

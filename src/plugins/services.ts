@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Config } from '../config.ts';
+import type { Config } from '../config/index.ts';
 import { createLocaleResolver } from '../delivery/locale-negotiation.ts';
 import type { EmailMessage, MessageSender, SmsMessage } from '../delivery/message-sender.ts';
 import { loadMessageTemplates } from '../delivery/message-templates.ts';

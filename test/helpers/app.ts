@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
-import { loadConfig, type Config } from '../../src/config.ts';
+import { loadConfig, type Config } from '../../src/config/index.ts';
 import type { EmailMessage, MessageSender, SmsMessage } from '../../src/delivery/message-sender.ts';
 import type { Clock } from '../../src/lib/clock.ts';
 import type { RandomSource } from '../../src/lib/random.ts';
