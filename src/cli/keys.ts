@@ -54,7 +54,6 @@ try {
   for (const key of stored) {
     console.log([key.state.padEnd(8), key.alg.padEnd(6), key.kid.padEnd(44), iso(key.createdAt), iso(key.activatedAt), iso(key.retiredAt)].join(' '));
   }
-  keys.close();
 } finally {
   await db.close();
   await embedded?.stop();
