@@ -3,7 +3,7 @@
  * `$1`, and the call passes `{ throttle_key }`, so swapping two values of the same type cannot
  * silently change a rule. Each statement is compiled to positional parameters once, at module
  * load; a call only lines the values up, checking that every name is given and none is extra.
- * The statement keeps its name, so node-postgres still prepares it once per connection.
+ * A named statement is still prepared once per connection by node-postgres.
  */
 import type pg from 'pg';
 
@@ -11,8 +11,10 @@ import type pg from 'pg';
 const PARAMETER = /(?<![:\w]):([a-z_][a-z0-9_]*)/g;
 
 export interface Statement<Params extends object> {
-  /** The prepared statement's name. */
+  /** The prepared statement's name (also used in errors). */
   readonly name: string;
+  /** Prepared once per connection (default), or sent unnamed and planned at every call. */
+  readonly prepared: boolean;
   /** The compiled text, with $1, $2, ... in place of the names. */
   readonly text: string;
   /** The parameter names in positional order. */
@@ -22,7 +24,8 @@ export interface Statement<Params extends object> {
 }
 
 /** Compiles a statement with `:named` parameters. A name used twice is one parameter. */
-export function statement<Params extends object>(name: string, namedText: string): Statement<Params> {
+export function statement<Params extends object>(name: string, namedText: string, options: { prepared?: boolean } = {}): Statement<Params> {
+  const prepared = options.prepared ?? true;
   const parameters: string[] = [];
   const text = namedText.replace(PARAMETER, (_match, parameter: string) => {
     let index = parameters.indexOf(parameter);
@@ -33,6 +36,7 @@ export function statement<Params extends object>(name: string, namedText: string
   const known = new Set(parameters);
   return {
     name,
+    prepared,
     text,
     parameters,
     bind(params) {
@@ -43,7 +47,8 @@ export function statement<Params extends object>(name: string, namedText: string
         const unknown = given.filter((key) => !known.has(key)).map((key) => `unknown :${key}`);
         throw new Error(`${name}: ${[...missing, ...unknown].join(', ')}`);
       }
-      return { name, text, values: parameters.map((parameter) => values[parameter]) };
+      const ordered = parameters.map((parameter) => values[parameter]);
+      return prepared ? { name, text, values: ordered } : { text, values: ordered };
     },
   };
 }
