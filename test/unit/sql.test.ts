@@ -17,6 +17,11 @@ SELECT 1 FROM t WHERE key = $1 AND at <= $2::timestamptz - make_interval(secs =>
     assert.deepEqual(query.bind({ b: false, a: true }), { name: 'two_flags', text: 'SELECT $1::boolean AND NOT $2::boolean', values: [true, false] });
   });
 
+  it('leave the name out of the query when the statement is planned per call', () => {
+    const query = statement<{ limit: number }>('claim', 'SELECT 1 LIMIT :limit', { prepared: false });
+    assert.deepEqual(query.bind({ limit: 16 }), { text: 'SELECT 1 LIMIT $1', values: [16] });
+  });
+
   it('refuse a missing or an unknown name at the call, and positional parameters at compile time', () => {
     const query = statement<{ a: number; b: number }>('sum', 'SELECT :a + :b');
     assert.throws(() => query.bind({ a: 1 } as never), /^Error: sum: missing :b$/);
