@@ -53,6 +53,8 @@ export interface SignedInUser {
   phoneNumber: string | null;
   /** The session the sign-in opened. */
   sessionId: string;
+  /** RFC 8176 methods stored on the session: ["otp"] for email codes and links, ["sms"] for SMS. */
+  amr: string[];
 }
 
 /** The session a sign-in opens, with the hash of its first refresh token (S29). */
@@ -151,14 +153,15 @@ WITH consumed AS (
   WHERE u.id = c.user_id AND NOT u.disabled AND (NOT u.is_admin OR $3::boolean)
   RETURNING u.id, u.email, u.phone_number
 ), session AS (
-  INSERT INTO sessions (user_id, created_at, last_used_at, expires_at, ip, user_agent)
-  SELECT id, $2, $2, $4, $5, $6 FROM signed_in
-  RETURNING id
+  INSERT INTO sessions (user_id, created_at, last_used_at, expires_at, ip, user_agent, auth_time, amr)
+  SELECT id, $2, $2, $4, $5, $6, $2, CASE (SELECT channel FROM consumed) WHEN 'mobile' THEN ARRAY['sms'] ELSE ARRAY['otp'] END
+  FROM signed_in
+  RETURNING id, amr
 ), refresh AS (
   INSERT INTO refresh_tokens (token_hash, session_id, created_at)
   SELECT $7, id, $2 FROM session
 )
-SELECT u.id, u.email, u.phone_number, s.id AS session_id FROM signed_in u, session s`;
+SELECT u.id, u.email, u.phone_number, s.id AS session_id, s.amr FROM signed_in u, session s`;
 }
 
 const CONSUME_BY_ID_SQL = signInSql('id = $1', true);
@@ -241,12 +244,12 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
   };
 }
 
-type SignedInRow = { id: string; email: string | null; phone_number: string | null; session_id: string };
+type SignedInRow = { id: string; email: string | null; phone_number: string | null; session_id: string; amr: string[] };
 
 function sessionValues(session: NewSession): unknown[] {
   return [session.expiresAt, session.ip, session.userAgent ?? null, session.refreshHash];
 }
 
 function toUser(row: SignedInRow | undefined): SignedInUser | null {
-  return row ? { id: row.id, email: row.email, phoneNumber: row.phone_number, sessionId: row.session_id } : null;
+  return row ? { id: row.id, email: row.email, phoneNumber: row.phone_number, sessionId: row.session_id, amr: row.amr } : null;
 }
