@@ -21,7 +21,10 @@ export interface ClaimedDeliveryJob {
   attempt: number;
   createdAt: Date;
   expiresAt: Date;
-  /** A newer job exists for the same person and channel: this job's code has been revoked. */
+  /**
+   * A newer job of the same purpose exists for the same person and channel: this job's code has
+   * been revoked. Notices carry no code and are never superseded.
+   */
   superseded: boolean;
 }
 
@@ -58,7 +61,8 @@ WHERE id IN (
 )
 RETURNING id, user_id, channel, destination_masked, client_ip, payload, attempts, created_at, expires_at,
   EXISTS (SELECT 1 FROM delivery_jobs newer WHERE newer.user_id = delivery_jobs.user_id
-    AND newer.channel = delivery_jobs.channel AND newer.id > delivery_jobs.id) AS superseded`;
+    AND newer.channel = delivery_jobs.channel AND newer.id > delivery_jobs.id
+    AND newer.purpose = delivery_jobs.purpose AND delivery_jobs.purpose <> 'notice') AS superseded`;
 
 // Ends a batch of jobs in one statement: sends that finish in the same turn of the event loop
 // share one round trip and one commit. Each row is fenced by its claim's attempt number.
