@@ -68,6 +68,18 @@ export interface NewSession {
 const USER_COLUMN: Record<Channel, string> = { email: 'email', mobile: 'phone_number' };
 const VERIFIED_COLUMN: Record<Channel, string> = { email: 'email_verified', mobile: 'phone_number_verified' };
 
+// The per-destination throttle ($1 key, $2 now, $3 seconds): of concurrent requests for one
+// destination only the one whose upsert updated the row goes on (S7). Shared by sign-in and
+// verification codes, so the two cannot be alternated to flood one address.
+const THROTTLE_GATE = `WITH previous AS (
+  SELECT last_request_at FROM request_throttle WHERE key = $1
+), gate AS (
+  INSERT INTO request_throttle AS t (key, last_request_at) VALUES ($1, $2)
+  ON CONFLICT (key) DO UPDATE SET last_request_at = EXCLUDED.last_request_at
+    WHERE t.last_request_at <= $2::timestamptz - make_interval(secs => $3::int)
+  RETURNING 1
+)`;
+
 // Throttle, find or register the user, revoke older live tokens and store the new one, all in
 // one statement. The throttle upsert is the gate: of concurrent requests for one destination
 // only the one whose upsert updated the row goes on (S7). Data-modifying CTEs share a
@@ -76,14 +88,7 @@ const VERIFIED_COLUMN: Record<Channel, string> = { email: 'email_verified', mobi
 function issueSql(channel: Channel): string {
   const column = USER_COLUMN[channel];
   return `
-WITH previous AS (
-  SELECT last_request_at FROM request_throttle WHERE key = $1
-), gate AS (
-  INSERT INTO request_throttle AS t (key, last_request_at) VALUES ($1, $2)
-  ON CONFLICT (key) DO UPDATE SET last_request_at = EXCLUDED.last_request_at
-    WHERE t.last_request_at <= $2::timestamptz - make_interval(secs => $3::int)
-  RETURNING 1
-), existing AS (
+${THROTTLE_GATE}, existing AS (
   SELECT id, is_admin, disabled, false AS created FROM users WHERE ${column} = $4
 ), registered AS (
   INSERT INTO users (${column}, created_at, updated_at)
@@ -185,14 +190,7 @@ const BURN_USE_SQL = `UPDATE one_time_tokens SET uses = uses + 1 WHERE id = $1 A
 function verificationIssueSql(channel: Channel): string {
   const column = USER_COLUMN[channel];
   return `
-WITH previous AS (
-  SELECT last_request_at FROM request_throttle WHERE key = $1
-), gate AS (
-  INSERT INTO request_throttle AS t (key, last_request_at) VALUES ($1, $2)
-  ON CONFLICT (key) DO UPDATE SET last_request_at = EXCLUDED.last_request_at
-    WHERE t.last_request_at <= $2::timestamptz - make_interval(secs => $3::int)
-  RETURNING 1
-), requester AS (
+${THROTTLE_GATE}, requester AS (
   SELECT id FROM users WHERE id = $5 AND NOT disabled AND EXISTS (SELECT 1 FROM gate)
 ), owner AS (
   SELECT id FROM users WHERE ${column} = $4 AND id <> $5
