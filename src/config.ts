@@ -6,12 +6,13 @@ import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import { expandAlphabet } from './lib/alphabet.ts';
 import { parseOperatorKey, type OperatorKey } from './keys/operator-key.ts';
 import { loadAbuseConfig, type AbuseConfig } from './abuse-config.ts';
+import { loadAccountsConfig, type AccountsConfig } from './config/accounts.ts';
 
 export type PasswordlessMethod = 'email' | 'mobile';
 export type JwtAlg = 'ES256' | 'EdDSA' | 'RS256';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface Config extends AbuseConfig {
+export interface Config extends AbuseConfig, AccountsConfig {
   nodeEnv: string;
   production: boolean;
   host: string;
@@ -204,8 +205,12 @@ export function loadConfig(env: Env): Config {
   const defaultPhoneRegion = region !== undefined && isSupportedCountry(region) ? region : undefined;
   const abuse = loadAbuseConfig(read, problems, { production, defaultPhoneRegion, shortTokenChars, shortTokenLength });
 
+  const jwtIssuer = read.string('JWT_ISSUER', `http://localhost:${port}`);
+  const accounts = loadAccountsConfig(read, problems, { jwtIssuer, production });
+
   const config: Config = {
     ...abuse,
+    ...accounts,
     nodeEnv,
     production,
     host: read.string('HOST', '0.0.0.0'),
@@ -233,7 +238,7 @@ export function loadConfig(env: Env): Config {
     emailLoginUrl,
     defaultPhoneRegion: region !== undefined && isSupportedCountry(region) ? region : undefined,
     appName: read.string('APP_NAME', 'Sesame'),
-    jwtIssuer: read.string('JWT_ISSUER', `http://localhost:${port}`),
+    jwtIssuer,
     jwtAudience: read.string('JWT_AUDIENCE', 'sesame'),
     jwtAlg,
     jwtClientId: read.string('JWT_CLIENT_ID', 'sesame'),
