@@ -30,6 +30,7 @@ import { createRetentionRepository } from './repositories/retention-repository.t
 import { createSessionRepository } from './repositories/session-repository.ts';
 import { createSigningKeyRepository } from './repositories/signing-key-repository.ts';
 import { createSmsCounterRepository } from './repositories/sms-counter-repository.ts';
+import { createAccounts, type Accounts } from './services/accounts-composition.ts';
 import { createBufferedAuditLog, type AuditLog } from './services/audit-log.ts';
 import { createDemoIdentities } from './services/demo-identities.ts';
 import { createPasswordlessService, type PasswordlessService } from './services/passwordless-service.ts';
@@ -65,6 +66,7 @@ export interface Services {
   accessTokens: AccessTokenVerifier;
   audit: AuditLog;
   cleanup: RetentionCleanup;
+  accounts: Accounts['accounts'];
 }
 
 export interface Composition {
@@ -136,13 +138,16 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     clientId: config.jwtClientId,
     ttlSeconds: config.accessTokenTtlSeconds,
   });
+  const oneTimeTokens = createOneTimeTokenRepository(db.pool);
+  const hasher = createCodeHasher(secrets);
+  const locales = createLocaleResolver(templates.locales, templates.defaultLocale);
   const passwordless = createPasswordlessService({
-    tokens: createOneTimeTokenRepository(db.pool),
+    tokens: oneTimeTokens,
     signer,
     delivery,
     sealer,
-    locales: createLocaleResolver(templates.locales, templates.defaultLocale),
-    hasher: createCodeHasher(secrets),
+    locales,
+    hasher,
     clock,
     random,
     log: log.child({ component: 'passwordless' }),
@@ -167,6 +172,8 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     audience: config.jwtAudience,
     maxTokenAgeSeconds: config.accessTokenTtlSeconds,
   });
+  // Identifiers and passkeys on a signed-in account.
+  const { accounts } = createAccounts({ db, tokens: oneTimeTokens, sessions, delivery, sealer, locales, hasher, clock, random, audit, smsGuard, config, log: log.child({ component: 'accounts' }) });
   const cleanup = createRetentionCleanup({ repository: createRetentionRepository(db.pool), clock, log: log.child({ component: 'retention' }), settings: config });
 
   const workers: Worker[] = [
@@ -179,7 +186,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
 
   warnAboutRiskySettings(config, clock, log);
   return {
-    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup },
+    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts },
     workers,
     async close() {
       await audit.close();

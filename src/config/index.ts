@@ -4,6 +4,7 @@
  * variables). Each section file parses and checks its own variables with the one reader
  * (reader.ts); validate.ts holds the production rules that span sections.
  */
+import { parseAccounts, type AccountsConfig } from './accounts.ts';
 import { parseDatabase, type DatabaseConfig } from './database.ts';
 import { parseDelivery, type DeliveryConfig } from './delivery.ts';
 import { parseDemoUsersSection, type DemoUsersConfig } from './demo-users.ts';
@@ -28,7 +29,8 @@ export { validate } from './validate.ts';
 
 export interface Config extends
   ServerConfig, DatabaseConfig, SecretsConfig, PasswordlessConfig, TokensConfig, KeysConfig,
-  DeliveryConfig, TemplatesConfig, SmsConfig, RateLimitConfig, DemoUsersConfig, RetentionConfig {}
+  DeliveryConfig, TemplatesConfig, SmsConfig, RateLimitConfig, DemoUsersConfig, RetentionConfig,
+  AccountsConfig {}
 
 /** Parses and validates the environment. Reports all problems at once, in one ConfigError. */
 export function loadConfig(env: Env): Config {
@@ -47,10 +49,12 @@ export function loadConfig(env: Env): Config {
   const rateLimits = parseRateLimits(read);
   const demoUsers = parseDemoUsersSection(read, problems, passwordless);
   const retention = parseRetention(read);
+  const accounts = parseAccounts(read, problems, { jwtIssuer: tokens.jwtIssuer, production: server.production });
 
   const config: Config = {
     ...server, ...database, ...secrets, ...passwordless, ...tokens, ...keys,
     ...delivery, ...templates, ...sms, ...rateLimits, ...demoUsers, ...retention,
+    ...accounts,
   };
   problems.push(...validate(config));
   if (problems.length > 0) throw new ConfigError(problems);

@@ -54,6 +54,8 @@ export interface SignedInUser {
   phoneNumber: string | null;
   /** The session the sign-in opened. */
   sessionId: string;
+  /** RFC 8176 methods stored on the session: ["otp"] for email codes and links, ["sms"] for SMS. */
+  amr: string[];
 }
 
 /** The session a sign-in opens, with the hash of its first refresh token (S29). */
@@ -67,6 +69,18 @@ export interface NewSession {
 const USER_COLUMN: Record<Channel, string> = { email: 'email', mobile: 'phone_number' };
 const VERIFIED_COLUMN: Record<Channel, string> = { email: 'email_verified', mobile: 'phone_number_verified' };
 
+// The per-destination throttle (:throttle_key, :now, :throttle_seconds): of concurrent requests
+// for one destination only the one whose upsert updated the row goes on (S7). Shared by sign-in
+// and verification codes, so the two cannot be alternated to flood one address.
+const THROTTLE_GATE = `WITH previous AS (
+  SELECT last_request_at FROM request_throttle WHERE key = :throttle_key
+), gate AS (
+  INSERT INTO request_throttle AS t (key, last_request_at) VALUES (:throttle_key, :now)
+  ON CONFLICT (key) DO UPDATE SET last_request_at = EXCLUDED.last_request_at
+    WHERE t.last_request_at <= :now::timestamptz - make_interval(secs => :throttle_seconds::int)
+  RETURNING 1
+)`;
+
 // Throttle, find or register the user, revoke older live tokens and store the new one, all in
 // one statement. The throttle upsert is the gate: of concurrent requests for one destination
 // only the one whose upsert updated the row goes on (S7). Data-modifying CTEs share a
@@ -75,14 +89,7 @@ const VERIFIED_COLUMN: Record<Channel, string> = { email: 'email_verified', mobi
 function issueStatement(channel: Channel): Statement<IssueParams> {
   const column = USER_COLUMN[channel];
   return statement(`otp_issue_${channel}`, `
-WITH previous AS (
-  SELECT last_request_at FROM request_throttle WHERE key = :throttle_key
-), gate AS (
-  INSERT INTO request_throttle AS t (key, last_request_at) VALUES (:throttle_key, :now)
-  ON CONFLICT (key) DO UPDATE SET last_request_at = EXCLUDED.last_request_at
-    WHERE t.last_request_at <= :now::timestamptz - make_interval(secs => :throttle_seconds::int)
-  RETURNING 1
-), existing AS (
+${THROTTLE_GATE}, existing AS (
   SELECT id, is_admin, disabled, false AS created FROM users WHERE ${column} = :destination
 ), registered AS (
   INSERT INTO users (${column}, created_at, updated_at)
@@ -94,7 +101,7 @@ WITH previous AS (
   WHERE EXISTS (SELECT 1 FROM gate) AND NOT u.disabled AND (NOT u.is_admin OR :allow_admin::boolean) AND NOT :blocked::boolean
 ), revoked AS (
   UPDATE one_time_tokens SET revoked_at = :now
-  WHERE channel = :channel AND destination = :destination AND revoked_at IS NULL AND expires_at > :now
+  WHERE channel = :channel AND destination = :destination AND purpose = 'sign_in' AND revoked_at IS NULL AND expires_at > :now
     AND EXISTS (SELECT 1 FROM eligible)
   RETURNING 1
 ), inserted AS (
@@ -138,11 +145,15 @@ interface IssueParams {
 // is under its hourly failure budget (S6). Correct guesses are refunded by consume(). It commits
 // without waiting for the WAL flush (see async-commit.ts): the count is visible to every
 // concurrent guess at once, and known and unknown identifiers take the same time.
-const CLAIM = statement<{ channel: Channel; destination: string; now: Date; failure_window_start: Date; max_destination_failures: number }>('otp_claim', `
+// `purpose` picks the token kind (S44); the failure budget counts every kind, so verification
+// guesses and sign-in guesses at one destination share it.
+interface ClaimParams { channel: Channel; destination: string; now: Date; failure_window_start: Date; max_destination_failures: number }
+function claimStatement<Params extends ClaimParams>(name: string, purpose: string): Statement<Params> {
+  return statement(name, `
 UPDATE one_time_tokens SET attempts = attempts + 1
 WHERE id = (
     SELECT id FROM one_time_tokens
-    WHERE channel = :channel AND destination = :destination AND revoked_at IS NULL AND expires_at > :now
+    WHERE channel = :channel AND destination = :destination AND revoked_at IS NULL AND expires_at > :now AND ${purpose}
     ORDER BY created_at DESC, id DESC LIMIT 1
   )
   AND attempts < max_attempts AND uses < max_uses AND revoked_at IS NULL AND expires_at > :now
@@ -150,6 +161,10 @@ WHERE id = (
         WHERE channel = :channel AND destination = :destination AND created_at > :failure_window_start) < :max_destination_failures
   AND ${ASYNC_COMMIT}
 RETURNING id, user_id, short_hash, long_hash`);
+}
+const CLAIM = claimStatement<ClaimParams>('otp_claim', `purpose = 'sign_in'`);
+// A verification code is claimed only by the signed-in user it was sent for (S44).
+const CLAIM_VERIFICATION = claimStatement<ClaimParams & { user_id: string }>('verify_claim', `purpose = 'verify' AND user_id = :user_id`);
 
 /** The parameters every sign-in shares: the time, the admin rule, and the session it opens. */
 interface SignInParams {
@@ -169,7 +184,7 @@ function signInStatement<Params extends SignInParams>(name: string, tokenConditi
   return statement(name, `
 WITH consumed AS (
   UPDATE one_time_tokens SET uses = uses + 1${refundAttempt ? ', attempts = attempts - 1' : ''}
-  WHERE ${tokenCondition} AND uses < max_uses AND revoked_at IS NULL AND expires_at > :now
+  WHERE ${tokenCondition} AND purpose = 'sign_in' AND uses < max_uses AND revoked_at IS NULL AND expires_at > :now
   RETURNING user_id, channel
 ), signed_in AS (
   UPDATE users u SET
@@ -181,14 +196,15 @@ WITH consumed AS (
   WHERE u.id = c.user_id AND NOT u.disabled AND (NOT u.is_admin OR :allow_admin::boolean)
   RETURNING u.id, u.email, u.phone_number
 ), session AS (
-  INSERT INTO sessions (user_id, created_at, last_used_at, expires_at, ip, user_agent)
-  SELECT id, :now, :now, :session_expires_at, :ip, :user_agent FROM signed_in
-  RETURNING id
+  INSERT INTO sessions (user_id, created_at, last_used_at, expires_at, ip, user_agent, auth_time, amr)
+  SELECT id, :now, :now, :session_expires_at, :ip, :user_agent, :now, CASE (SELECT channel FROM consumed) WHEN 'mobile' THEN ARRAY['sms'] ELSE ARRAY['otp'] END
+  FROM signed_in
+  RETURNING id, amr
 ), refresh AS (
   INSERT INTO refresh_tokens (token_hash, session_id, created_at)
   SELECT :refresh_hash, id, :now FROM session
 )
-SELECT u.id, u.email, u.phone_number, s.id AS session_id FROM signed_in u, session s`);
+SELECT u.id, u.email, u.phone_number, s.id AS session_id, s.amr FROM signed_in u, session s`);
 }
 
 const CONSUME_BY_ID = signInStatement<SignInParams & { id: string }>('otp_consume', 'id = :id', true);
@@ -196,17 +212,145 @@ const CONSUME_BY_ID = signInStatement<SignInParams & { id: string }>('otp_consum
 const CONSUME_BY_LONG_HASH = signInStatement<SignInParams & { long_hashes: Buffer[] }>('otp_consume_long', 'long_hash = ANY(:long_hashes::bytea[]) AND attempts < max_attempts', false);
 const BURN_USE = statement<{ id: string }>('otp_burn_use', `UPDATE one_time_tokens SET uses = uses + 1 WHERE id = :id AND uses < max_uses AND ${ASYNC_COMMIT}`);
 
+// Identifier verification for a signed-in user (S44, S45), on the same throttle, tokens and
+// outbox as sign-in. One statement, whatever the address: the throttle gate as in the issue
+// statement; then, when the address is free or already the requester's, a 'verify' token bound
+// to the requester and a job carrying its code; when another account holds it, only a 'notice'
+// job to that address. Both payloads arrive sealed, so the work and the answer do not depend on
+// who owns the address (S45). Revoking the requester's older codes for the address keeps one live.
+interface VerificationIssueParams {
+  throttle_key: Buffer;
+  now: Date;
+  throttle_seconds: number;
+  destination: string;
+  user_id: string;
+  channel: Channel;
+  short_hash: Buffer;
+  max_attempts: number;
+  expires_at: Date;
+  masked_destination: string;
+  client_ip: string | null;
+  code_payload: Buffer;
+  notice_payload: Buffer;
+  notice_expires_at: Date;
+}
+function verificationIssueStatement(channel: Channel): Statement<VerificationIssueParams> {
+  const column = USER_COLUMN[channel];
+  return statement(`verify_issue_${channel}`, `
+${THROTTLE_GATE}, requester AS (
+  SELECT id FROM users WHERE id = :user_id AND NOT disabled AND EXISTS (SELECT 1 FROM gate)
+), owner AS (
+  SELECT id FROM users WHERE ${column} = :destination AND id <> :user_id
+), eligible AS (
+  SELECT id FROM requester WHERE NOT EXISTS (SELECT 1 FROM owner)
+), taken AS (
+  SELECT o.id FROM owner o WHERE EXISTS (SELECT 1 FROM requester)
+), revoked AS (
+  UPDATE one_time_tokens SET revoked_at = :now
+  WHERE channel = :channel AND destination = :destination AND purpose = 'verify' AND user_id = :user_id
+    AND revoked_at IS NULL AND expires_at > :now AND EXISTS (SELECT 1 FROM eligible)
+  RETURNING 1
+), inserted AS (
+  INSERT INTO one_time_tokens (user_id, channel, destination, short_hash, max_uses, max_attempts, created_at, expires_at, purpose)
+  SELECT id, :channel, :destination, :short_hash, 1, :max_attempts, :now, :expires_at, 'verify' FROM eligible
+  RETURNING user_id
+), job AS (
+  INSERT INTO delivery_jobs (user_id, channel, destination_masked, client_ip, payload, next_attempt_at, expires_at, created_at, purpose)
+  SELECT user_id, :channel::text, :masked_destination::text, :client_ip::text, :code_payload::bytea, :now::timestamptz, :expires_at::timestamptz, :now::timestamptz, 'verify' FROM inserted
+  UNION ALL
+  SELECT id, :channel::text, :masked_destination::text, :client_ip::text, :notice_payload::bytea, :now::timestamptz, :notice_expires_at::timestamptz, :now::timestamptz, 'notice' FROM taken
+  RETURNING id, purpose
+)
+SELECT EXISTS (SELECT 1 FROM gate) AS accepted,
+       (SELECT last_request_at FROM previous) AS previous_at,
+       (SELECT purpose FROM job) AS sent,
+       (SELECT count(*) FROM revoked)::int AS revoked`);
+}
+
+// Spends the verification code (one use, S4) and sets the address on the requester, verified,
+// in one statement. The old value is read from the statement's snapshot, so the caller can tell
+// the old address. An address another account took meanwhile fails the unique index and the
+// whole statement rolls back: the caller answers invalid_token.
+const CONSUME_VERIFICATION = statement<{ id: string; user_id: string; now: Date }>('verify_consume', `
+WITH consumed AS (
+  UPDATE one_time_tokens SET uses = uses + 1, attempts = attempts - 1
+  WHERE id = :id AND user_id = :user_id AND purpose = 'verify' AND uses < max_uses AND revoked_at IS NULL AND expires_at > :now
+  RETURNING user_id, channel, destination
+), previous AS (
+  SELECT email, phone_number FROM users WHERE id = :user_id
+), updated AS (
+  UPDATE users u SET
+    email = CASE WHEN c.channel = 'email' THEN c.destination ELSE u.email END,
+    email_verified = u.email_verified OR c.channel = 'email',
+    phone_number = CASE WHEN c.channel = 'mobile' THEN c.destination ELSE u.phone_number END,
+    phone_number_verified = u.phone_number_verified OR c.channel = 'mobile',
+    updated_at = :now
+  FROM consumed c
+  WHERE u.id = c.user_id AND NOT u.disabled
+  RETURNING u.id
+)
+SELECT c.channel, p.email AS previous_email, p.phone_number AS previous_phone_number
+FROM updated, consumed c, previous p`);
+
+const NOTICE = statement<{ user_id: string; channel: Channel; masked_destination: string; client_ip: string | null; payload: Buffer; now: Date; expires_at: Date }>('notice_enqueue', `
+INSERT INTO delivery_jobs (user_id, channel, destination_masked, client_ip, payload, next_attempt_at, expires_at, created_at, purpose)
+VALUES (:user_id, :channel, :masked_destination, :client_ip, :payload, :now, :expires_at, :now, 'notice')
+RETURNING id`);
+
+/** A verification request: the address, the requester and both sealed messages (S45). */
+export interface IssueVerificationInput {
+  channel: Channel;
+  destination: string;
+  userId: string;
+  throttleKey: Buffer;
+  throttleSeconds: number;
+  now: Date;
+  expiresAt: Date;
+  shortHash: Buffer;
+  maxAttempts: number;
+  maskedDestination: string;
+  clientIp: string | null;
+  /** The code's message, sent when the address is free or the requester's. */
+  codePayload: Buffer;
+  /** The notice, sent instead when another account holds the address. */
+  noticePayload: Buffer;
+  noticeExpiresAt: Date;
+}
+
+export type IssueVerificationResult =
+  | { outcome: 'throttled'; previousRequestAt: Date | null }
+  /** `sent`: what went out; null when the requester may not (disabled). */
+  | { outcome: 'accepted'; sent: 'verify' | 'notice' | null };
+
+export interface NoticeInput {
+  userId: string;
+  channel: Channel;
+  maskedDestination: string;
+  clientIp: string | null;
+  payload: Buffer;
+  now: Date;
+  expiresAt: Date;
+}
+
 export interface OneTimeTokenRepository {
   issue(input: IssueTokenInput): Promise<IssueTokenResult>;
   claimAttempt(input: { channel: Channel; destination: string; now: Date; failureWindowStart: Date; maxDestinationFailures: number }): Promise<ClaimedToken | null>;
   consume(input: { id: string; now: Date; allowAdmin: boolean; session: NewSession }): Promise<SignedInUser | null>;
   consumeByLongHash(input: { longHashes: Buffer[]; now: Date; allowAdmin: boolean; session: NewSession }): Promise<SignedInUser | null>;
   burnUse(id: string): Promise<void>;
+  issueVerification(input: IssueVerificationInput): Promise<IssueVerificationResult>;
+  /** Counts a guess at the requester's live verification code for the address (S5, S6, S44). */
+  claimVerificationAttempt(input: { channel: Channel; destination: string; userId: string; now: Date; failureWindowStart: Date; maxDestinationFailures: number }): Promise<ClaimedToken | null>;
+  /** Spends the code and sets the address, verified; the previous identifiers, or null. */
+  consumeVerification(input: { id: string; userId: string; now: Date }): Promise<{ previousEmail: string | null; previousPhoneNumber: string | null } | null>;
+  /** Queues a message without a code (a notice) to an address. */
+  enqueueNotice(input: NoticeInput): Promise<void>;
 }
 
 /** Builds the repository on a pg pool. Statements are named, so each connection parses them once. */
 export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenRepository {
   const issue: Record<Channel, Statement<IssueParams>> = { email: issueStatement('email'), mobile: issueStatement('mobile') };
+  const issueVerification: Record<Channel, Statement<VerificationIssueParams>> = { email: verificationIssueStatement('email'), mobile: verificationIssueStatement('mobile') };
 
   return {
     async issue(input) {
@@ -258,10 +402,71 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
     async burnUse(id) {
       await pool.query(BURN_USE.bind({ id }));
     },
+
+    async issueVerification(input) {
+      const { rows } = await pool.query<{ accepted: boolean; previous_at: Date | null; sent: 'verify' | 'notice' | null }>(issueVerification[input.channel].bind({
+        throttle_key: input.throttleKey,
+        now: input.now,
+        throttle_seconds: input.throttleSeconds,
+        destination: input.destination,
+        user_id: input.userId,
+        channel: input.channel,
+        short_hash: input.shortHash,
+        max_attempts: input.maxAttempts,
+        expires_at: input.expiresAt,
+        masked_destination: input.maskedDestination,
+        client_ip: input.clientIp,
+        code_payload: input.codePayload,
+        notice_payload: input.noticePayload,
+        notice_expires_at: input.noticeExpiresAt,
+      }));
+      const row = rows[0]!;
+      if (!row.accepted) return { outcome: 'throttled', previousRequestAt: row.previous_at };
+      return { outcome: 'accepted', sent: row.sent };
+    },
+
+    async claimVerificationAttempt(input) {
+      const { rows } = await pool.query<{ id: string; user_id: string; short_hash: Buffer; long_hash: Buffer | null }>(CLAIM_VERIFICATION.bind({
+        channel: input.channel,
+        destination: input.destination,
+        now: input.now,
+        failure_window_start: input.failureWindowStart,
+        max_destination_failures: input.maxDestinationFailures,
+        user_id: input.userId,
+      }));
+      const row = rows[0];
+      return row ? { id: row.id, userId: row.user_id, shortHash: row.short_hash, longHash: row.long_hash } : null;
+    },
+
+    async consumeVerification(input) {
+      try {
+        const { rows } = await pool.query<{ previous_email: string | null; previous_phone_number: string | null }>(CONSUME_VERIFICATION.bind({ id: input.id, user_id: input.userId, now: input.now }));
+        const row = rows[0];
+        return row ? { previousEmail: row.previous_email, previousPhoneNumber: row.previous_phone_number } : null;
+      } catch (error) {
+        // Another account took the address after the code was sent (users_email_key, users_phone_number_key).
+        if ((error as { code?: string }).code === UNIQUE_VIOLATION) return null;
+        throw error;
+      }
+    },
+
+    async enqueueNotice(input) {
+      await pool.query(NOTICE.bind({
+        user_id: input.userId,
+        channel: input.channel,
+        masked_destination: input.maskedDestination,
+        client_ip: input.clientIp,
+        payload: input.payload,
+        now: input.now,
+        expires_at: input.expiresAt,
+      }));
+    },
   };
 }
 
-type SignedInRow = { id: string; email: string | null; phone_number: string | null; session_id: string };
+const UNIQUE_VIOLATION = '23505';
+
+type SignedInRow = { id: string; email: string | null; phone_number: string | null; session_id: string; amr: string[] };
 
 function signInParams(input: { now: Date; allowAdmin: boolean; session: NewSession }): SignInParams {
   const { session } = input;
@@ -269,5 +474,5 @@ function signInParams(input: { now: Date; allowAdmin: boolean; session: NewSessi
 }
 
 function toUser(row: SignedInRow | undefined): SignedInUser | null {
-  return row ? { id: row.id, email: row.email, phoneNumber: row.phone_number, sessionId: row.session_id } : null;
+  return row ? { id: row.id, email: row.email, phoneNumber: row.phone_number, sessionId: row.session_id, amr: row.amr } : null;
 }

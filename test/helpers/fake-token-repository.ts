@@ -115,6 +115,12 @@ export function createFakeTokenRepository(): FakeTokenRepository {
       const token = repository.tokens.find((candidate) => candidate.id === id);
       if (token && token.uses < token.maxUses) token.uses += 1;
     },
+
+    // Identifier verification belongs to the account service; the passwordless service never calls it.
+    issueVerification: notModelled,
+    claimVerificationAttempt: notModelled,
+    consumeVerification: notModelled,
+    enqueueNotice: notModelled,
   };
 
   function live(channel: Channel, destination: string, now: Date): FakeToken[] {
@@ -130,8 +136,12 @@ export function createFakeTokenRepository(): FakeTokenRepository {
     if (user.disabled || (user.isAdmin && !input.allowAdmin)) return null;
     const session = { ...input.session, id: nextId('session'), userId: user.id };
     repository.sessions.push(session);
-    return { id: user.id, email: user.email, phoneNumber: user.phoneNumber, sessionId: session.id };
+    return { id: user.id, email: user.email, phoneNumber: user.phoneNumber, sessionId: session.id, amr: token.channel === 'mobile' ? ['sms'] : ['otp'] };
   }
 
   return repository;
+}
+
+function notModelled(): never {
+  throw new Error('not modelled by the fake token repository');
 }
