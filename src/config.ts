@@ -6,12 +6,13 @@ import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import { expandAlphabet } from './lib/alphabet.ts';
 import { parseOperatorKey, type OperatorKey } from './keys/operator-key.ts';
 import { loadAbuseConfig, type AbuseConfig } from './abuse-config.ts';
+import { loadOperationsConfig, type OperationsConfig } from './config/operations.ts';
 
 export type PasswordlessMethod = 'email' | 'mobile';
 export type JwtAlg = 'ES256' | 'EdDSA' | 'RS256';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface Config extends AbuseConfig {
+export interface Config extends AbuseConfig, OperationsConfig {
   nodeEnv: string;
   production: boolean;
   host: string;
@@ -204,8 +205,11 @@ export function loadConfig(env: Env): Config {
   const defaultPhoneRegion = region !== undefined && isSupportedCountry(region) ? region : undefined;
   const abuse = loadAbuseConfig(read, problems, { production, defaultPhoneRegion, shortTokenChars, shortTokenLength });
 
+  const operations = loadOperationsConfig(read, problems);
+
   const config: Config = {
     ...abuse,
+    ...operations,
     nodeEnv,
     production,
     host: read.string('HOST', '0.0.0.0'),
