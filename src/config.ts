@@ -7,12 +7,13 @@ import { expandAlphabet } from './lib/alphabet.ts';
 import { parseOperatorKey, type OperatorKey } from './keys/operator-key.ts';
 import { loadAbuseConfig, type AbuseConfig } from './abuse-config.ts';
 import { loadOperationsConfig, type OperationsConfig } from './config/operations.ts';
+import { loadAccountsConfig, type AccountsConfig } from './config/accounts.ts';
 
 export type PasswordlessMethod = 'email' | 'mobile';
 export type JwtAlg = 'ES256' | 'EdDSA' | 'RS256';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface Config extends AbuseConfig, OperationsConfig {
+export interface Config extends AbuseConfig, AccountsConfig, OperationsConfig {
   nodeEnv: string;
   production: boolean;
   host: string;
@@ -206,9 +207,12 @@ export function loadConfig(env: Env): Config {
   const abuse = loadAbuseConfig(read, problems, { production, defaultPhoneRegion, shortTokenChars, shortTokenLength });
 
   const operations = loadOperationsConfig(read, problems);
+  const jwtIssuer = read.string('JWT_ISSUER', `http://localhost:${port}`);
+  const accounts = loadAccountsConfig(read, problems, { jwtIssuer, production });
 
   const config: Config = {
     ...abuse,
+    ...accounts,
     ...operations,
     nodeEnv,
     production,
@@ -237,7 +241,7 @@ export function loadConfig(env: Env): Config {
     emailLoginUrl,
     defaultPhoneRegion: region !== undefined && isSupportedCountry(region) ? region : undefined,
     appName: read.string('APP_NAME', 'Sesame'),
-    jwtIssuer: read.string('JWT_ISSUER', `http://localhost:${port}`),
+    jwtIssuer,
     jwtAudience: read.string('JWT_AUDIENCE', 'sesame'),
     jwtAlg,
     jwtClientId: read.string('JWT_CLIENT_ID', 'sesame'),
