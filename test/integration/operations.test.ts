@@ -36,6 +36,19 @@ describe('operations', () => {
     return db;
   }
 
+  /** An app that reaches its database through a TCP proxy the test can cut or black-hole. */
+  async function appBehindProxy(env: Record<string, string> = {}) {
+    const db = await database();
+    const target = new URL(db.url);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const viaProxy = new URL(db.url);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    const app = await startTestApp({ db: { ...db, url: viaProxy.toString() }, env });
+    apps.push(app);
+    return { db, proxy, app };
+  }
+
   it('reports liveness and readiness', async () => {
     const app = await startTestApp({ db: await database() });
     apps.push(app);
@@ -48,14 +61,7 @@ describe('operations', () => {
   });
 
   it('fails closed with 503 when PostgreSQL becomes unreachable, and sends nothing (S22)', async () => {
-    const db = await database();
-    const target = new URL(db.url);
-    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(db.url);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    const app = await startTestApp({ db: { ...db, url: viaProxy.toString() } });
-    apps.push(app);
+    const { db, proxy, app } = await appBehindProxy();
     await db.pool.query("INSERT INTO users (email) VALUES ('down@example.com')");
     assert.equal((await fetch(`${app.url}/readyz`)).status, 200);
 
@@ -77,14 +83,7 @@ describe('operations', () => {
   });
 
   it('answers 503 within DATABASE_STATEMENT_TIMEOUT_MS when PostgreSQL is black-holed, and recovers (issue 8)', async () => {
-    const db = await database();
-    const target = new URL(db.url);
-    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(db.url);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    const app = await startTestApp({ db: { ...db, url: viaProxy.toString() }, env: { DATABASE_STATEMENT_TIMEOUT_MS: '1000', DATABASE_CONNECT_TIMEOUT_MS: '1000' } });
-    apps.push(app);
+    const { proxy, app } = await appBehindProxy({ DATABASE_STATEMENT_TIMEOUT_MS: '1000', DATABASE_CONNECT_TIMEOUT_MS: '1000' });
     assert.equal((await app.post('/passwordless/request/email', { email: 'hole@example.com' })).status, 202);
 
     // Packets dropped, not refused: before statement and read timeouts, these requests hung forever.
