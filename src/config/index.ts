@@ -9,6 +9,7 @@ import { parseDatabase, type DatabaseConfig } from './database.ts';
 import { parseDelivery, type DeliveryConfig } from './delivery.ts';
 import { parseDemoUsersSection, type DemoUsersConfig } from './demo-users.ts';
 import { parseKeys, type KeysConfig } from './keys.ts';
+import { parseOperations, type OperationsConfig } from './operations.ts';
 import { parsePasswordless, type PasswordlessConfig } from './passwordless.ts';
 import { parseRateLimits, type RateLimitConfig } from './rate-limits.ts';
 import { ConfigError, createReader, type Env } from './reader.ts';
@@ -30,7 +31,7 @@ export { validate } from './validate.ts';
 export interface Config extends
   ServerConfig, DatabaseConfig, SecretsConfig, PasswordlessConfig, TokensConfig, KeysConfig,
   DeliveryConfig, TemplatesConfig, SmsConfig, RateLimitConfig, DemoUsersConfig, RetentionConfig,
-  AccountsConfig {}
+  AccountsConfig, OperationsConfig {}
 
 /** Parses and validates the environment. Reports all problems at once, in one ConfigError. */
 export function loadConfig(env: Env): Config {
@@ -49,12 +50,13 @@ export function loadConfig(env: Env): Config {
   const rateLimits = parseRateLimits(read);
   const demoUsers = parseDemoUsersSection(read, problems, passwordless);
   const retention = parseRetention(read);
+  const operations = parseOperations(read, problems);
   const accounts = parseAccounts(read, problems, { jwtIssuer: tokens.jwtIssuer, production: server.production });
 
   const config: Config = {
     ...server, ...database, ...secrets, ...passwordless, ...tokens, ...keys,
     ...delivery, ...templates, ...sms, ...rateLimits, ...demoUsers, ...retention,
-    ...accounts,
+    ...accounts, ...operations,
   };
   problems.push(...validate(config));
   if (problems.length > 0) throw new ConfigError(problems);
