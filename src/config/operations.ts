@@ -23,7 +23,7 @@ export function parseOperations(read: EnvReader, problems: string[]): Operations
   }
   return {
     databaseStatementTimeoutMs: read.int('DATABASE_STATEMENT_TIMEOUT_MS', 5_000, 100, 600_000),
-    databaseConnectTimeoutMs: read.int('DATABASE_CONNECT_TIMEOUT_MS', 3_000, 100, 60_000),
+    databaseConnectTimeoutMs: read.int('DATABASE_CONNECT_TIMEOUT_MS', 5_000, 100, 60_000),
     shutdownGraceSeconds,
     shutdownDrainSeconds,
   };
