@@ -1,7 +1,9 @@
 /**
- * `npm test`: runs every test file with node:test. Uses TEST_DATABASE_URL when set; otherwise
- * starts an embedded PostgreSQL in a temporary directory for the run. Each test file creates
- * and drops its own database on that server, so files never see each other's rows.
+ * Runs test files with node:test: `npm test` runs unit/ and integration/, then calls
+ * `npm run test:timing` (this runner with --timing: timing/ alone). Named files run as given.
+ * Uses TEST_DATABASE_URL when set; otherwise starts an embedded PostgreSQL in a temporary
+ * directory for the run. Each test file creates and drops its own database on that server, so
+ * files never see each other's rows.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -10,10 +12,11 @@ import { join } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded-postgres.ts';
 
 const root = new URL('.', import.meta.url).pathname;
-const requested = process.argv.slice(2);
+const timingOnly = process.argv.includes('--timing');
+const requested = process.argv.slice(2).filter((arg) => arg !== '--timing');
 const files = requested.length > 0
   ? requested
-  : ['unit', 'integration'].flatMap((dir) =>
+  : (timingOnly ? ['timing'] : ['unit', 'integration']).flatMap((dir) =>
     readdirSync(join(root, dir)).filter((name) => name.endsWith('.test.ts')).sort().map((name) => join(root, dir, name)));
 
 let embedded: EmbeddedDatabase | undefined;
@@ -26,8 +29,8 @@ if (!env.TEST_DATABASE_URL) {
   console.log('TEST_DATABASE_URL is not set: using an embedded PostgreSQL for this run');
 }
 
-// Timing comparisons (S17) need a quiet machine: they run after the rest, on their own.
-const TIMING = /enumeration-and-secrets\.test\.ts$/;
+// Timing comparisons (S17) need a quiet machine: named together with others, they run after the rest, on their own.
+const TIMING = /(^|\/)timing\//;
 const phases = [files.filter((file) => !TIMING.test(file)), files.filter((file) => TIMING.test(file))].filter((phase) => phase.length > 0);
 
 function runPhase(phase: string[]): Promise<number> {

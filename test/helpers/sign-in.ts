@@ -2,22 +2,12 @@
 import assert from 'node:assert/strict';
 import { codeIn, eventually, type TestApp } from './app.ts';
 import type { SesLocal } from './ses-local.ts';
-import type { TestDatabase } from './database.ts';
 
 export interface Tokens {
   access_token: string;
   token_type: string;
   expires_in: number;
   refresh_token: string;
-}
-
-/** Creates the user when missing and returns its id. */
-export async function ensureUser(db: TestDatabase, email: string): Promise<string> {
-  const { rows } = await db.pool.query<{ id: string }>(
-    'INSERT INTO users (email) VALUES ($1) ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id',
-    [email],
-  );
-  return rows[0]!.id;
 }
 
 /** A full email sign-in; `headers` go with the exchange (e.g. a User-Agent for the session row). */

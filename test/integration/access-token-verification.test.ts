@@ -2,12 +2,13 @@
 // 60 s of clock skew (S23, S28). Every rejection is 401 with WWW-Authenticate (RFC 6750).
 import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { createTestClock, startTestApp, useLocalAws, type TestApp } from '../helpers/app.ts';
-import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
-import { ensureUser, getWithToken, signIn, type Tokens } from '../helpers/sign-in.ts';
+import type { TestDatabase } from '../helpers/database.ts';
+import { createTestClock, type TestApp } from '../helpers/app.ts';
+import type { SesLocal } from '../helpers/ses-local.ts';
+import { getWithToken, signIn, type Tokens } from '../helpers/sign-in.ts';
+import { suiteScope, withDatabase, withTestApp, withLocalAws, createUser } from '../helpers/fixtures.ts';
 
 const ISSUER = 'https://auth.sesame.test';
 const AUDIENCE = 'sesame-tests';
@@ -20,20 +21,15 @@ describe('access-token verification on /me', () => {
   let claims: { sub: string; sid: string };
   const clock = createTestClock();
 
+  const suite = suiteScope();
   before(async () => {
-    ses = await startSesLocal();
-    useLocalAws({ ses: ses.url });
-    db = await createTestDatabase();
-    server = await startTestApp({ db, clock });
-    await ensureUser(db, 'verify@example.com');
+    ({ ses } = await withLocalAws(suite, { ses: true }));
+    db = await withDatabase(suite);
+    server = await withTestApp(suite, { db, clock });
+    await createUser(db, 'verify@example.com');
     tokens = await signIn(server, ses, 'verify@example.com');
     const decoded = decodeJwt(tokens.access_token);
     claims = { sub: String(decoded.sub), sid: String(decoded.sid) };
-  });
-  after(async () => {
-    await server.close();
-    await ses.close();
-    await db.drop();
   });
 
   /** Signs with the server's real current key, with the given changes to a valid token. */

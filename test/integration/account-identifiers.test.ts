@@ -3,11 +3,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { codeIn, createTestClock, eventually, startTestApp, useLocalAws, type TestApp } from '../helpers/app.ts';
-import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
-import { startSnsFake, type SnsFake } from '../helpers/sns-fake.ts';
-import { ensureUser, signIn, type Tokens } from '../helpers/sign-in.ts';
+import type { TestDatabase } from '../helpers/database.ts';
+import { codeIn, createTestClock, eventually, type TestApp } from '../helpers/app.ts';
+import type { SesLocal } from '../helpers/ses-local.ts';
+import type { SnsFake } from '../helpers/sns-fake.ts';
+import { signIn, type Tokens } from '../helpers/sign-in.ts';
+import { suiteScope, withDatabase, withTestApp, withLocalAws, createUser } from '../helpers/fixtures.ts';
 
 const ACCEPTED = { detail: 'If this address can be added to your account, a code is on its way.' };
 
@@ -18,18 +19,11 @@ describe('identifiers on a signed-in account', () => {
   let server: TestApp;
   const clock = createTestClock();
 
+  const suite = suiteScope();
   before(async () => {
-    ses = await startSesLocal();
-    sns = await startSnsFake();
-    useLocalAws({ ses: ses.url, sns: sns.url });
-    db = await createTestDatabase();
-    server = await startTestApp({ db, clock, env: { TOKEN_REQUEST_THROTTLE_SECONDS: '0', REAUTH_MAX_AGE: '600' } });
-  });
-  after(async () => {
-    await server.close();
-    await ses.close();
-    await sns.close();
-    await db.drop();
+    ({ ses, sns } = await withLocalAws(suite, { ses: true, sns: true }));
+    db = await withDatabase(suite);
+    server = await withTestApp(suite, { db, clock, env: { TOKEN_REQUEST_THROTTLE_SECONDS: '0', REAUTH_MAX_AGE: '600' } });
   });
 
   function call(method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
@@ -111,7 +105,7 @@ describe('identifiers on a signed-in account', () => {
   });
 
   it('sends a notice, never a code, to an address another account holds, and answers the same (S45)', async () => {
-    const ownerId = await ensureUser(db, 'taken@example.com');
+    const ownerId = await createUser(db, 'taken@example.com');
     const ownerBefore = await user(ownerId);
     const requesterId = await createPhoneUser('+14155550102');
     const tokens = await signInBySms('+14155550102');
@@ -139,7 +133,7 @@ describe('identifiers on a signed-in account', () => {
   });
 
   it('changes the email: the old address is told, can no longer sign in, and the change is audited (S45)', async () => {
-    const userId = await ensureUser(db, 'old@example.com');
+    const userId = await createUser(db, 'old@example.com');
     const tokens = await signIn(server, ses, 'old@example.com');
     const code = await emailCode(tokens.access_token, 'new@example.com');
     const oldBefore = await mailCount('old@example.com');
@@ -175,7 +169,7 @@ describe('identifiers on a signed-in account', () => {
   });
 
   it('adds a phone number by SMS code, and the verification SMS is its own message', async () => {
-    const userId = await ensureUser(db, 'phone-adder@example.com');
+    const userId = await createUser(db, 'phone-adder@example.com');
     const tokens = await signIn(server, ses, 'phone-adder@example.com');
     const before = sns.messages.filter((sms) => sms.phoneNumber === '+14155550104').length;
     const requested = await call('POST', '/me/phone_number', tokens.access_token, { phone_number: '+1 415 555 0104' });
@@ -190,7 +184,7 @@ describe('identifiers on a signed-in account', () => {
   });
 
   it('lets exactly one of 10 concurrent verifications of one code succeed', async () => {
-    await ensureUser(db, 'racer@example.com');
+    await createUser(db, 'racer@example.com');
     const tokens = await signIn(server, ses, 'racer@example.com');
     const code = await emailCode(tokens.access_token, 'race-target@example.com');
     const responses = await Promise.all(Array.from({ length: 10 }, () =>
@@ -201,7 +195,7 @@ describe('identifiers on a signed-in account', () => {
   });
 
   it('binds codes to their purpose: a sign-in code cannot verify, a verification code cannot sign in (S44)', async () => {
-    await ensureUser(db, 'purpose@example.com');
+    await createUser(db, 'purpose@example.com');
     const tokens = await signIn(server, ses, 'purpose@example.com');
 
     // A live sign-in code for the caller's own address does not verify it.
@@ -219,14 +213,14 @@ describe('identifiers on a signed-in account', () => {
     const newCode = await emailCode(tokens.access_token, 'purpose-new@example.com');
     await expectProblem(await server.post('/passwordless/exchange/email', { email: 'purpose-new@example.com', token: newCode }), 400, 'invalid_token');
     // Nor does it verify for another user: codes are bound to who asked (S44).
-    await ensureUser(db, 'other-verifier@example.com');
+    await createUser(db, 'other-verifier@example.com');
     const other = await signIn(server, ses, 'other-verifier@example.com');
     await expectProblem(await call('POST', '/me/email/verify', other.access_token, { email: 'purpose-new@example.com', token: newCode }), 400, 'invalid_token');
     assert.equal((await call('POST', '/me/email/verify', tokens.access_token, { email: 'purpose-new@example.com', token: newCode })).status, 200);
   });
 
   it('limits guesses per code like sign-in codes (S5)', async () => {
-    await ensureUser(db, 'guesser@example.com');
+    await createUser(db, 'guesser@example.com');
     const tokens = await signIn(server, ses, 'guesser@example.com');
     const code = await emailCode(tokens.access_token, 'guessed@example.com');
     const wrong = code === '000000' ? '111111' : '000000';
@@ -238,7 +232,7 @@ describe('identifiers on a signed-in account', () => {
   });
 
   it('needs a recent sign-in: reauthentication_required after REAUTH_MAX_AGE, even with a refreshed token (S45)', async () => {
-    await ensureUser(db, 'stale@example.com');
+    await createUser(db, 'stale@example.com');
     const tokens = await signIn(server, ses, 'stale@example.com');
     clock.advance(601);
     const refreshed = (await (await server.post('/token/refresh', { refresh_token: tokens.refresh_token })).json()) as Tokens;
@@ -256,7 +250,7 @@ describe('identifiers on a signed-in account', () => {
   });
 
   it('refuses to remove the last way to sign in (last_sign_in_method) and removes one that has a backup', async () => {
-    const userId = await ensureUser(db, 'remover@example.com');
+    const userId = await createUser(db, 'remover@example.com');
     const tokens = await signIn(server, ses, 'remover@example.com');
     await expectProblem(await call('DELETE', '/me/email', tokens.access_token), 400, 'last_sign_in_method');
     await expectProblem(await call('DELETE', '/me/phone_number', tokens.access_token), 404, 'not_found');
@@ -277,7 +271,7 @@ describe('identifiers on a signed-in account', () => {
   it('answers 401 without a token before looking at the body, and validates identifiers', async () => {
     const anonymous = await server.post('/me/email', { email: 'not an email' });
     assert.equal(anonymous.status, 401);
-    await ensureUser(db, 'validator@example.com');
+    await createUser(db, 'validator@example.com');
     const tokens = await signIn(server, ses, 'validator@example.com');
     await expectProblem(await call('POST', '/me/email', tokens.access_token, { email: 'not an email' }), 400, 'invalid_email');
     await expectProblem(await call('POST', '/me/phone_number', tokens.access_token, { phone_number: '12' }), 400, 'invalid_phone_number');
@@ -285,7 +279,7 @@ describe('identifiers on a signed-in account', () => {
   });
 
   it('sends the verification code and the notices in the requested language', async () => {
-    await ensureUser(db, 'sprache@example.com');
+    await createUser(db, 'sprache@example.com');
     const tokens = await signIn(server, ses, 'sprache@example.com');
     const before = await mailCount('neu@example.com');
     assert.equal((await call('POST', '/me/email', tokens.access_token, { email: 'neu@example.com' }, { 'accept-language': 'de-DE,de;q=0.9' })).status, 202);

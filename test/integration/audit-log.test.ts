@@ -4,10 +4,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { signIn, type Tokens } from '../helpers/sign-in.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { TEST_SECRET, codeIn, createTestClock, eventually, startTestApp, useLocalAws, type TestApp } from '../helpers/app.ts';
-import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
-import { startSnsFake, type SnsFake } from '../helpers/sns-fake.ts';
+import type { TestDatabase } from '../helpers/database.ts';
+import { TEST_SECRET, codeIn, createTestClock, eventually, startTestApp, type TestApp } from '../helpers/app.ts';
+import type { SesLocal } from '../helpers/ses-local.ts';
+import type { SnsFake } from '../helpers/sns-fake.ts';
+import { suiteScope, withDatabase, withTestApp, withLocalAws } from '../helpers/fixtures.ts';
 
 interface AuditRow {
   event: string;
@@ -30,12 +31,11 @@ describe('audit log', () => {
   const clock = createTestClock();
   const client = { 'x-forwarded-for': '198.51.100.7', 'user-agent': 'AuditTest/1.0' };
 
+  const suite = suiteScope();
   before(async () => {
-    ses = await startSesLocal();
-    sns = await startSnsFake();
-    useLocalAws({ ses: ses.url, sns: sns.url });
-    db = await createTestDatabase();
-    app = await startTestApp({
+    ({ ses, sns } = await withLocalAws(suite, { ses: true, sns: true }));
+    db = await withDatabase(suite);
+    app = await withTestApp(suite, {
       db,
       clock,
       env: {
@@ -45,12 +45,6 @@ describe('audit log', () => {
         SMS_ALLOWED_COUNTRIES: 'US,FR',
       },
     });
-  });
-  after(async () => {
-    await app.close();
-    await ses.close();
-    await sns.close();
-    await db.drop();
   });
 
   async function rows(): Promise<AuditRow[]> {

@@ -1,10 +1,11 @@
 // Bad input gets a clear 4xx problem+json with a stable code, and nothing is written or sent.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { startTestApp, useLocalAws, type TestApp } from '../helpers/app.ts';
-import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
-import { startSnsFake, type SnsFake } from '../helpers/sns-fake.ts';
+import { before, describe, it } from 'node:test';
+import type { TestDatabase } from '../helpers/database.ts';
+import type { TestApp } from '../helpers/app.ts';
+import type { SesLocal } from '../helpers/ses-local.ts';
+import type { SnsFake } from '../helpers/sns-fake.ts';
+import { suiteScope, withDatabase, withTestApp, withLocalAws } from '../helpers/fixtures.ts';
 
 describe('bad input', () => {
   let db: TestDatabase;
@@ -12,18 +13,11 @@ describe('bad input', () => {
   let sns: SnsFake;
   let app: TestApp;
 
+  const suite = suiteScope();
   before(async () => {
-    ses = await startSesLocal();
-    sns = await startSnsFake();
-    useLocalAws({ ses: ses.url, sns: sns.url });
-    db = await createTestDatabase();
-    app = await startTestApp({ db, env: { REGISTER_NONEXISTENT_USERS: 'true' } });
-  });
-  after(async () => {
-    await app.close();
-    await ses.close();
-    await sns.close();
-    await db.drop();
+    ({ ses, sns } = await withLocalAws(suite, { ses: true, sns: true }));
+    db = await withDatabase(suite);
+    app = await withTestApp(suite, { db, env: { REGISTER_NONEXISTENT_USERS: 'true' } });
   });
 
   async function rowCounts(): Promise<Record<string, number>> {

@@ -4,11 +4,12 @@
 // crash between commit and send, and wipe the sealed payload when the job ends (S8, S34).
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import type { TestDatabase } from '../helpers/database.ts';
 import { codeIn, createTestClock, eventually, startTestApp, useLocalAws, type TestApp } from '../helpers/app.ts';
 import { startSesFaults, type SesFaults } from '../helpers/ses-faults.ts';
-import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
-import { startSnsFake, type SnsFake } from '../helpers/sns-fake.ts';
+import { type SesLocal } from '../helpers/ses-local.ts';
+import { type SnsFake } from '../helpers/sns-fake.ts';
+import { createUser as addUser, suiteScope, withDatabase, withLocalAws, createUser } from '../helpers/fixtures.ts';
 
 const LOGIN_URL = 'https://app.sesame.test/login?token={token}';
 // Fast retries and polls so the tests wait milliseconds, not seconds.
@@ -43,22 +44,17 @@ describe('delivery outbox', () => {
   const codes: string[] = [];
   const addresses: string[] = [];
 
+  const suite = suiteScope();
   before(async () => {
-    ses = await startSesLocal();
+    ({ ses, sns } = await withLocalAws(suite, { ses: true, sns: true }));
     faults = await startSesFaults({ target: ses.url });
-    sns = await startSnsFake();
-    useLocalAws({ ses: faults.url, sns: sns.url });
-    db = await createTestDatabase();
+    suite.after(() => faults.close());
+    useLocalAws({ ses: faults.url });
+    db = await withDatabase(suite);
   });
   afterEach(async () => {
     for (const app of running) await app.close();
     running.clear();
-  });
-  after(async () => {
-    await faults.close();
-    await ses.close();
-    await sns.close();
-    await db.drop();
   });
 
   async function start(options: Partial<Parameters<typeof startTestApp>[0]> = {}): Promise<TestApp> {
@@ -69,8 +65,7 @@ describe('delivery outbox', () => {
   }
 
   async function createUser(identifier: string): Promise<void> {
-    const column = identifier.startsWith('+') ? 'phone_number' : 'email';
-    await db.pool.query(`INSERT INTO users (${column}) VALUES ($1)`, [identifier]);
+    await addUser(db, identifier);
     addresses.push(identifier);
   }
 

@@ -1,41 +1,31 @@
 // Demo identities (DEMO_USERS): a fixed code that is never sent, works until its expiry, is
 // guess-limited like any code (S5, S6), audited, and refused in production unless allowed (S36).
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/index.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { codeIn, createTestClock, eventually, startTestApp, testEnv, useLocalAws, type TestApp } from '../helpers/app.ts';
-import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
-import { startSnsFake, type SnsFake } from '../helpers/sns-fake.ts';
+import type { TestDatabase } from '../helpers/database.ts';
+import { codeIn, createTestClock, eventually, testEnv, type TestApp } from '../helpers/app.ts';
+import type { SesLocal } from '../helpers/ses-local.ts';
+import type { SnsFake } from '../helpers/sns-fake.ts';
+import { suiteScope, eachTestScope, withDatabase, withTestApp, withLocalAws } from '../helpers/fixtures.ts';
 
 describe('demo identities', () => {
   let db: TestDatabase;
   let ses: SesLocal;
   let sns: SnsFake;
-  const apps: TestApp[] = [];
   const clock = createTestClock();
 
+  const suite = suiteScope();
   before(async () => {
-    ses = await startSesLocal();
-    sns = await startSnsFake();
-    useLocalAws({ ses: ses.url, sns: sns.url });
-    db = await createTestDatabase();
+    ({ ses, sns } = await withLocalAws(suite, { ses: true, sns: true }));
+    db = await withDatabase(suite);
   });
   // Each test's apps stop with it: their outbox dispatchers share this database and would
   // otherwise claim a later test's jobs with their own clock.
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((app) => app.close()));
-  });
-  after(async () => {
-    await Promise.all(apps.map((app) => app.close()));
-    await ses.close();
-    await sns.close();
-    await db.drop();
-  });
+  const each = eachTestScope();
 
   async function start(env: Record<string, string>): Promise<TestApp> {
-    const app = await startTestApp({ db, clock, env: { DEFAULT_PHONE_REGION: 'US', ...env } });
-    apps.push(app);
+    const app = await withTestApp(each, { db, clock, env: { DEFAULT_PHONE_REGION: 'US', ...env } });
     return app;
   }
 

@@ -1,11 +1,12 @@
 // Email sign-in end to end: request → SES (aws-ses-v2-local) → exchange → JWT verified through
 // the running server's JWKS, as a sibling service would.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { codeIn, createTestClock, eventually, startTestApp, useLocalAws, type TestApp } from '../helpers/app.ts';
-import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
+import type { TestDatabase } from '../helpers/database.ts';
+import { codeIn, createTestClock, eventually, type TestApp } from '../helpers/app.ts';
+import type { SesLocal } from '../helpers/ses-local.ts';
+import { suiteScope, withDatabase, withTestApp, withLocalAws, createUser } from '../helpers/fixtures.ts';
 
 const LOGIN_URL = 'https://app.sesame.test/login?token={token}';
 
@@ -15,25 +16,12 @@ describe('email sign-in', () => {
   let server: TestApp;
   const clock = createTestClock();
 
+  const suite = suiteScope();
   before(async () => {
-    ses = await startSesLocal();
-    useLocalAws({ ses: ses.url });
-    db = await createTestDatabase();
-    server = await startTestApp({ db, clock, env: { PASSWORDLESS_EMAIL_LOGIN_URL: LOGIN_URL } });
+    ({ ses } = await withLocalAws(suite, { ses: true }));
+    db = await withDatabase(suite);
+    server = await withTestApp(suite, { db, clock, env: { PASSWORDLESS_EMAIL_LOGIN_URL: LOGIN_URL } });
   });
-  after(async () => {
-    await server.close();
-    await ses.close();
-    await db.drop();
-  });
-
-  async function createUser(email: string, extra: { is_admin?: boolean; disabled?: boolean } = {}): Promise<string> {
-    const { rows } = await db.pool.query<{ id: string }>(
-      'INSERT INTO users (email, is_admin, disabled) VALUES ($1, $2, $3) RETURNING id',
-      [email, extra.is_admin ?? false, extra.disabled ?? false],
-    );
-    return rows[0]!.id;
-  }
 
   async function requestAndReadCode(typed: string): Promise<{ code: string; link: string | undefined; text: string; html: string }> {
     const email = typed.trim().toLowerCase();
@@ -49,7 +37,7 @@ describe('email sign-in', () => {
   }
 
   it('sends a code and a magic link, and the code signs in with a JWT that verifies through the JWKS', async () => {
-    const userId = await createUser('ada@example.com');
+    const userId = await createUser(db, 'ada@example.com');
     const { code, link, text, html } = await requestAndReadCode('Ada@Example.com ');
     assert.match(code, /^\d{6}$/);
     assert.ok(link?.startsWith('https://app.sesame.test/login?token='));
@@ -97,7 +85,7 @@ describe('email sign-in', () => {
   });
 
   it('accepts the magic-link token on the standalone exchange, once', async () => {
-    const userId = await createUser('grace@example.com');
+    const userId = await createUser(db, 'grace@example.com');
     const { link } = await requestAndReadCode('grace@example.com');
     const token = new URL(link!).searchParams.get('token')!;
     const first = await server.post('/passwordless/exchange/standalone', { token });
@@ -115,8 +103,8 @@ describe('email sign-in', () => {
   });
 
   it('accepts the magic-link token on the email exchange, bound to its address (S10)', async () => {
-    await createUser('linus@example.com');
-    await createUser('other-linus@example.com');
+    await createUser(db, 'linus@example.com');
+    await createUser(db, 'other-linus@example.com');
     const { link } = await requestAndReadCode('linus@example.com');
     const token = new URL(link!).searchParams.get('token')!;
     const wrongAddress = await server.post('/passwordless/exchange/email', { email: 'other-linus@example.com', token });
@@ -139,7 +127,7 @@ describe('email sign-in', () => {
   });
 
   it('signs every token with the published kid', async () => {
-    await createUser('kid@example.com');
+    await createUser(db, 'kid@example.com');
     const { code } = await requestAndReadCode('kid@example.com');
     const response = await server.post('/passwordless/exchange/email', { email: 'kid@example.com', token: code });
     const { access_token } = (await response.json()) as { access_token: string };
@@ -148,7 +136,7 @@ describe('email sign-in', () => {
   });
 
   it('stores only keyed hashes of the code and the link token (S8)', async () => {
-    await createUser('hash@example.com');
+    await createUser(db, 'hash@example.com');
     const { code, link } = await requestAndReadCode('hash@example.com');
     const token = new URL(link!).searchParams.get('token')!;
     const { rows } = await db.pool.query(

@@ -3,12 +3,13 @@
 // are removed and their tokens fail. Replicas agree through the database.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { createTestClock, eventually, startTestApp, TEST_SECRET, useLocalAws, type TestApp, type TestClock } from '../helpers/app.ts';
-import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
-import { ensureUser, getWithToken, signIn, type Tokens } from '../helpers/sign-in.ts';
+import type { TestDatabase } from '../helpers/database.ts';
+import { createTestClock, eventually, TEST_SECRET, type TestApp, type TestClock } from '../helpers/app.ts';
+import type { SesLocal } from '../helpers/ses-local.ts';
+import { getWithToken, signIn, type Tokens } from '../helpers/sign-in.ts';
+import { suiteScope, eachTestScope, withDatabase, withTestApp, withLocalAws, createUser } from '../helpers/fixtures.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const ISSUER = 'https://auth.sesame.test';
@@ -20,32 +21,20 @@ const RETENTION = 900 + 300 + 3600;
 
 describe('signing-key rotation', () => {
   let ses: SesLocal;
-  const databases: TestDatabase[] = [];
-  const apps: TestApp[] = [];
 
+  const suite = suiteScope();
   before(async () => {
-    ses = await startSesLocal();
-    useLocalAws({ ses: ses.url });
+    ({ ses } = await withLocalAws(suite, { ses: true }));
   });
   // Each test's apps stop with it, so no dispatcher or key schedule outlives its test.
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((app) => app.close()));
-  });
-  after(async () => {
-    await Promise.all(apps.map((app) => app.close()));
-    await ses.close();
-    await Promise.all(databases.map((db) => db.drop()));
-  });
+  const each = eachTestScope();
 
-  async function database(): Promise<TestDatabase> {
-    const db = await createTestDatabase();
-    databases.push(db);
-    return db;
+  function database(): Promise<TestDatabase> {
+    return withDatabase(suite);
   }
 
   async function start(db: TestDatabase, clock: TestClock, env: Record<string, string> = MANUAL): Promise<TestApp> {
-    const app = await startTestApp({ db, clock, env });
-    apps.push(app);
+    const app = await withTestApp(each, { db, clock, env });
     return app;
   }
 
@@ -76,7 +65,7 @@ describe('signing-key rotation', () => {
     const db = await database();
     const clock = createTestClock();
     const app = await start(db, clock);
-    await ensureUser(db, 'rotation@example.com');
+    await createUser(db, 'rotation@example.com');
     let tokens = await signIn(app, ses, 'rotation@example.com');
     const oldKid = decodeProtectedHeader(tokens.access_token).kid!;
     const oldKey = app.app.services.keys.signingKey();
@@ -150,7 +139,7 @@ describe('signing-key rotation', () => {
     const a = await start(db, clock);
     const b = await start(db, clock);
     const replicas = [a, b];
-    await ensureUser(db, 'replicas@example.com');
+    await createUser(db, 'replicas@example.com');
     let tokens = await signIn(a, ses, 'replicas@example.com');
 
     /** Every replica signs only with a key that every replica publishes, and its tokens verify everywhere. */

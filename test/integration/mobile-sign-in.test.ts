@@ -1,42 +1,29 @@
 // SMS sign-in through the SNS Publish query API (a local fake reached via AWS_ENDPOINT_URL_SNS).
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { codeIn, createTestClock, eventually, startTestApp, useLocalAws, type TestApp } from '../helpers/app.ts';
-import { startSnsFake, type SnsFake } from '../helpers/sns-fake.ts';
+import type { TestDatabase } from '../helpers/database.ts';
+import { codeIn, createTestClock, eventually, type TestApp } from '../helpers/app.ts';
+import type { SnsFake } from '../helpers/sns-fake.ts';
+import { suiteScope, eachTestScope, withDatabase, withTestApp, withLocalAws, createUser } from '../helpers/fixtures.ts';
 
 describe('mobile sign-in', () => {
   let db: TestDatabase;
   let sns: SnsFake;
-  const apps: TestApp[] = [];
   const clock = createTestClock();
 
+  const suite = suiteScope();
   before(async () => {
-    sns = await startSnsFake();
-    useLocalAws({ sns: sns.url });
-    db = await createTestDatabase();
+    ({ sns } = await withLocalAws(suite, { sns: true }));
+    db = await withDatabase(suite);
   });
   // Each test's apps stop with it: their outbox dispatchers share this database and would
   // otherwise claim a later test's jobs with their own clock.
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((app) => app.close()));
-  });
-  after(async () => {
-    await Promise.all(apps.map((app) => app.close()));
-    await sns.close();
-    await db.drop();
-  });
+  const each = eachTestScope();
 
   async function start(env: Record<string, string> = {}): Promise<TestApp> {
-    const app = await startTestApp({ db, clock, env });
-    apps.push(app);
+    const app = await withTestApp(each, { db, clock, env });
     return app;
-  }
-
-  async function createUser(phone: string): Promise<string> {
-    const { rows } = await db.pool.query<{ id: string }>('INSERT INTO users (phone_number) VALUES ($1) RETURNING id', [phone]);
-    return rows[0]!.id;
   }
 
   async function smsTo(phone: string, after: number): Promise<string> {
@@ -46,7 +33,7 @@ describe('mobile sign-in', () => {
 
   it('texts a code to the E.164 number and signs in with any spelling of it (S15)', async () => {
     const app = await start();
-    const userId = await createUser('+14155550123');
+    const userId = await createUser(db, '+14155550123');
     const response = await app.post('/passwordless/request/mobile', { phone_number: '+1 (415) 555-0123' });
     assert.equal(response.status, 202);
     const text = await smsTo('+14155550123', 0);
@@ -77,7 +64,7 @@ describe('mobile sign-in', () => {
     assert.equal(((await refused.json()) as { code: string }).code, 'invalid_phone_number');
 
     const national = await start({ DEFAULT_PHONE_REGION: 'US' });
-    await createUser('+12015550123');
+    await createUser(db, '+12015550123');
     assert.equal((await national.post('/passwordless/request/mobile', { phone_number: '(201) 555-0123' })).status, 202);
     const code = codeIn(await smsTo('+12015550123', 0));
     assert.equal((await national.post('/passwordless/exchange/mobile', { phone_number: '201-555-0123', token: code })).status, 200);
@@ -111,7 +98,7 @@ describe('mobile sign-in', () => {
 
   it('answers a delivery failure exactly like a success and logs it without the number or the code (S34)', async () => {
     const app = await start();
-    await createUser('+4915112345678');
+    await createUser(db, '+4915112345678');
     sns.failNext('InvalidParameter', 400);
     const failed = await app.post('/passwordless/request/mobile', { phone_number: '+4915112345678' });
     assert.equal(failed.status, 202);

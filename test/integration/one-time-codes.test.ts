@@ -1,50 +1,34 @@
 // The rules of one-time codes over real HTTP and PostgreSQL: throttle, lifetime, uses, guess
 // limits, invalidation, binding, concurrency, registration and the admin switch.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { codeIn, createTestClock, eventually, startTestApp, useLocalAws, type TestApp, type TestClock } from '../helpers/app.ts';
-import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
+import { after, before, describe, it } from 'node:test';
+import type { TestDatabase } from '../helpers/database.ts';
+import { codeIn, createTestClock, eventually, type TestApp, type TestClock } from '../helpers/app.ts';
+import type { SesLocal } from '../helpers/ses-local.ts';
+import { suiteScope, eachTestScope, withDatabase, withTestApp, withLocalAws, createUser } from '../helpers/fixtures.ts';
 
 describe('one-time codes', () => {
   let db: TestDatabase;
   let ses: SesLocal;
-  const apps: TestApp[] = [];
   let counter = 0;
 
+  const suite = suiteScope();
   before(async () => {
-    ses = await startSesLocal();
-    useLocalAws({ ses: ses.url });
-    db = await createTestDatabase();
+    ({ ses } = await withLocalAws(suite, { ses: true }));
+    db = await withDatabase(suite);
   });
   // Each test's apps stop with it: their outbox dispatchers share this database and would
   // otherwise claim a later test's jobs with their own clock.
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((app) => app.close()));
-  });
-  after(async () => {
-    await Promise.all(apps.map((app) => app.close()));
-    await ses.close();
-    await db.drop();
-  });
+  const each = eachTestScope();
 
   async function start(env: Record<string, string> = {}, clock: TestClock = createTestClock()): Promise<TestApp & { clock: TestClock }> {
-    const app = await startTestApp({ db, clock, env });
-    apps.push(app);
+    const app = await withTestApp(each, { db, clock, env });
     return Object.assign(app, { clock });
   }
 
   function uniqueEmail(label: string): string {
     counter += 1;
     return `${label}-${counter}-${process.pid}@example.com`;
-  }
-
-  async function createUser(email: string, flags: { is_admin?: boolean; disabled?: boolean } = {}): Promise<string> {
-    const { rows } = await db.pool.query<{ id: string }>(
-      'INSERT INTO users (email, is_admin, disabled) VALUES ($1, $2, $3) RETURNING id',
-      [email, flags.is_admin ?? false, flags.disabled ?? false],
-    );
-    return rows[0]!.id;
   }
 
   async function mailCount(email: string): Promise<number> {
@@ -92,7 +76,7 @@ describe('one-time codes', () => {
   it('throttles a second request for the same address with 429 and Retry-After, known or unknown (S7)', async () => {
     const app = await start();
     const known = uniqueEmail('throttle-known');
-    await createUser(known);
+    await createUser(db, known);
     const unknown = uniqueEmail('throttle-unknown');
     for (const email of [known, unknown]) {
       assert.equal((await app.post('/passwordless/request/email', { email })).status, 202);
@@ -136,7 +120,7 @@ describe('one-time codes', () => {
   it('refuses admin accounts unless ALLOW_ADMIN_AUTHENTICATION, without telling the caller', async () => {
     const strict = await start();
     const email = uniqueEmail('admin');
-    await createUser(email, { is_admin: true });
+    await createUser(db, email, { isAdmin: true });
     const refused = await strict.post('/passwordless/request/email', { email });
     assert.equal(refused.status, 202);
     assert.deepEqual(await refused.json(), { detail: 'If this identifier can sign in, a code is on its way.' });
@@ -153,7 +137,7 @@ describe('one-time codes', () => {
   it('lets an admin sign in when ALLOW_ADMIN_AUTHENTICATION is set', async () => {
     const app = await start({ ALLOW_ADMIN_AUTHENTICATION: 'true' });
     const email = uniqueEmail('admin-ok');
-    await createUser(email, { is_admin: true });
+    await createUser(db, email, { isAdmin: true });
     const code = await requestCode(app, email);
     assert.equal((await exchange(app, email, code)).status, 200);
   });
@@ -161,7 +145,7 @@ describe('one-time codes', () => {
   it('refuses disabled users at request and at exchange (S18)', async () => {
     const app = await start();
     const email = uniqueEmail('disabled');
-    const id = await createUser(email);
+    const id = await createUser(db, email);
     const code = await requestCode(app, email);
     await db.pool.query('UPDATE users SET disabled = true WHERE id = $1', [id]);
     await expectInvalidToken(await exchange(app, email, code));
@@ -174,7 +158,7 @@ describe('one-time codes', () => {
   it('expires codes after TOKEN_LIFETIME, checked in the database query (S3)', async () => {
     const app = await start({ TOKEN_LIFETIME: '120' });
     const email = uniqueEmail('expiry');
-    await createUser(email);
+    await createUser(db, email);
     const code = await requestCode(app, email);
     app.clock.advance(120);
     await expectInvalidToken(await exchange(app, email, code));
@@ -186,7 +170,7 @@ describe('one-time codes', () => {
   it('accepts a code just before it expires', async () => {
     const app = await start({ TOKEN_LIFETIME: '120' });
     const email = uniqueEmail('almost-expired');
-    await createUser(email);
+    await createUser(db, email);
     const code = await requestCode(app, email);
     app.clock.advance(119);
     assert.equal((await exchange(app, email, code)).status, 200);
@@ -195,7 +179,7 @@ describe('one-time codes', () => {
   it('spends a code on use: MAX_TOKEN_USES=1 by default (S4)', async () => {
     const app = await start();
     const email = uniqueEmail('reuse');
-    await createUser(email);
+    await createUser(db, email);
     const code = await requestCode(app, email);
     assert.equal((await exchange(app, email, code)).status, 200);
     await expectInvalidToken(await exchange(app, email, code));
@@ -204,7 +188,7 @@ describe('one-time codes', () => {
   it('allows MAX_TOKEN_USES uses and no more', async () => {
     const app = await start({ MAX_TOKEN_USES: '3' });
     const email = uniqueEmail('three-uses');
-    await createUser(email);
+    await createUser(db, email);
     const code = await requestCode(app, email);
     for (let i = 0; i < 3; i++) assert.equal((await exchange(app, email, code)).status, 200);
     await expectInvalidToken(await exchange(app, email, code));
@@ -216,7 +200,7 @@ describe('one-time codes', () => {
   it('kills a code after MAX_TOKEN_ATTEMPTS wrong guesses, even for the right code afterwards (S5)', async () => {
     const app = await start();
     const email = uniqueEmail('brute');
-    await createUser(email);
+    await createUser(db, email);
     const code = await requestCode(app, email);
     for (let i = 0; i < 5; i++) await expectInvalidToken(await exchange(app, email, wrongCode(code)));
     await expectInvalidToken(await exchange(app, email, code));
@@ -227,7 +211,7 @@ describe('one-time codes', () => {
   it('kills the magic link with its code: after MAX_TOKEN_ATTEMPTS wrong guesses the link no longer signs in (S5)', async () => {
     const app = await start({ PASSWORDLESS_EMAIL_LOGIN_URL: 'https://app.sesame.test/login?token={token}' });
     const email = uniqueEmail('brute-link');
-    await createUser(email);
+    await createUser(db, email);
     const code = await requestCode(app, email);
     const mail = (await ses.emails(email)).at(-1)!;
     const link = /token=([a-z0-9]{64})/.exec(mail.body.text ?? '')![1]!;
@@ -240,7 +224,7 @@ describe('one-time codes', () => {
   it('counts concurrent wrong guesses atomically: 30 parallel guesses never exceed the limit (S5)', async () => {
     const app = await start({ MAX_TOKEN_ATTEMPTS: '3' });
     const email = uniqueEmail('parallel-guess');
-    await createUser(email);
+    await createUser(db, email);
     const code = await requestCode(app, email);
     const guesses = Array.from({ length: 30 }, (_, i) => String(i).padStart(6, '9')).filter((guess) => guess !== code);
     await Promise.all(guesses.map((guess) => exchange(app, email, guess)));
@@ -252,7 +236,7 @@ describe('one-time codes', () => {
   it('keeps a small guess budget when MAX_TOKEN_ATTEMPTS is 1: the first wrong guess kills the code', async () => {
     const app = await start({ MAX_TOKEN_ATTEMPTS: '1' });
     const email = uniqueEmail('one-attempt');
-    await createUser(email);
+    await createUser(db, email);
     const code = await requestCode(app, email);
     await expectInvalidToken(await exchange(app, email, wrongCode(code)));
     await expectInvalidToken(await exchange(app, email, code));
@@ -261,7 +245,7 @@ describe('one-time codes', () => {
   it('counts failures per address across codes, so asking for a new code does not reset the budget (S6)', async () => {
     const app = await start({ MAX_DESTINATION_FAILURES_PER_HOUR: '8', MAX_TOKEN_ATTEMPTS: '4', TOKEN_REQUEST_THROTTLE_SECONDS: '0' });
     const email = uniqueEmail('budget');
-    await createUser(email);
+    await createUser(db, email);
     for (let round = 0; round < 2; round++) {
       const code = await requestCode(app, email);
       for (let i = 0; i < 4; i++) await expectInvalidToken(await exchange(app, email, wrongCode(code)));
@@ -277,7 +261,7 @@ describe('one-time codes', () => {
   it('spends a use on a wrong guess with INCORRECT_SHORT_TOKEN_REDEEMS_TOKEN', async () => {
     const app = await start({ INCORRECT_SHORT_TOKEN_REDEEMS_TOKEN: 'true' });
     const email = uniqueEmail('redeems');
-    await createUser(email);
+    await createUser(db, email);
     const code = await requestCode(app, email);
     await expectInvalidToken(await exchange(app, email, wrongCode(code)));
     await expectInvalidToken(await exchange(app, email, code));
@@ -288,7 +272,7 @@ describe('one-time codes', () => {
   it('does not spend a use on a wrong guess by default', async () => {
     const app = await start();
     const email = uniqueEmail('not-redeems');
-    await createUser(email);
+    await createUser(db, email);
     const code = await requestCode(app, email);
     await expectInvalidToken(await exchange(app, email, wrongCode(code)));
     assert.equal((await exchange(app, email, code)).status, 200);
@@ -297,7 +281,7 @@ describe('one-time codes', () => {
   it('invalidates the previous code when a new one is requested (S7)', async () => {
     const app = await start();
     const email = uniqueEmail('newer');
-    await createUser(email);
+    await createUser(db, email);
     const first = await requestCode(app, email);
     app.clock.advance(61);
     const second = await requestCode(app, email);
@@ -314,8 +298,8 @@ describe('one-time codes', () => {
     const app = await start();
     const a = uniqueEmail('bind-a');
     const b = uniqueEmail('bind-b');
-    await createUser(a);
-    await createUser(b);
+    await createUser(db, a);
+    await createUser(db, b);
     const codeA = await requestCode(app, a);
     const codeB = await requestCode(app, b);
     if (codeA !== codeB) await expectInvalidToken(await exchange(app, b, codeA));
@@ -325,7 +309,7 @@ describe('one-time codes', () => {
   it('lets exactly one of 20 concurrent exchanges of one valid code succeed (S4)', async () => {
     const app = await start();
     const email = uniqueEmail('race');
-    await createUser(email);
+    await createUser(db, email);
     const code = await requestCode(app, email);
     const responses = await Promise.all(Array.from({ length: 20 }, () => exchange(app, email, code)));
     const statuses = responses.map((response) => response.status).sort();
@@ -337,7 +321,7 @@ describe('one-time codes', () => {
   it('answers every exchange failure with one identical error (S18)', async () => {
     const app = await start();
     const email = uniqueEmail('failures');
-    await createUser(email);
+    await createUser(db, email);
     const code = await requestCode(app, email);
     const failures = [
       exchange(app, email, wrongCode(code)),
@@ -353,7 +337,7 @@ describe('one-time codes', () => {
   it('uses SHORT_TOKEN_LENGTH and SHORT_TOKEN_CHARS, accepting either case of a single-case alphabet', async () => {
     const app = await start({ SHORT_TOKEN_LENGTH: '8', SHORT_TOKEN_CHARS: 'A-Z' });
     const email = uniqueEmail('letters');
-    await createUser(email);
+    await createUser(db, email);
     const before = await mailCount(email);
     await app.post('/passwordless/request/email', { email });
     const mail = await eventually(async () => {
@@ -368,7 +352,7 @@ describe('one-time codes', () => {
   it('uses LONG_TOKEN_LENGTH and LONG_TOKEN_CHARS for magic links', async () => {
     const app = await start({ PASSWORDLESS_EMAIL_LOGIN_URL: 'my-app://login/{token}', LONG_TOKEN_LENGTH: '40', LONG_TOKEN_CHARS: 'a-zA-Z0-9' });
     const email = uniqueEmail('long');
-    await createUser(email);
+    await createUser(db, email);
     const before = await mailCount(email);
     await app.post('/passwordless/request/email', { email });
     const mail = await eventually(async () => {
@@ -383,7 +367,7 @@ describe('one-time codes', () => {
   it('sends no magic link when PASSWORDLESS_EMAIL_LOGIN_URL is unset, and stores no long token', async () => {
     const app = await start();
     const email = uniqueEmail('no-link');
-    await createUser(email);
+    await createUser(db, email);
     await requestCode(app, email);
     const mail = (await ses.emails(email)).at(-1)!;
     assert.ok(!/https?:\/\//.test(mail.body.text ?? ''));

@@ -8,32 +8,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { codeIn, eventually, startTestApp, useLocalAws, type TestApp } from '../helpers/app.ts';
-import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
+import { type TestDatabase } from '../helpers/database.ts';
+import { codeIn, eventually, startTestApp } from '../helpers/app.ts';
+import type { SesLocal } from '../helpers/ses-local.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
+import { suiteScope, withDatabase, withTestApp, withLocalAws } from '../helpers/fixtures.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
 describe('operations', () => {
   let ses: SesLocal;
-  const databases: TestDatabase[] = [];
-  const apps: TestApp[] = [];
 
+  const suite = suiteScope();
   before(async () => {
-    ses = await startSesLocal();
-    useLocalAws({ ses: ses.url });
-  });
-  after(async () => {
-    await Promise.all(apps.map((app) => app.close()));
-    await ses.close();
-    await Promise.all(databases.map((db) => db.drop()));
+    ({ ses } = await withLocalAws(suite, { ses: true }));
   });
 
-  async function database(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
-    const db = await createTestDatabase(options);
-    databases.push(db);
-    return db;
+  function database(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
+    return withDatabase(suite, options);
   }
 
   /** An app that reaches its database through a TCP proxy the test can cut or black-hole. */
@@ -44,14 +36,12 @@ describe('operations', () => {
     const viaProxy = new URL(db.url);
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
-    const app = await startTestApp({ db: { ...db, url: viaProxy.toString() }, env });
-    apps.push(app);
+    const app = await withTestApp(suite, { db: { ...db, url: viaProxy.toString() }, env });
     return { db, proxy, app };
   }
 
   it('reports liveness and readiness', async () => {
-    const app = await startTestApp({ db: await database() });
-    apps.push(app);
+    const app = await withTestApp(suite, { db: await database() });
     const health = await fetch(`${app.url}/healthz`);
     assert.equal(health.status, 200);
     assert.deepEqual(await health.json(), { status: 'ok' });
@@ -104,8 +94,7 @@ describe('operations', () => {
   });
 
   it('turns unready at once while draining and closes each connection after its reply (issue 8)', async () => {
-    const app = await startTestApp({ db: await database() });
-    apps.push(app);
+    const app = await withTestApp(suite, { db: await database() });
     assert.equal((await fetch(`${app.url}/readyz`)).status, 200);
     app.app.lifecycle.draining = true;
     const ready = await fetch(`${app.url}/readyz`);
@@ -118,8 +107,7 @@ describe('operations', () => {
 
   it('lets two replicas start together on an empty database: one migration, one signing key', async () => {
     const db = await database({ migrated: false });
-    const [first, second] = await Promise.all([startTestApp({ db }), startTestApp({ db })]);
-    apps.push(first!, second!);
+    const [first, second] = await Promise.all([withTestApp(suite, { db }), withTestApp(suite, { db })]);
     const { rows: migrations } = await db.pool.query('SELECT migration_name FROM _prisma_migrations');
     const { rows: keys } = await db.pool.query('SELECT kid, state FROM signing_keys');
     assert.equal(keys.length, 1);
@@ -142,8 +130,7 @@ describe('operations', () => {
 
   it('stores the private key encrypted, and a different secret cannot use it (S27)', async () => {
     const db = await database();
-    const app = await startTestApp({ db });
-    apps.push(app);
+    const app = await withTestApp(suite, { db });
     const { rows } = await db.pool.query('SELECT public_jwk, private_key_enc FROM signing_keys');
     assert.equal(rows.length, 1);
     assert.equal(rows[0].public_jwk.d, undefined);
@@ -154,18 +141,15 @@ describe('operations', () => {
       /cannot be decrypted/,
     );
     // Listing the old secret as a previous one keeps the key usable across a secret rotation.
-    const rotated = await startTestApp({ db, env: { SESAME_SECRET: 'another-secret-another-secret-another-secret', SESAME_PREVIOUS_SECRETS: 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz' } });
-    apps.push(rotated);
+    const rotated = await withTestApp(suite, { db, env: { SESAME_SECRET: 'another-secret-another-secret-another-secret', SESAME_PREVIOUS_SECRETS: 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz' } });
     assert.equal(await (await fetch(`${rotated.url}/.well-known/jwks.json`)).text(), await (await fetch(`${app.url}/.well-known/jwks.json`)).text());
   });
 
   it('signs with EdDSA or RS256 when JWT_ALG says so, keeping the old key published', async () => {
     const db = await database();
-    const es = await startTestApp({ db });
-    apps.push(es);
+    const es = await withTestApp(suite, { db });
     for (const [alg, kty] of [['EdDSA', 'OKP'], ['RS256', 'RSA']] as const) {
-      const app = await startTestApp({ db, env: { JWT_ALG: alg } });
-      apps.push(app);
+      const app = await withTestApp(suite, { db, env: { JWT_ALG: alg } });
       const { keys } = (await (await fetch(`${app.url}/.well-known/jwks.json`)).json()) as { keys: { alg: string; kty: string }[] };
       assert.equal(keys[0]!.alg, alg);
       assert.equal(keys[0]!.kty, kty);
@@ -190,8 +174,7 @@ describe('operations', () => {
     assert.match(output.stdout, new RegExp(`\\b${migrations} applied, 0 already applied`));
     const again = await run(['--import', 'tsx', 'src/cli/migrate.ts'], { DATABASE_URL: db.url });
     assert.match(again.stdout, new RegExp(`\\b0 applied, ${migrations} already applied`));
-    const app = await startTestApp({ db, env: { MIGRATE_ON_START: 'false' } });
-    apps.push(app);
+    const app = await withTestApp(suite, { db, env: { MIGRATE_ON_START: 'false' } });
     assert.equal((await fetch(`${app.url}/readyz`)).status, 200);
   });
 

@@ -3,39 +3,29 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { loadConfig } from '../../src/config/index.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { startTestApp, testEnv, TEST_SECRET, useLocalAws, type TestApp } from '../helpers/app.ts';
-import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
-import { ensureUser, getWithToken, signIn } from '../helpers/sign-in.ts';
+import type { TestDatabase } from '../helpers/database.ts';
+import { testEnv, TEST_SECRET } from '../helpers/app.ts';
+import type { SesLocal } from '../helpers/ses-local.ts';
+import { getWithToken, signIn } from '../helpers/sign-in.ts';
+import { suiteScope, eachTestScope, withDatabase, withTestApp, withLocalAws, createUser } from '../helpers/fixtures.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
 describe('operator-managed keys and discovery', () => {
   let ses: SesLocal;
-  const databases: TestDatabase[] = [];
-  const apps: TestApp[] = [];
 
+  const suite = suiteScope();
   before(async () => {
-    ses = await startSesLocal();
-    useLocalAws({ ses: ses.url });
+    ({ ses } = await withLocalAws(suite, { ses: true }));
   });
   // Each test's apps stop with it, so no dispatcher or key schedule outlives its test.
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((app) => app.close()));
-  });
-  after(async () => {
-    await Promise.all(apps.map((app) => app.close()));
-    await ses.close();
-    await Promise.all(databases.map((db) => db.drop()));
-  });
+  const each = eachTestScope();
 
-  async function database(): Promise<TestDatabase> {
-    const db = await createTestDatabase();
-    databases.push(db);
-    return db;
+  function database(): Promise<TestDatabase> {
+    return withDatabase(suite);
   }
 
   it('signs with a PEM key from JWT_PRIVATE_KEY under JWT_KEY_ID, and never generates one', async () => {
@@ -43,8 +33,7 @@ describe('operator-managed keys and discovery', () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
     // Environment files often carry a PEM on one line with literal \n.
-    const app = await startTestApp({ db, env: { JWT_PRIVATE_KEY: pem.replace(/\n/g, '\\n'), JWT_KEY_ID: 'ops-2026-11' } });
-    apps.push(app);
+    const app = await withTestApp(each, { db, env: { JWT_PRIVATE_KEY: pem.replace(/\n/g, '\\n'), JWT_KEY_ID: 'ops-2026-11' } });
     const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM signing_keys');
     assert.equal(rows[0].n, 0, 'no key generated or stored');
 
@@ -53,7 +42,7 @@ describe('operator-managed keys and discovery', () => {
     assert.deepEqual(Object.keys(keys[0]!).sort(), ['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
     assert.equal(keys[0]!.kid, 'ops-2026-11');
 
-    await ensureUser(db, 'operator@example.com');
+    await createUser(db, 'operator@example.com');
     const tokens = await signIn(app, ses, 'operator@example.com');
     assert.equal(decodeProtectedHeader(tokens.access_token).kid, 'ops-2026-11');
     await jwtVerify(tokens.access_token, createRemoteJWKSet(new URL(`${app.url}/.well-known/jwks.json`)), {
@@ -72,11 +61,10 @@ describe('operator-managed keys and discovery', () => {
     const db = await database();
     const { privateKey } = generateKeyPairSync('ed25519');
     const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'ed-1' };
-    const app = await startTestApp({ db, env: { JWT_ALG: 'EdDSA', JWT_PRIVATE_KEY: JSON.stringify(jwk) } });
-    apps.push(app);
+    const app = await withTestApp(each, { db, env: { JWT_ALG: 'EdDSA', JWT_PRIVATE_KEY: JSON.stringify(jwk) } });
     const { keys } = (await (await fetch(`${app.url}/.well-known/jwks.json`)).json()) as { keys: Record<string, string>[] };
     assert.deepEqual(keys, [{ kty: 'OKP', kid: 'ed-1', use: 'sig', alg: 'EdDSA', crv: 'Ed25519', x: jwk.x }]);
-    await ensureUser(db, 'ed@example.com');
+    await createUser(db, 'ed@example.com');
     const tokens = await signIn(app, ses, 'ed@example.com');
     assert.deepEqual(decodeProtectedHeader(tokens.access_token), { alg: 'EdDSA', kid: 'ed-1', typ: 'at+jwt' });
     assert.equal((await getWithToken(app, '/me', tokens.access_token)).status, 200);
@@ -103,8 +91,7 @@ describe('operator-managed keys and discovery', () => {
 
   it('publishes OpenID Connect discovery pointing at the JWKS and the refresh endpoint', async () => {
     const db = await database();
-    const app = await startTestApp({ db });
-    apps.push(app);
+    const app = await withTestApp(each, { db });
     const response = await fetch(`${app.url}/.well-known/openid-configuration`);
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('cache-control'), 'public, max-age=300');

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { createDeliveryJobRepository, type ClaimedDeliveryJob } from '../../src/repositories/delivery-job-repository.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import type { TestDatabase } from '../helpers/database.ts';
+import { suiteScope, withDatabase } from '../helpers/fixtures.ts';
 
 const BACKLOG = 4_000;
 const HISTORY = 20_000;
@@ -16,8 +17,9 @@ describe('outbox claim under a bad plan', () => {
   let db: TestDatabase;
   let genericPool: pg.Pool;
 
+  const suite = suiteScope();
   before(async () => {
-    db = await createTestDatabase();
+    db = await withDatabase(suite);
     genericPool = new pg.Pool({ connectionString: db.url, max: 4, options: '-c plan_cache_mode=force_generic_plan' });
     // Statistics of the empty table, and claims planned on it, as on a fresh deploy.
     await db.pool.query('ANALYZE delivery_jobs');
@@ -35,7 +37,6 @@ describe('outbox claim under a bad plan', () => {
   });
   after(async () => {
     await genericPool.end();
-    await db.drop();
   });
 
   async function leased(): Promise<number> {

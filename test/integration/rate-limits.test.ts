@@ -3,12 +3,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { startTestApp, useLocalAws, type TestApp } from '../helpers/app.ts';
-import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
+import type { TestDatabase } from '../helpers/database.ts';
+import type { TestApp } from '../helpers/app.ts';
+import type { SesLocal } from '../helpers/ses-local.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
+import { suiteScope, eachTestScope, withDatabase, withTestApp, withLocalAws } from '../helpers/fixtures.ts';
 
 const REDIS = { host: '127.0.0.1', port: 6379 };
 const REQUEST = '/passwordless/request/email';
@@ -18,35 +19,28 @@ describe('rate limits', () => {
   let db: TestDatabase;
   let ses: SesLocal;
   let redis: Redis;
-  const apps: TestApp[] = [];
   // A key prefix of our own, so parallel runs on one Redis never share counters.
   const prefix = `sesame-test-${randomBytes(6).toString('hex')}:`;
   let sequence = 0;
 
+  const suite = suiteScope();
   before(async () => {
-    ses = await startSesLocal();
-    useLocalAws({ ses: ses.url });
-    db = await createTestDatabase();
+    ({ ses } = await withLocalAws(suite, { ses: true }));
+    db = await withDatabase(suite);
     redis = new Redis({ ...REDIS, lazyConnect: true });
     await redis.connect();
   });
   // Each test's apps stop with it: their outbox dispatchers share this database and would
   // otherwise claim a later test's jobs with their own clock.
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((app) => app.close()));
-  });
+  const each = eachTestScope();
   after(async () => {
-    await Promise.all(apps.map((app) => app.close()));
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
-    await ses.close();
-    await db.drop();
   });
 
   async function start(env: Record<string, string>): Promise<TestApp> {
-    const app = await startTestApp({ db, env: { TOKEN_REQUEST_THROTTLE_SECONDS: '0', ...env } });
-    apps.push(app);
+    const app = await withTestApp(each, { db, env: { TOKEN_REQUEST_THROTTLE_SECONDS: '0', ...env } });
     return app;
   }
 

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { ADVISORY_LOCKS } from '../../src/db/locks.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { createTestClock, startTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestDatabase } from '../helpers/database.ts';
+import { createTestClock, type TestApp } from '../helpers/app.ts';
+import { suiteScope, withDatabase, withTestApp } from '../helpers/fixtures.ts';
 
 const DAY = 86_400_000;
 
@@ -16,13 +17,10 @@ describe('retention cleanup', () => {
   const now = clock.now().getTime();
   const ago = (ms: number) => new Date(now - ms);
 
+  const suite = suiteScope();
   before(async () => {
-    db = await createTestDatabase();
-    app = await startTestApp({ db, clock, env: { AUDIT_RETENTION_DAYS: '30', TOKEN_REQUEST_THROTTLE_SECONDS: '60', CLEANUP_INTERVAL_SECONDS: '0' } });
-  });
-  after(async () => {
-    await app.close();
-    await db.drop();
+    db = await withDatabase(suite);
+    app = await withTestApp(suite, { db, clock, env: { AUDIT_RETENTION_DAYS: '30', TOKEN_REQUEST_THROTTLE_SECONDS: '60', CLEANUP_INTERVAL_SECONDS: '0' } });
   });
 
   async function names(sql: string): Promise<string[]> {

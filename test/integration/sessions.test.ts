@@ -4,10 +4,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { createTestClock, startTestApp, useLocalAws, type TestApp } from '../helpers/app.ts';
-import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
-import { ensureUser, getWithToken, signIn, type Tokens } from '../helpers/sign-in.ts';
+import type { TestDatabase } from '../helpers/database.ts';
+import { createTestClock, type TestApp } from '../helpers/app.ts';
+import type { SesLocal } from '../helpers/ses-local.ts';
+import { getWithToken, signIn, type Tokens } from '../helpers/sign-in.ts';
+import { suiteScope, withDatabase, withTestApp, withLocalAws, createUser } from '../helpers/fixtures.ts';
 
 const DAY = 86_400;
 const sha256 = (token: string) => createHash('sha256').update(token).digest();
@@ -17,19 +18,12 @@ describe('sessions and refresh tokens', () => {
   let ses: SesLocal;
   let server: TestApp;
   const clock = createTestClock();
-  const apps: TestApp[] = [];
 
+  const suite = suiteScope();
   before(async () => {
-    ses = await startSesLocal();
-    useLocalAws({ ses: ses.url });
-    db = await createTestDatabase();
-    server = await startTestApp({ db, clock, env: { TOKEN_REQUEST_THROTTLE_SECONDS: '0' } });
-  });
-  after(async () => {
-    await server.close();
-    await Promise.all(apps.map((app) => app.close()));
-    await ses.close();
-    await db.drop();
+    ({ ses } = await withLocalAws(suite, { ses: true }));
+    db = await withDatabase(suite);
+    server = await withTestApp(suite, { db, clock, env: { TOKEN_REQUEST_THROTTLE_SECONDS: '0' } });
   });
 
   async function refresh(token: string, app: TestApp = server): Promise<Response> {
@@ -48,7 +42,7 @@ describe('sessions and refresh tokens', () => {
   }
 
   it('opens a session on sign-in and stores only the SHA-256 of the refresh token (S29)', async () => {
-    const userId = await ensureUser(db, 'open@example.com');
+    const userId = await createUser(db, 'open@example.com');
     const tokens = await signIn(server, ses, 'open@example.com', { 'user-agent': 'SessionTest/1.0' });
     assert.match(tokens.refresh_token, /^[A-Za-z0-9_-]{43}$/);
     assert.equal(Buffer.from(tokens.refresh_token, 'base64url').length, 32);
@@ -69,7 +63,7 @@ describe('sessions and refresh tokens', () => {
   });
 
   it('rotates on refresh, and a spent token coming back revokes the whole family (S30)', async () => {
-    await ensureUser(db, 'rotate@example.com');
+    await createUser(db, 'rotate@example.com');
     const first = await signIn(server, ses, 'rotate@example.com');
     const sid = decodeJwt(first.access_token).sid;
 
@@ -102,7 +96,7 @@ describe('sessions and refresh tokens', () => {
 
   // Concurrent means: presented at the same instant (the frozen clock), before any of them spent it.
   it('lets exactly one of 20 concurrent refreshes of one token succeed, leaving one live child (S30)', async () => {
-    await ensureUser(db, 'race@example.com');
+    await createUser(db, 'race@example.com');
     const tokens = await signIn(server, ses, 'race@example.com');
     const sid = String(decodeJwt(tokens.access_token).sid);
     const responses = await Promise.all(Array.from({ length: 20 }, () => refresh(tokens.refresh_token)));
@@ -121,9 +115,8 @@ describe('sessions and refresh tokens', () => {
 
   it('gives a retry within REFRESH_REUSE_GRACE_SECONDS the same child, and treats later replays as reuse', async () => {
     const graceClock = createTestClock();
-    const app = await startTestApp({ db, clock: graceClock, env: { TOKEN_REQUEST_THROTTLE_SECONDS: '0', REFRESH_REUSE_GRACE_SECONDS: '10' } });
-    apps.push(app);
-    await ensureUser(db, 'grace@example.com');
+    const app = await withTestApp(suite, { db, clock: graceClock, env: { TOKEN_REQUEST_THROTTLE_SECONDS: '0', REFRESH_REUSE_GRACE_SECONDS: '10' } });
+    await createUser(db, 'grace@example.com');
     const tokens = await signIn(app, ses, 'grace@example.com');
     const sid = String(decodeJwt(tokens.access_token).sid);
 
@@ -146,9 +139,8 @@ describe('sessions and refresh tokens', () => {
 
   it('treats a retry within the grace period as reuse once the child was used', async () => {
     const graceClock = createTestClock();
-    const app = await startTestApp({ db, clock: graceClock, env: { TOKEN_REQUEST_THROTTLE_SECONDS: '0', REFRESH_REUSE_GRACE_SECONDS: '30' } });
-    apps.push(app);
-    await ensureUser(db, 'grace-used@example.com');
+    const app = await withTestApp(suite, { db, clock: graceClock, env: { TOKEN_REQUEST_THROTTLE_SECONDS: '0', REFRESH_REUSE_GRACE_SECONDS: '30' } });
+    await createUser(db, 'grace-used@example.com');
     const tokens = await signIn(app, ses, 'grace-used@example.com');
     const child = (await (await refresh(tokens.refresh_token, app)).json()) as Tokens;
     const grandchild = (await (await refresh(child.refresh_token, app)).json()) as Tokens;
@@ -158,7 +150,7 @@ describe('sessions and refresh tokens', () => {
   });
 
   it('ends a session after REFRESH_TOKEN_IDLE_TTL without use (S31)', async () => {
-    await ensureUser(db, 'idle@example.com');
+    await createUser(db, 'idle@example.com');
     const tokens = await signIn(server, ses, 'idle@example.com');
     clock.advance(7 * DAY - 1);
     const kept = (await (await refresh(tokens.refresh_token)).json()) as Tokens;
@@ -167,7 +159,7 @@ describe('sessions and refresh tokens', () => {
   });
 
   it('ends a session REFRESH_TOKEN_TTL after sign-in however often it is used (S31)', async () => {
-    await ensureUser(db, 'absolute@example.com');
+    await createUser(db, 'absolute@example.com');
     let tokens = await signIn(server, ses, 'absolute@example.com');
     for (let day = 6; day < 30; day += 6) {
       clock.advance(6 * DAY);
@@ -180,7 +172,7 @@ describe('sessions and refresh tokens', () => {
   });
 
   it('revokes the family with POST /token/revoke and answers 200 whatever the token (RFC 7009)', async () => {
-    await ensureUser(db, 'revoke@example.com');
+    await createUser(db, 'revoke@example.com');
     const tokens = await signIn(server, ses, 'revoke@example.com');
     const child = (await (await refresh(tokens.refresh_token)).json()) as Tokens;
     // Revoking with the spent parent ends the family too.
@@ -199,7 +191,7 @@ describe('sessions and refresh tokens', () => {
   });
 
   it('takes the OAuth form encoding on the token endpoints (RFC 6749 §6, RFC 7009)', async () => {
-    await ensureUser(db, 'oauth@example.com');
+    await createUser(db, 'oauth@example.com');
     const tokens = await signIn(server, ses, 'oauth@example.com');
     const form = (fields: Record<string, string>) => fetch(`${server.url}/token/refresh`, {
       method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString(),
@@ -222,7 +214,7 @@ describe('sessions and refresh tokens', () => {
   });
 
   it('serves /me for the caller', async () => {
-    const userId = await ensureUser(db, 'me@example.com');
+    const userId = await createUser(db, 'me@example.com');
     const tokens = await signIn(server, ses, 'me@example.com');
     const response = await getWithToken(server, '/me', tokens.access_token);
     assert.equal(response.status, 200);
@@ -240,7 +232,7 @@ describe('sessions and refresh tokens', () => {
   });
 
   it('lists live sessions, marks the current one, and ends another with DELETE /me/sessions/{id}', async () => {
-    await ensureUser(db, 'devices@example.com');
+    await createUser(db, 'devices@example.com');
     const laptop = await signIn(server, ses, 'devices@example.com', { 'user-agent': 'Laptop' });
     const phone = await signIn(server, ses, 'devices@example.com', { 'user-agent': 'Phone' });
     const ended = await signIn(server, ses, 'devices@example.com', { 'user-agent': 'Old' });
@@ -257,7 +249,7 @@ describe('sessions and refresh tokens', () => {
     assert.equal(sessions[0]!.expires_at, new Date(clock.now().getTime() + 7 * DAY * 1000).toISOString(), 'the idle timeout comes first');
 
     // Another user cannot end it; unknown and malformed ids are 404.
-    await ensureUser(db, 'stranger@example.com');
+    await createUser(db, 'stranger@example.com');
     const stranger = await signIn(server, ses, 'stranger@example.com');
     for (const [token, id] of [[stranger.access_token, phoneSid], [laptop.access_token, '00000000-0000-4000-8000-000000000000'], [laptop.access_token, 'nope']] as const) {
       const denied = await getWithToken(server, `/me/sessions/${id}`, token, 'DELETE');
@@ -273,7 +265,7 @@ describe('sessions and refresh tokens', () => {
   });
 
   it('ends the current session with POST /logout and every session with POST /logout/all (S32)', async () => {
-    await ensureUser(db, 'logout@example.com');
+    await createUser(db, 'logout@example.com');
     const a = await signIn(server, ses, 'logout@example.com');
     const b = await signIn(server, ses, 'logout@example.com');
     const c = await signIn(server, ses, 'logout@example.com');
@@ -295,7 +287,7 @@ describe('sessions and refresh tokens', () => {
   });
 
   it('fails refresh and /me at once when the user is disabled', async () => {
-    const userId = await ensureUser(db, 'disabled@example.com');
+    const userId = await createUser(db, 'disabled@example.com');
     const tokens = await signIn(server, ses, 'disabled@example.com');
     await db.pool.query('UPDATE users SET disabled = true WHERE id = $1', [userId]);
     await expectInvalid(await refresh(tokens.refresh_token));
@@ -305,7 +297,7 @@ describe('sessions and refresh tokens', () => {
   });
 
   it('deletes sessions past their absolute end, with their refresh tokens', async () => {
-    await ensureUser(db, 'purge@example.com');
+    await createUser(db, 'purge@example.com');
     const tokens = await signIn(server, ses, 'purge@example.com');
     const sid = String(decodeJwt(tokens.access_token).sid);
     clock.advance(30 * DAY - 1);
@@ -319,11 +311,10 @@ describe('sessions and refresh tokens', () => {
   });
 
   it('keeps revocations across a restart: they live in the database (S32)', async () => {
-    await ensureUser(db, 'restart@example.com');
+    await createUser(db, 'restart@example.com');
     const tokens = await signIn(server, ses, 'restart@example.com');
     await getWithToken(server, '/logout', tokens.access_token, 'POST');
-    const restarted = await startTestApp({ db, clock });
-    apps.push(restarted);
+    const restarted = await withTestApp(suite, { db, clock });
     await expectInvalid(await refresh(tokens.refresh_token, restarted));
     assert.equal((await getWithToken(restarted, '/me', tokens.access_token)).status, 401);
   });

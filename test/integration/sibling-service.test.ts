@@ -5,10 +5,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { createTestClock, eventually, startTestApp, useLocalAws, type TestApp } from '../helpers/app.ts';
-import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
-import { ensureUser, signIn, type Tokens } from '../helpers/sign-in.ts';
+import type { TestDatabase } from '../helpers/database.ts';
+import { createTestClock, eventually, type TestApp } from '../helpers/app.ts';
+import type { SesLocal } from '../helpers/ses-local.ts';
+import { signIn, type Tokens } from '../helpers/sign-in.ts';
+import { suiteScope, withDatabase, withTestApp, withLocalAws, createUser } from '../helpers/fixtures.ts';
 
 const SIBLING = new URL('../../docker/sibling-service/server.mjs', import.meta.url).pathname;
 const ISSUER = 'https://auth.sesame.test';
@@ -24,12 +25,12 @@ describe('sibling service example', () => {
   // Real time: the sibling checks expiry against its own clock.
   const clock = createTestClock();
 
+  const suite = suiteScope();
   before(async () => {
-    ses = await startSesLocal();
-    useLocalAws({ ses: ses.url });
-    db = await createTestDatabase();
-    server = await startTestApp({ db, clock, env: { KEY_RELOAD_INTERVAL: '3600', KEY_ROTATION_INTERVAL: '0' } });
-    await ensureUser(db, 'sibling@example.com');
+    ({ ses } = await withLocalAws(suite, { ses: true }));
+    db = await withDatabase(suite);
+    server = await withTestApp(suite, { db, clock, env: { KEY_RELOAD_INTERVAL: '3600', KEY_ROTATION_INTERVAL: '0' } });
+    await createUser(db, 'sibling@example.com');
     tokens = await signIn(server, ses, 'sibling@example.com');
     // A rotation is under way before the sibling first fetches the keys: the next key is published.
     await server.app.services.keys.maintain({ rotateNow: true });
@@ -54,9 +55,6 @@ describe('sibling service example', () => {
       sibling.kill('SIGTERM');
       await exited;
     }
-    await server.close();
-    await ses.close();
-    await db.drop();
   });
 
   function hello(token: string): Promise<Response> {

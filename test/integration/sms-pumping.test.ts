@@ -3,9 +3,10 @@
 // nothing, is audited and counted.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { createTestClock, startTestApp, useLocalAws, type TestApp } from '../helpers/app.ts';
-import { startSnsFake, type SnsFake } from '../helpers/sns-fake.ts';
+import type { TestDatabase } from '../helpers/database.ts';
+import { createTestClock, startTestApp, type TestApp } from '../helpers/app.ts';
+import type { SnsFake } from '../helpers/sns-fake.ts';
+import { suiteScope, withDatabase, withLocalAws, createUser } from '../helpers/fixtures.ts';
 
 const ACCEPTED = { detail: 'If this identifier can sign in, a code is on its way.' };
 
@@ -16,15 +17,11 @@ describe('SMS pumping defences', () => {
   const clock = createTestClock();
   let day = 0;
 
+  const suite = suiteScope();
   before(async () => {
-    sns = await startSnsFake();
-    useLocalAws({ sns: sns.url });
-    db = await createTestDatabase();
-  });
-  after(async () => {
-    await Promise.all(apps.map((app) => app.close()));
-    await sns.close();
-    await db.drop();
+    ({ sns } = await withLocalAws(suite, { sns: true }));
+    db = await withDatabase(suite);
+    suite.after(() => Promise.all(apps.splice(0).map((app) => app.close())));
   });
 
   /** Each test runs on a day of its own, ten minutes past midnight UTC, so windows never overlap. */
@@ -37,12 +34,6 @@ describe('SMS pumping defences', () => {
     const app = await startTestApp({ db, clock, env: { TOKEN_REQUEST_THROTTLE_SECONDS: '0', ...env } });
     apps.push(app);
     return app;
-  }
-
-  async function createUser(phone: string): Promise<string> {
-    const { rows } = await db.pool.query<{ id: string }>(
-      'INSERT INTO users (phone_number) VALUES ($1) ON CONFLICT (phone_number) DO UPDATE SET disabled = false RETURNING id', [phone]);
-    return rows[0]!.id;
   }
 
   function sentTo(phone: string): number {
@@ -75,8 +66,8 @@ describe('SMS pumping defences', () => {
   it('answers a number in a country off the allowlist like an accepted request, and stores and sends nothing', async () => {
     // Default allowlist: DEFAULT_PHONE_REGION's country only.
     const app = await start({ DEFAULT_PHONE_REGION: 'US' });
-    await createUser('+14155550123');
-    const germanId = await createUser('+4915112345678');
+    await createUser(db, '+14155550123');
+    const germanId = await createUser(db, '+4915112345678');
     const accepted = await request(app, '+14155550123');
     const refused = await request(app, '+4915112345678');
     assert.deepEqual(refused, accepted);
@@ -98,7 +89,7 @@ describe('SMS pumping defences', () => {
     const app = await start({ DEFAULT_PHONE_REGION: 'US', TOKEN_REQUEST_THROTTLE_SECONDS: '60' });
     const answers: Array<[number, number, string | null]> = [];
     for (const phone of ['+14155550124', '+4915112345679']) {
-      await createUser(phone);
+      await createUser(db, phone);
       const first = await app.post('/passwordless/request/mobile', { phone_number: phone });
       const again = await app.post('/passwordless/request/mobile', { phone_number: phone });
       answers.push([first.status, again.status, again.headers.get('retry-after')]);
@@ -110,9 +101,9 @@ describe('SMS pumping defences', () => {
 
   it('caps messages per destination country per hour', async () => {
     const app = await start({ SMS_MAX_PER_COUNTRY_PER_HOUR: '2' });
-    await createUser('+12015550123');
-    await createUser('+13125550123');
-    const thirdId = await createUser('+16175550123');
+    await createUser(db, '+12015550123');
+    await createUser(db, '+13125550123');
+    const thirdId = await createUser(db, '+16175550123');
     for (const phone of ['+12015550123', '+13125550123', '+16175550123']) {
       await request(app, phone);
       await app.app.services.delivery.drain();
@@ -120,7 +111,7 @@ describe('SMS pumping defences', () => {
     assert.deepEqual([sentTo('+12015550123'), sentTo('+13125550123'), sentTo('+16175550123')], [1, 1, 0]);
     assert.deepEqual(await blocked(app), [{ user_id: thirdId, destination: '+1******0123', reason: 'country_cap', outcome: 'blocked', client_ip: '127.0.0.1' }]);
     // Other countries have their own budget; the blocked message was not counted.
-    await createUser('+33612345678');
+    await createUser(db, '+33612345678');
     await request(app, '+33612345678');
     await app.app.services.delivery.drain();
     const counters = await db.pool.query("SELECT key, count FROM sms_counters WHERE key LIKE 'country:%' AND window_start = $1 ORDER BY key", [new Date(Date.UTC(2031, 0, day, 0))]);
@@ -134,7 +125,7 @@ describe('SMS pumping defences', () => {
 
   it('caps messages per number prefix per hour', async () => {
     const app = await start({ SMS_MAX_PER_PREFIX_PER_HOUR: '2', SMS_PREFIX_LENGTH: '7' });
-    for (const phone of ['+14155550131', '+14155550132', '+14155550133', '+12125550123']) await createUser(phone);
+    for (const phone of ['+14155550131', '+14155550132', '+14155550133', '+12125550123']) await createUser(db, phone);
     // Counted by the dispatcher just before each send: one at a time, so which one meets the cap is fixed.
     for (const phone of ['+14155550131', '+14155550132', '+14155550133', '+12125550123']) {
       await request(app, phone);
@@ -148,7 +139,7 @@ describe('SMS pumping defences', () => {
 
   it('caps messages per day across all countries', async () => {
     const app = await start({ SMS_MAX_PER_DAY: '2' });
-    for (const phone of ['+14155550141', '+4915112345641', '+33612345641']) await createUser(phone);
+    for (const phone of ['+14155550141', '+4915112345641', '+33612345641']) await createUser(db, phone);
     // The caps are counted by the dispatcher just before it sends: one send at a time here, so
     // which message reaches the cap first is fixed.
     for (const phone of ['+14155550141', '+4915112345641', '+33612345641']) {
@@ -170,7 +161,7 @@ describe('SMS pumping defences', () => {
   it('counts only messages that would be sent: requests for unknown numbers cannot use up the budget', async () => {
     const app = await start({ SMS_MAX_PER_DAY: '1' });
     for (let i = 0; i < 5; i++) await request(app, `+1415555016${i}`);
-    await createUser('+14155550170');
+    await createUser(db, '+14155550170');
     await request(app, '+14155550170');
     await app.app.services.delivery.drain();
     assert.equal(sentTo('+14155550170'), 1);
@@ -188,7 +179,7 @@ describe('SMS pumping defences', () => {
 
   it('sends nothing when the counters cannot be reached (S22)', async () => {
     const app = await start({});
-    await createUser('+14155550191');
+    await createUser(db, '+14155550191');
     await db.pool.query('ALTER TABLE sms_counters RENAME TO sms_counters_away');
     try {
       await request(app, '+14155550191');

@@ -6,13 +6,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { buildApp } from '../../src/app.ts';
 import { ConfigError, loadConfig } from '../../src/config/index.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { codeIn, eventually, startTestApp, testEnv, useLocalAws, type TestApp } from '../helpers/app.ts';
-import { startSesLocal, type ReceivedEmail, type SesLocal } from '../helpers/ses-local.ts';
-import { startSnsFake, type SnsFake } from '../helpers/sns-fake.ts';
+import type { TestDatabase } from '../helpers/database.ts';
+import { codeIn, eventually, testEnv, type TestApp } from '../helpers/app.ts';
+import { type ReceivedEmail, type SesLocal } from '../helpers/ses-local.ts';
+import type { SnsFake } from '../helpers/sns-fake.ts';
+import { suiteScope, eachTestScope, withDatabase, withTestApp, withLocalAws } from '../helpers/fixtures.ts';
 
 const LOGIN_URL = 'https://app.sesame.test/login?token={token}';
 
@@ -29,29 +30,21 @@ describe('templates and languages', () => {
   let db: TestDatabase;
   let ses: SesLocal;
   let sns: SnsFake;
-  const running: TestApp[] = [];
   const dirs: string[] = [];
   let userCount = 0;
 
+  const suite = suiteScope();
   before(async () => {
-    ses = await startSesLocal();
-    sns = await startSnsFake();
-    useLocalAws({ ses: ses.url, sns: sns.url });
-    db = await createTestDatabase();
+    ({ ses, sns } = await withLocalAws(suite, { ses: true, sns: true }));
+    db = await withDatabase(suite);
   });
-  afterEach(async () => {
-    for (const app of running.splice(0)) await app.close();
-  });
+  const each = eachTestScope();
   after(async () => {
-    await ses.close();
-    await sns.close();
-    await db.drop();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
   async function start(env: Record<string, string> = {}): Promise<TestApp> {
-    const app = await startTestApp({ db, env: { PASSWORDLESS_EMAIL_LOGIN_URL: LOGIN_URL, TOKEN_REQUEST_THROTTLE_SECONDS: '0', ...env } });
-    running.push(app);
+    const app = await withTestApp(each, { db, env: { PASSWORDLESS_EMAIL_LOGIN_URL: LOGIN_URL, TOKEN_REQUEST_THROTTLE_SECONDS: '0', ...env } });
     return app;
   }
 

@@ -4,18 +4,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/index.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import type { TestDatabase } from '../helpers/database.ts';
 import { createTestClock, startTestApp, testEnv } from '../helpers/app.ts';
+import { suiteScope, withDatabase } from '../helpers/fixtures.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('workers', () => {
   let db: TestDatabase;
+  const suite = suiteScope();
   before(async () => {
-    db = await createTestDatabase();
-  });
-  after(async () => {
-    await db.drop();
+    db = await withDatabase(suite);
   });
 
   async function keyCount(): Promise<number> {
