@@ -4,7 +4,7 @@
 // connection). The former `UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)`
 // leased the whole backlog under such a plan (issue 9, ../shared/repro/outbox-claim-plan.sql).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import pg from 'pg';
 import { createDeliveryJobRepository, type ClaimedDeliveryJob } from '../../src/repositories/delivery-job-repository.ts';
 import type { TestDatabase } from '../helpers/database.ts';
@@ -21,6 +21,7 @@ describe('outbox claim under a bad plan', () => {
   before(async () => {
     db = await withDatabase(suite);
     genericPool = new pg.Pool({ connectionString: db.url, max: 4, options: '-c plan_cache_mode=force_generic_plan' });
+    suite.after(() => genericPool.end());
     // Statistics of the empty table, and claims planned on it, as on a fresh deploy.
     await db.pool.query('ANALYZE delivery_jobs');
     const jobs = createDeliveryJobRepository(genericPool);
@@ -34,9 +35,6 @@ describe('outbox claim under a bad plan', () => {
        FROM generate_series(1, $2::int) g`,
       [HISTORY, HISTORY + BACKLOG],
     );
-  });
-  after(async () => {
-    await genericPool.end();
   });
 
   async function leased(): Promise<number> {
