@@ -183,7 +183,7 @@ export function loadConfig(env: Env): Config {
   }
   const refreshTokenTtlSeconds = read.int('REFRESH_TOKEN_TTL', 30 * 86_400, 60, 365 * 86_400);
   const refreshTokenIdleTtlSeconds = read.int('REFRESH_TOKEN_IDLE_TTL', 7 * 86_400, 60, 365 * 86_400);
-  const refreshReuseGraceSeconds = read.int('REFRESH_REUSE_GRACE_SECONDS', 0, 0, 300);
+  const refreshReuseGraceSeconds = read.int('REFRESH_REUSE_GRACE_SECONDS', 10, 0, 300);
   const defaultLocale = read.string('DEFAULT_LOCALE', 'en').toLowerCase();
   if (!/^[a-z]{2,8}(-[a-z0-9]{1,8})*$/.test(defaultLocale)) problems.push(`DEFAULT_LOCALE: "${defaultLocale}" is not a language tag (e.g. en, de, pt-br)`);
   const smsOrigin = read.optional('SMS_ORIGIN')?.toLowerCase();
