@@ -6,12 +6,13 @@ import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import { expandAlphabet } from './lib/alphabet.ts';
 import { parseOperatorKey, type OperatorKey } from './keys/operator-key.ts';
 import { loadAbuseConfig, type AbuseConfig } from './abuse-config.ts';
+import { parseHardeningConfig, type HardeningConfig } from './config/hardening.ts';
 
 export type PasswordlessMethod = 'email' | 'mobile';
 export type JwtAlg = 'ES256' | 'EdDSA' | 'RS256';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface Config extends AbuseConfig {
+export interface Config extends AbuseConfig, HardeningConfig {
   nodeEnv: string;
   production: boolean;
   host: string;
@@ -36,6 +37,7 @@ export interface Config extends AbuseConfig {
   tokenLifetimeSeconds: number;
   maxTokenUses: number;
   maxTokenAttempts: number;
+  /** Wrong guesses per destination per source network (IPv4 /24, IPv6 /64) per hour (S6, S38). */
   maxDestinationFailures: number;
   tokenRequestThrottleSeconds: number;
   allowAdminAuthentication: boolean;
@@ -203,9 +205,13 @@ export function loadConfig(env: Env): Config {
 
   const defaultPhoneRegion = region !== undefined && isSupportedCountry(region) ? region : undefined;
   const abuse = loadAbuseConfig(read, problems, { production, defaultPhoneRegion, shortTokenChars, shortTokenLength });
+  const maxDestinationFailures = read.int('MAX_DESTINATION_FAILURES_PER_HOUR', 10, 1, 10_000);
+  const maxTokenAttempts = read.int('MAX_TOKEN_ATTEMPTS', 5, 1, 100);
+  const hardening = parseHardeningConfig(read, problems, { shortTokenChars, shortTokenLength, maxDestinationFailuresPerHour: maxDestinationFailures, maxTokenAttempts });
 
   const config: Config = {
     ...abuse,
+    ...hardening,
     nodeEnv,
     production,
     host: read.string('HOST', '0.0.0.0'),
@@ -224,8 +230,8 @@ export function loadConfig(env: Env): Config {
     longTokenChars,
     tokenLifetimeSeconds: read.int('TOKEN_LIFETIME', 600, 30, 86_400),
     maxTokenUses: read.int('MAX_TOKEN_USES', 1, 1, 100),
-    maxTokenAttempts: read.int('MAX_TOKEN_ATTEMPTS', 5, 1, 100),
-    maxDestinationFailures: read.int('MAX_DESTINATION_FAILURES_PER_HOUR', 20, 1, 10_000),
+    maxTokenAttempts,
+    maxDestinationFailures,
     tokenRequestThrottleSeconds: read.int('TOKEN_REQUEST_THROTTLE_SECONDS', 60, 0, 86_400),
     allowAdminAuthentication: read.bool('ALLOW_ADMIN_AUTHENTICATION', false),
     registerNonexistentUsers: read.bool('REGISTER_NONEXISTENT_USERS', false),

@@ -115,21 +115,38 @@ SELECT EXISTS (SELECT 1 FROM gate) AS accepted,
 
 // Counts the guess before the caller compares anything (S5): the live, newest token for the
 // destination gets attempts + 1 only while it has attempts and uses left and the destination
-// is under its hourly failure budget (S6). Correct guesses are refunded by consume(). It commits
-// without waiting for the WAL flush (see async-commit.ts): the count is visible to every
-// concurrent guess at once, and known and unknown identifiers take the same time.
+// is within its failure budgets (S6, S38): per source network per hour ($7) and per day ($8),
+// and across all networks per day ($9, the ceiling that bounds the chance of a lucky guess).
+// The guess is booked to the requester's network in the same statement; correct guesses are
+// refunded by consume(). Counting per network means a third party's wrong guesses spend only
+// their own network's budget, never the owner's. It commits without waiting for the WAL flush
+// (see async-commit.ts): the count is visible to every concurrent guess at once, and known and
+// unknown identifiers take the same time. Concurrent guesses may pass a budget read from the
+// same snapshot, but they all hit the newest token, whose attempts are re-checked under its row
+// lock: the ceiling is overshot by fewer than MAX_TOKEN_ATTEMPTS guesses.
 const CLAIM_SQL = `
-UPDATE one_time_tokens SET attempts = attempts + 1
-WHERE id = (
-    SELECT id FROM one_time_tokens
-    WHERE channel = $1 AND destination = $2 AND revoked_at IS NULL AND expires_at > $3
-    ORDER BY created_at DESC, id DESC LIMIT 1
-  )
-  AND attempts < max_attempts AND uses < max_uses AND revoked_at IS NULL AND expires_at > $3
-  AND (SELECT coalesce(sum(attempts), 0) FROM one_time_tokens
-        WHERE channel = $1 AND destination = $2 AND created_at > $4) < $5
-  AND ${ASYNC_COMMIT}
-RETURNING id, user_id, short_hash, long_hash`;
+WITH budget AS (
+  SELECT coalesce(sum(failures) FILTER (WHERE network = $4 AND window_start = $5), 0) AS network_hour,
+         coalesce(sum(failures) FILTER (WHERE network = $4), 0) AS network_day,
+         coalesce(sum(failures), 0) AS total_day
+  FROM guess_failures WHERE channel = $1 AND destination = $2 AND window_start >= $6
+), claimed AS (
+  UPDATE one_time_tokens SET attempts = attempts + 1
+  WHERE id = (
+      SELECT id FROM one_time_tokens
+      WHERE channel = $1 AND destination = $2 AND revoked_at IS NULL AND expires_at > $3
+      ORDER BY created_at DESC, id DESC LIMIT 1
+    )
+    AND attempts < max_attempts AND uses < max_uses AND revoked_at IS NULL AND expires_at > $3
+    AND (SELECT network_hour < $7 AND network_day < $8 AND total_day < $9 FROM budget)
+    AND ${ASYNC_COMMIT}
+  RETURNING id, user_id, short_hash, long_hash
+), booked AS (
+  INSERT INTO guess_failures AS g (channel, destination, network, window_start, failures)
+  SELECT $1, $2, $4, $5, 1 FROM claimed
+  ON CONFLICT (channel, destination, network, window_start) DO UPDATE SET failures = g.failures + 1
+)
+SELECT id, user_id, short_hash, long_hash FROM claimed`;
 
 // Consumes one use with a single conditional update (S4) and signs the user in: marks the
 // channel verified, records the time, and opens the session with its first refresh token, so
@@ -140,8 +157,13 @@ function signInSql(tokenCondition: string, refundAttempt: boolean): string {
 WITH consumed AS (
   UPDATE one_time_tokens SET uses = uses + 1${refundAttempt ? ', attempts = attempts - 1' : ''}
   WHERE ${tokenCondition} AND uses < max_uses AND revoked_at IS NULL AND expires_at > $2
-  RETURNING user_id, channel
-), signed_in AS (
+  RETURNING user_id, channel, destination
+),${refundAttempt ? `
+-- The right code was booked as a guess by claimAttempt: it is no failure.
+refunded AS (
+  UPDATE guess_failures g SET failures = g.failures - 1 FROM consumed c
+  WHERE g.channel = c.channel AND g.destination = c.destination AND g.network = $8 AND g.window_start = $9 AND g.failures > 0
+),` : ''} signed_in AS (
   UPDATE users u SET
     last_login_at = $2,
     updated_at = $2,
@@ -166,10 +188,26 @@ const CONSUME_BY_ID_SQL = signInSql('id = $1', true);
 const CONSUME_BY_LONG_HASH_SQL = signInSql('long_hash = ANY($1::bytea[]) AND attempts < max_attempts', false);
 const BURN_USE_SQL = `UPDATE one_time_tokens SET uses = uses + 1 WHERE id = $1 AND uses < max_uses AND ${ASYNC_COMMIT}`;
 
+/** Where a guess is booked: the requester's source network and the hour it falls in. */
+export interface GuessBooking {
+  network: string;
+  windowStart: Date;
+}
+
+/** The wrong guesses a destination may take (S6, S38). */
+export interface GuessBudget {
+  perNetworkPerHour: number;
+  perNetworkPerDay: number;
+  perDay: number;
+  /** The first hourly window the daily budgets count. */
+  dayWindowStart: Date;
+}
+
 export interface OneTimeTokenRepository {
   issue(input: IssueTokenInput): Promise<IssueTokenResult>;
-  claimAttempt(input: { channel: Channel; destination: string; now: Date; failureWindowStart: Date; maxDestinationFailures: number }): Promise<ClaimedToken | null>;
-  consume(input: { id: string; now: Date; allowAdmin: boolean; session: NewSession }): Promise<SignedInUser | null>;
+  claimAttempt(input: { channel: Channel; destination: string; now: Date; guess: GuessBooking; budget: GuessBudget }): Promise<ClaimedToken | null>;
+  /** Consumes the claimed token and refunds its guess, booked under `guess`. */
+  consume(input: { id: string; now: Date; allowAdmin: boolean; session: NewSession; guess: GuessBooking }): Promise<SignedInUser | null>;
   consumeByLongHash(input: { longHashes: Buffer[]; now: Date; allowAdmin: boolean; session: NewSession }): Promise<SignedInUser | null>;
   burnUse(id: string): Promise<void>;
 }
@@ -211,7 +249,10 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
       const { rows } = await pool.query<{ id: string; user_id: string; short_hash: Buffer; long_hash: Buffer | null }>({
         name: 'otp_claim',
         text: CLAIM_SQL,
-        values: [input.channel, input.destination, input.now, input.failureWindowStart, input.maxDestinationFailures],
+        values: [
+          input.channel, input.destination, input.now, input.guess.network, input.guess.windowStart, input.budget.dayWindowStart,
+          input.budget.perNetworkPerHour, input.budget.perNetworkPerDay, input.budget.perDay,
+        ],
       });
       const row = rows[0];
       return row ? { id: row.id, userId: row.user_id, shortHash: row.short_hash, longHash: row.long_hash } : null;
@@ -221,7 +262,7 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
       const { rows } = await pool.query<SignedInRow>({
         name: 'otp_consume',
         text: CONSUME_BY_ID_SQL,
-        values: [input.id, input.now, input.allowAdmin, ...sessionValues(input.session)],
+        values: [input.id, input.now, input.allowAdmin, ...sessionValues(input.session), input.guess.network, input.guess.windowStart],
       });
       return toUser(rows[0]);
     },

@@ -1,0 +1,40 @@
+/**
+ * Budgets that keep one party from spending what others need (S38): the daily ceiling of wrong
+ * guesses per destination, and the SMS caps' per-requester share and reserved part.
+ * Parsed by loadConfig with its reader and list of problems.
+ */
+import type { AbuseEnvReader } from '../abuse-config.ts';
+
+export interface HardeningConfig {
+  /** Wrong guesses per destination per rolling day, across all source networks (S6). */
+  maxDestinationFailuresPerDay: number;
+  /** The share (percent) of any SMS cap one requester (IP /24 or /64, or one account) may use. */
+  smsRequesterSharePercent: number;
+  /** The share (percent) of every SMS cap kept for numbers that have signed in before. */
+  smsReservedPercent: number;
+}
+
+/** The target the guess budget must meet: P(guess a code within a day) below this. */
+export const MAX_DAILY_GUESS_PROBABILITY = 1e-4;
+
+export function parseHardeningConfig(
+  read: AbuseEnvReader,
+  problems: string[],
+  context: { shortTokenChars: string; shortTokenLength: number; maxDestinationFailuresPerHour: number; maxTokenAttempts: number },
+): HardeningConfig {
+  const maxDestinationFailuresPerDay = read.int('MAX_DESTINATION_FAILURES_PER_DAY', 90, 1, 100_000);
+  // Every guess hits a code with probability at most 1 / (possible codes), so the chance of a
+  // lucky guess within a day is at most guesses / codes. Guesses per day: the ceiling, plus
+  // fewer than MAX_TOKEN_ATTEMPTS that concurrent requests can slip past it (docs/security.md).
+  const codes = context.shortTokenChars.length ** context.shortTokenLength;
+  const guessesPerDay = maxDestinationFailuresPerDay + context.maxTokenAttempts - 1;
+  if (guessesPerDay / codes >= MAX_DAILY_GUESS_PROBABILITY) {
+    problems.push(`MAX_DESTINATION_FAILURES_PER_DAY: up to ${guessesPerDay} guesses a day (with MAX_TOKEN_ATTEMPTS) against ${codes} possible codes give a chance of 1 in ${Math.round(codes / guessesPerDay)}; it must stay under 1 in ${1 / MAX_DAILY_GUESS_PROBABILITY}`);
+  }
+  if (context.maxDestinationFailuresPerHour > maxDestinationFailuresPerDay) {
+    problems.push('MAX_DESTINATION_FAILURES_PER_HOUR: must not exceed MAX_DESTINATION_FAILURES_PER_DAY');
+  }
+  const smsRequesterSharePercent = read.int('SMS_REQUESTER_SHARE_PERCENT', 20, 1, 100);
+  const smsReservedPercent = read.int('SMS_RESERVED_PERCENT', 30, 0, 90);
+  return { maxDestinationFailuresPerDay, smsRequesterSharePercent, smsReservedPercent };
+}
