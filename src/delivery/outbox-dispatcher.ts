@@ -10,7 +10,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { RandomSource } from '../lib/random.ts';
 import type { ClaimedDeliveryJob, DeliveryJobEnd, DeliveryJobRepository } from '../repositories/delivery-job-repository.ts';
 import type { AuditLog } from '../services/audit-log.ts';
-import type { SmsVerdict } from '../services/sms-pumping-guard.ts';
+import type { SmsPumpingGuard, SmsVerdict } from '../services/sms-pumping-guard.ts';
 import type { Logger } from '../services/types.ts';
 import type { EmailMessage, MessageSender, SendResult, SmsMessage } from './message-sender.ts';
 import type { MessageRenderer, OutboundMessage } from './messages.ts';
@@ -58,7 +58,7 @@ export function createOutboxDispatcher(deps: {
    * count's round trip cannot tell known numbers apart (S17), and only for messages that would
    * really go out. Unreachable counters: nothing is sent and the job is retried (S22).
    */
-  smsCaps: { admit(e164: string): Promise<SmsVerdict> };
+  smsCaps: Pick<SmsPumpingGuard, 'admit'>;
   settings: DispatcherSettings;
 }): OutboxDispatcher {
   const { jobs, sealer, renderer, clock, random, log, settings } = deps;
@@ -148,7 +148,7 @@ export function createOutboxDispatcher(deps: {
     if (message.channel === 'mobile') {
       let verdict: SmsVerdict;
       try {
-        verdict = await deps.smsCaps.admit(message.to);
+        verdict = await deps.smsCaps.admit({ jobId: job.id, e164: message.to, userId: job.userId, clientIp: job.clientIp });
       } catch {
         // No HTTP status: retried like a network failure until the code expires.
         return retryOrFail(job, sender.provider, { name: 'SmsCountersUnavailable' });

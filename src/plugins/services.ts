@@ -95,7 +95,14 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
     { onDropped: (count) => auditDropped.inc(undefined, count) },
   );
   const smsBlocked = app.metrics.counter('sesame_sms_blocked_total', 'Code requests answered normally but not sent by the SMS-pumping defences, by reason.');
-  const smsGuard = createSmsPumpingGuard({ counters: createSmsCounterRepository(app.db.pool), clock, settings: config, blocked: smsBlocked });
+  const smsGuard = createSmsPumpingGuard({
+    counters: createSmsCounterRepository(app.db.pool),
+    clock,
+    settings: config,
+    blocked: smsBlocked,
+    crossed: app.metrics.counter('sesame_sms_cap_reached_total', 'SMS blocked because a cap, its part open to new numbers, or one requester\'s or account\'s share of it was used up, by cap and scope; alert on it.'),
+    log: app.log.child({ component: 'sms-caps' }),
+  });
   const sealer = createPayloadSealer(secrets);
   const delivery = createOutboxDispatcher({
     jobs: createDeliveryJobRepository(app.db.pool),

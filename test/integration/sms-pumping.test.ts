@@ -34,14 +34,17 @@ describe('SMS pumping defences', () => {
     await Promise.all(apps.splice(0).map((app) => app.close()));
     day += 3;
     clock.set(new Date(Date.UTC(2031, 0, day, 0, 10)));
-    const app = await startTestApp({ db, clock, env: { TOKEN_REQUEST_THROTTLE_SECONDS: '0', ...env } });
+    // Every request of these tests comes from one address: the per-requester share (tested on its
+    // own below) would otherwise be the first limit any of them meets.
+    const app = await startTestApp({ db, clock, env: { TOKEN_REQUEST_THROTTLE_SECONDS: '0', SMS_REQUESTER_SHARE_PERCENT: '100', ...env } });
     apps.push(app);
     return app;
   }
 
-  async function createUser(phone: string): Promise<string> {
+  /** A user with this number; `signedInBefore`: the number has been verified by a sign-in. */
+  async function createUser(phone: string, signedInBefore = false): Promise<string> {
     const { rows } = await db.pool.query<{ id: string }>(
-      'INSERT INTO users (phone_number) VALUES ($1) ON CONFLICT (phone_number) DO UPDATE SET disabled = false RETURNING id', [phone]);
+      'INSERT INTO users (phone_number, phone_number_verified) VALUES ($1, $2) ON CONFLICT (phone_number) DO UPDATE SET disabled = false RETURNING id', [phone, signedInBefore]);
     return rows[0]!.id;
   }
 
@@ -56,8 +59,8 @@ describe('SMS pumping defences', () => {
   }
 
   /** Requests a code and checks the answer is the one every accepted request gets. */
-  async function request(app: TestApp, phone: string): Promise<Record<string, string>> {
-    const response = await app.post('/passwordless/request/mobile', { phone_number: phone });
+  async function request(app: TestApp, phone: string, fromIp?: string): Promise<Record<string, string>> {
+    const response = await app.post('/passwordless/request/mobile', { phone_number: phone }, fromIp === undefined ? {} : { 'x-forwarded-for': fromIp });
     assert.equal(response.status, 202, phone);
     assert.deepEqual(await response.json(), ACCEPTED);
     return comparable(response);
@@ -123,7 +126,7 @@ describe('SMS pumping defences', () => {
     await createUser('+33612345678');
     await request(app, '+33612345678');
     await app.app.services.delivery.drain();
-    const counters = await db.pool.query("SELECT key, count FROM sms_counters WHERE key LIKE 'country:%' AND window_start = $1 ORDER BY key", [new Date(Date.UTC(2031, 0, day, 0))]);
+    const counters = await db.pool.query("SELECT key, count FROM sms_counters WHERE key LIKE 'country:%' AND key NOT LIKE '%|%' AND window_start = $1 ORDER BY key", [new Date(Date.UTC(2031, 0, day, 0))]);
     assert.deepEqual(counters.rows, [{ key: 'country:FR', count: 1 }, { key: 'country:US', count: 2 }]);
 
     clock.advance(3600);
@@ -184,6 +187,70 @@ describe('SMS pumping defences', () => {
     await app.app.services.delivery.drain();
     assert.deepEqual([sentTo('+14155550181'), sentTo('+14155550182')], [1, 0]);
     assert.deepEqual((await blocked(app)).map((row) => row.reason), ['daily_cap']);
+  });
+
+  // From the review: one undelivered SMS used 10 units of each cap, and then its own retry was blocked.
+  it('charges the caps once per message, however often its delivery is retried', async () => {
+    const app = await start({ SMS_MAX_PER_PREFIX_PER_HOUR: '1', SMS_MAX_PER_COUNTRY_PER_HOUR: '1', SMS_MAX_PER_DAY: '1' });
+    await createUser('+14155550201');
+    sns.failNext('InternalError', 500, 4);
+    await request(app, '+14155550201');
+    for (let round = 0; round < 10 && sentTo('+14155550201') === 0; round++) {
+      await app.app.services.delivery.drain();
+      clock.advance(30);
+    }
+    assert.equal(sentTo('+14155550201'), 1, 'delivered once SNS recovers, not blocked by its own earlier attempts');
+    const { rows: [job] } = await db.pool.query("SELECT status, attempts, sms_charged FROM delivery_jobs WHERE destination_masked = '+1******0201'");
+    assert.equal(job.status, 'delivered');
+    assert.ok(job.attempts > 2, `retried (${job.attempts} attempts)`);
+    assert.equal(job.sms_charged, true);
+    const counters = await db.pool.query("SELECT key, count FROM sms_counters WHERE key IN ('country:US', 'prefix:141555', 'global') AND window_start >= $1 ORDER BY key", [new Date(Date.UTC(2031, 0, day))]);
+    assert.deepEqual(counters.rows, [{ key: 'country:US', count: 1 }, { key: 'global', count: 1 }, { key: 'prefix:141555', count: 1 }]);
+    assert.deepEqual(await blocked(app), []);
+  });
+
+  // From the review: repeated code requests to one's own numbers used up the prefix, country and
+  // daily caps, and real users then got 202 and no SMS.
+  it("keeps one requester to a share of every cap, so its requests cannot use up others' SMS (S38)", async () => {
+    const app = await start({ TRUSTED_PROXIES: '127.0.0.1', SMS_REQUESTER_SHARE_PERCENT: '20', SMS_MAX_PER_PREFIX_PER_HOUR: '10', SMS_MAX_PER_COUNTRY_PER_HOUR: '10', SMS_MAX_PER_DAY: '10' });
+    const own = Array.from({ length: 6 }, (_, i) => `+1415555030${i}`);
+    for (const phone of own) await createUser(phone);
+    // The attacker's network (two addresses of one /24) asks for its own numbers again and again.
+    for (const [i, phone] of own.entries()) {
+      await request(app, phone, `198.51.100.${i % 2 + 1}`);
+      await app.app.services.delivery.drain();
+    }
+    assert.equal(own.map(sentTo).reduce((a, b) => a + b, 0), 2, '20% of a cap of 10');
+    assert.deepEqual(new Set((await blocked(app)).map((row) => row.reason)), new Set(['requester_share']));
+    // Someone else, elsewhere, still gets their code.
+    await createUser('+14155550399');
+    await request(app, '+14155550399', '203.0.113.50');
+    await app.app.services.delivery.drain();
+    assert.equal(sentTo('+14155550399'), 1);
+    // The crossing is counted and logged once for the operator, without the number or address.
+    assert.equal(app.app.metrics.snapshot()['sesame_sms_cap_reached_total{cap="country",scope="requester"}'], 4);
+    const lines = app.logs.filter((line) => line.includes('SMS cap reached'));
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /"cap":"country","scope":"requester","limit":2/);
+    assert.ok(!/198\.51|4155550|user:/.test(lines[0]!), 'no address, number or account in the line (S34)');
+  });
+
+  it('keeps a reserved part of every cap for numbers that have signed in before (S38)', async () => {
+    const app = await start({ TRUSTED_PROXIES: '127.0.0.1', SMS_RESERVED_PERCENT: '30', SMS_MAX_PER_DAY: '10', SMS_MAX_PER_PREFIX_PER_HOUR: '100' });
+    // New numbers from many networks: only 7 of the 10 go out.
+    const fresh = Array.from({ length: 9 }, (_, i) => `+1312555040${i}`);
+    for (const [i, phone] of fresh.entries()) {
+      await createUser(phone);
+      await request(app, phone, `10.0.${i}.1`);
+      await app.app.services.delivery.drain();
+    }
+    assert.equal(fresh.map(sentTo).reduce((a, b) => a + b, 0), 7);
+    // A number with a past sign-in still gets its code from the reserve.
+    await createUser('+16175550499', true);
+    await request(app, '+16175550499', '10.1.0.1');
+    await app.app.services.delivery.drain();
+    assert.equal(sentTo('+16175550499'), 1);
+    assert.equal(app.app.metrics.snapshot()['sesame_sms_cap_reached_total{cap="daily",scope="open"}'], 2);
   });
 
   it('sends nothing when the counters cannot be reached (S22)', async () => {
