@@ -28,7 +28,8 @@ export function parseHardeningConfig(
   // fewer than MAX_TOKEN_ATTEMPTS that concurrent requests can slip past it (docs/security.md).
   const codes = context.shortTokenChars.length ** context.shortTokenLength;
   const guessesPerDay = maxDestinationFailuresPerDay + context.maxTokenAttempts - 1;
-  if (guessesPerDay / codes >= MAX_DAILY_GUESS_PROBABILITY) {
+  // (A code space under 10^6 is refused on its own by the S1 rule.)
+  if (codes >= 1_000_000 && guessesPerDay / codes >= MAX_DAILY_GUESS_PROBABILITY) {
     problems.push(`MAX_DESTINATION_FAILURES_PER_DAY: up to ${guessesPerDay} guesses a day (with MAX_TOKEN_ATTEMPTS) against ${codes} possible codes give a chance of 1 in ${Math.round(codes / guessesPerDay)}; it must stay under 1 in ${1 / MAX_DAILY_GUESS_PROBABILITY}`);
   }
   if (context.maxDestinationFailuresPerHour > maxDestinationFailuresPerDay) {
