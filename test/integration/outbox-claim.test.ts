@@ -1,0 +1,90 @@
+// The dispatcher's claim leases at most `limit` jobs whatever plan PostgreSQL picks: here the
+// worst one, a generic plan costed while the outbox was empty (statistics taken on the empty
+// table, then thousands of jobs arrive; plan_cache_mode = force_generic_plan on every
+// connection). The former `UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)`
+// leased the whole backlog under such a plan (issue 9, ../shared/repro/outbox-claim-plan.sql).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { createDeliveryJobRepository, type ClaimedDeliveryJob } from '../../src/repositories/delivery-job-repository.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+
+const BACKLOG = 4_000;
+const HISTORY = 20_000;
+
+describe('outbox claim under a bad plan', () => {
+  let db: TestDatabase;
+  let genericPool: pg.Pool;
+
+  before(async () => {
+    db = await createTestDatabase();
+    genericPool = new pg.Pool({ connectionString: db.url, max: 4, options: '-c plan_cache_mode=force_generic_plan' });
+    // Statistics of the empty table, and claims planned on it, as on a fresh deploy.
+    await db.pool.query('ANALYZE delivery_jobs');
+    const jobs = createDeliveryJobRepository(genericPool);
+    for (let i = 0; i < 6; i++) assert.deepEqual(await jobs.claim({ now: new Date(), limit: 16, leaseSeconds: 60 }), []);
+    // Then traffic: a delivered history and a backlog of fresh users' jobs (autovacuum is off
+    // here, so the statistics still describe the empty table).
+    await db.pool.query(
+      `INSERT INTO delivery_jobs (user_id, channel, destination_masked, status, next_attempt_at, expires_at, created_at, finished_at)
+       SELECT gen_random_uuid(), 'email', 'w***@claim.test', CASE WHEN g <= $1 THEN 'delivered' ELSE 'pending' END,
+              now() - interval '1 minute' + g * interval '1 ms', now() + interval '10 minutes', now(), NULL
+       FROM generate_series(1, $2::int) g`,
+      [HISTORY, HISTORY + BACKLOG],
+    );
+  });
+  after(async () => {
+    await genericPool.end();
+    await db.drop();
+  });
+
+  async function leased(): Promise<number> {
+    const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM delivery_jobs WHERE locked_until > clock_timestamp()`);
+    return rows[0]!.n;
+  }
+
+  it('never leases more than the limit with a backlog of thousands, and claims the oldest due first', async () => {
+    const jobs = createDeliveryJobRepository(genericPool);
+    const first = await jobs.claim({ now: new Date(), limit: 16, leaseSeconds: 60 });
+    assert.equal(first.length, 16);
+    assert.equal(await leased(), 16);
+    const { rows: oldest } = await db.pool.query<{ id: string }>(
+      `SELECT id FROM delivery_jobs WHERE status = 'pending' ORDER BY next_attempt_at, id LIMIT 16`,
+    );
+    assert.deepEqual(first.map((job) => job.id).sort(), oldest.map((row) => String(row.id)).sort());
+    assert.ok(first.every((job) => job.attempt === 1 && !job.superseded));
+
+    const big = await jobs.claim({ now: new Date(), limit: 500, leaseSeconds: 60 });
+    assert.equal(big.length, 500);
+    assert.equal(await leased(), 516);
+  });
+
+  it('concurrent claims from many connections take disjoint sets, each within its limit, until the backlog is gone', async () => {
+    const pools = Array.from({ length: 4 }, () => new pg.Pool({ connectionString: db.url, max: 2, options: '-c plan_cache_mode=force_generic_plan' }));
+    try {
+      const repositories = pools.map((pool) => createDeliveryJobRepository(pool));
+      const seen = new Set<string>();
+      const before = await leased();
+      let rounds = 0;
+      for (;;) {
+        const batches: ClaimedDeliveryJob[][] = await Promise.all(
+          repositories.flatMap((jobs) => [jobs.claim({ now: new Date(), limit: 64, leaseSeconds: 60 }), jobs.claim({ now: new Date(), limit: 64, leaseSeconds: 60 })]),
+        );
+        for (const batch of batches) {
+          assert.ok(batch.length <= 64, `a claim of 64 took ${batch.length}`);
+          for (const job of batch) {
+            assert.ok(!seen.has(job.id), `job ${job.id} was claimed twice`);
+            seen.add(job.id);
+          }
+        }
+        rounds++;
+        if (batches.every((batch) => batch.length === 0)) break;
+        assert.ok(rounds < 1_000);
+      }
+      assert.equal(seen.size + before, BACKLOG);
+      assert.equal(await leased(), BACKLOG);
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+    }
+  });
+});
