@@ -21,6 +21,10 @@ import { wellKnownRoutes } from './routes/well-known.ts';
 
 /** Request bodies are a few hundred bytes; anything near this is abuse. */
 const BODY_LIMIT_BYTES = 64 * 1024;
+/** Node's default, stated: a request's headers fit in 16 KiB. */
+const MAX_HEADER_BYTES = 16 * 1024;
+/** Headers per request; Node allows 2,000. */
+const MAX_HEADERS_COUNT = 100;
 
 export interface AppOverrides extends ServiceOverrides {
   /** Where log lines go instead of stdout (tests read them to prove no secret is logged). */
@@ -39,6 +43,17 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
     },
     bodyLimit: BODY_LIMIT_BYTES,
+    // S47: a slowly trickled request line, header block or body is cut off (Node answers 408).
+    requestTimeout: config.http.requestTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    connectionTimeout: config.http.connectionTimeoutMs,
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      maxHeaderSize: MAX_HEADER_BYTES,
+      // Node checks the header and request deadlines on this interval (default 30 s, which
+      // would let a slow client stay well past them).
+      connectionsCheckingInterval: Math.min(1_000, Math.floor(config.http.headersTimeoutMs / 2)),
+    },
     routerOptions: { ignoreTrailingSlash: true },
     // Wrong types are errors, not something to coerce: {"token": 123456} is not a code.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true } },
@@ -46,6 +61,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     // S20: X-Forwarded-For is believed only when the peer is one of these proxies.
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.server.maxHeadersCount = MAX_HEADERS_COUNT;
 
   // One access line per request, after the reply; bodies are never logged.
   app.addHook('onResponse', async (request, reply) => {

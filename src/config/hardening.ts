@@ -1,6 +1,7 @@
 /**
  * Budgets that keep one party from spending what others need (S38): the daily ceiling of wrong
- * guesses per destination, and the SMS caps' per-requester share and reserved part.
+ * guesses per destination, and the SMS caps' per-requester share and reserved part; and the
+ * time limits that keep a slow client from holding a connection (S47).
  * Parsed by loadConfig with its reader and list of problems.
  */
 import type { AbuseEnvReader } from '../abuse-config.ts';
@@ -12,6 +13,19 @@ export interface HardeningConfig {
   smsRequesterSharePercent: number;
   /** The share (percent) of every SMS cap kept for numbers that have signed in before. */
   smsReservedPercent: number;
+  /** Time limits of the public listener (S47): a slow client cannot hold a connection. */
+  http: HttpLimits;
+}
+
+export interface HttpLimits {
+  /** The whole request, headers and body, from its first byte. */
+  requestTimeoutMs: number;
+  /** The request line and headers. */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection between requests. */
+  keepAliveTimeoutMs: number;
+  /** Socket inactivity at any point (a client that stops reading the response, too). */
+  connectionTimeoutMs: number;
 }
 
 /** The target the guess budget must meet: P(guess a code within a day) below this. */
@@ -37,5 +51,16 @@ export function parseHardeningConfig(
   }
   const smsRequesterSharePercent = read.int('SMS_REQUESTER_SHARE_PERCENT', 20, 1, 100);
   const smsReservedPercent = read.int('SMS_RESERVED_PERCENT', 30, 0, 90);
-  return { maxDestinationFailuresPerDay, smsRequesterSharePercent, smsReservedPercent };
+  const http: HttpLimits = {
+    requestTimeoutMs: read.int('REQUEST_TIMEOUT_MS', 15_000, 100, 300_000),
+    headersTimeoutMs: read.int('HEADERS_TIMEOUT_MS', 10_000, 100, 300_000),
+    keepAliveTimeoutMs: read.int('KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 600_000),
+    connectionTimeoutMs: read.int('CONNECTION_TIMEOUT_MS', 90_000, 100, 600_000),
+  };
+  // Node requires it, and a header deadline past the request's would never fire.
+  if (http.headersTimeoutMs >= http.requestTimeoutMs) problems.push('HEADERS_TIMEOUT_MS: must be shorter than REQUEST_TIMEOUT_MS');
+  // An idle keep-alive connection is closed by its own timeout, not cut as inactive first
+  // (a proxy reusing a connection the server just dropped answers its client 502).
+  if (http.connectionTimeoutMs <= http.keepAliveTimeoutMs) problems.push('CONNECTION_TIMEOUT_MS: must be longer than KEEP_ALIVE_TIMEOUT_MS');
+  return { maxDestinationFailuresPerDay, smsRequesterSharePercent, smsReservedPercent, http };
 }

@@ -126,7 +126,7 @@ SELECT EXISTS (SELECT 1 FROM gate) AS accepted,
 // lock: the ceiling is overshot by fewer than MAX_TOKEN_ATTEMPTS guesses.
 const CLAIM_SQL = `
 WITH budget AS (
-  SELECT coalesce(sum(failures) FILTER (WHERE network = $4 AND window_start = $5), 0) AS network_hour,
+  SELECT coalesce(sum(failures) FILTER (WHERE network = $4 AND window_start >= $10), 0) AS network_hour,
          coalesce(sum(failures) FILTER (WHERE network = $4), 0) AS network_day,
          coalesce(sum(failures), 0) AS total_day
   FROM guess_failures WHERE channel = $1 AND destination = $2 AND window_start >= $6
@@ -188,7 +188,7 @@ const CONSUME_BY_ID_SQL = signInSql('id = $1', true);
 const CONSUME_BY_LONG_HASH_SQL = signInSql('long_hash = ANY($1::bytea[]) AND attempts < max_attempts', false);
 const BURN_USE_SQL = `UPDATE one_time_tokens SET uses = uses + 1 WHERE id = $1 AND uses < max_uses AND ${ASYNC_COMMIT}`;
 
-/** Where a guess is booked: the requester's source network and the hour it falls in. */
+/** Where a guess is booked: the requester's source network and the minute it falls in. */
 export interface GuessBooking {
   network: string;
   windowStart: Date;
@@ -199,7 +199,9 @@ export interface GuessBudget {
   perNetworkPerHour: number;
   perNetworkPerDay: number;
   perDay: number;
-  /** The first hourly window the daily budgets count. */
+  /** The first one-minute window the hourly budget counts. */
+  hourWindowStart: Date;
+  /** The first one-minute window the daily budgets count. */
   dayWindowStart: Date;
 }
 
@@ -251,7 +253,7 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
         text: CLAIM_SQL,
         values: [
           input.channel, input.destination, input.now, input.guess.network, input.guess.windowStart, input.budget.dayWindowStart,
-          input.budget.perNetworkPerHour, input.budget.perNetworkPerDay, input.budget.perDay,
+          input.budget.perNetworkPerHour, input.budget.perNetworkPerDay, input.budget.perDay, input.budget.hourWindowStart,
         ],
       });
       const row = rows[0];

@@ -54,7 +54,7 @@ export const PURGE_STATEMENTS: PurgeStatement[] = [
   {
     name: 'guess_failures',
     table: 'guess_failures',
-    // The daily guess budgets count the last 25 hourly windows.
+    // The daily guess budgets look back 24 hours.
     where: 'window_start < $1',
     params: ({ now }) => [new Date(now.getTime() - 2 * DAY_MS)],
   },

@@ -38,7 +38,8 @@ export interface PasswordlessService {
   exchangeStandalone(token: string, context: RequestContext): Promise<TokenResponse>;
 }
 
-const HOUR_MS = 60 * 60 * 1000;
+const MINUTE_MS = 60 * 1000;
+const HOUR_MS = 60 * MINUTE_MS;
 /** One source network may use this share of a destination's daily guess ceiling. */
 const NETWORK_SHARE_OF_DAILY_CEILING = 1 / 3;
 const INVALID_IDENTIFIER = { email: 'invalid_email', mobile: 'invalid_phone_number' } as const;
@@ -65,15 +66,18 @@ export function createPasswordlessService(deps: {
   const longShape = shapeOf(settings.longTokenChars, settings.longTokenLength);
 
   /**
-   * The wrong guesses a destination may take, counted from the 24 hourly windows before this
-   * one: a whole day ending now, so no 24 hours ever see more than the ceiling.
+   * The wrong guesses a destination may take, over sliding windows of one-minute buckets. The
+   * daily ones count from 24 hours before the current minute began, so every span of 24 hours
+   * is covered and none sees more than the ceiling (docs/security.md has the arithmetic); the
+   * hourly one forgets a guess up to a minute early, which only the ceiling needs to be exact about.
    */
-  function guessBudget(hourStart: Date): GuessBudget {
+  function guessBudget(minuteStart: Date): GuessBudget {
     return {
       perNetworkPerHour: settings.maxDestinationFailures,
       perNetworkPerDay: Math.max(1, Math.floor(settings.maxDestinationFailuresPerDay * NETWORK_SHARE_OF_DAILY_CEILING)),
       perDay: settings.maxDestinationFailuresPerDay,
-      dayWindowStart: new Date(hourStart.getTime() - 24 * HOUR_MS),
+      hourWindowStart: new Date(minuteStart.getTime() - HOUR_MS + MINUTE_MS),
+      dayWindowStart: new Date(minuteStart.getTime() - 24 * HOUR_MS),
     };
   }
 
@@ -188,11 +192,11 @@ export function createPasswordlessService(deps: {
       if (asShort === undefined && asLong === undefined) throw failed('malformed', { to });
 
       const now = clock.now();
-      // The guess is booked to the requester's network (S38) for the current hour.
-      const hourStart = new Date(now.getTime() - (now.getTime() % HOUR_MS));
-      const guess = { network: sourceNetwork(context.ip), windowStart: hourStart };
+      // The guess is booked to the requester's network (S38) in one-minute windows.
+      const minuteStart = new Date(now.getTime() - (now.getTime() % MINUTE_MS));
+      const guess = { network: sourceNetwork(context.ip), windowStart: minuteStart };
       // The guess is counted before we compare (S5); a null means no live token with attempts left.
-      const claimed = await tokens.claimAttempt({ channel, destination, now, guess, budget: guessBudget(hourStart) });
+      const claimed = await tokens.claimAttempt({ channel, destination, now, guess, budget: guessBudget(minuteStart) });
       // No live token, or its guesses or the destination's failure budgets are used up.
       if (claimed === null) throw failed('no_live_token', { to });
 

@@ -34,4 +34,17 @@ describe('hardening settings', () => {
     assert.equal(sourceNetwork('2001:db8:1:2:3:4:5:6'), '2001:db8:1:2::/64');
     assert.equal(sourceNetwork('2001:0db8:0001:0002::9'), '2001:db8:1:2::/64');
   });
+
+  it('refuses trusted proxy ranges that take in the internet (S20)', () => {
+    for (const range of ['0.0.0.0/0', '::/0', '128.0.0.0/1', '::/3']) {
+      assert.match(problems({ TRUSTED_PROXIES: `10.0.0.1,${range}` }).join('\n'), /^TRUSTED_PROXIES: ".*" trusts far too much of the internet/, range);
+    }
+    assert.deepEqual(problems({ TRUSTED_PROXIES: '10.0.0.0/8,fc00::/7,192.0.2.1,loopback' }), []);
+  });
+
+  it('orders the HTTP time limits (S47)', () => {
+    assert.deepEqual(loadConfig({}).http, { requestTimeoutMs: 15_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 72_000, connectionTimeoutMs: 90_000 });
+    assert.match(problems({ HEADERS_TIMEOUT_MS: '20000' })[0]!, /^HEADERS_TIMEOUT_MS: must be shorter than REQUEST_TIMEOUT_MS/);
+    assert.match(problems({ CONNECTION_TIMEOUT_MS: '60000' })[0]!, /^CONNECTION_TIMEOUT_MS: must be longer than KEEP_ALIVE_TIMEOUT_MS/);
+  });
 });

@@ -1,4 +1,4 @@
--- Wrong guesses per destination and source network (/24 or /64) per hour (S6, S38): the
+-- Wrong guesses per destination and source network (/24 or /64) per minute (S6, S38): the
 -- per-network budget keeps a third party from locking the owner out, the daily ceiling across
 -- networks bounds how many guesses anyone gets.
 CREATE TABLE "guess_failures" (
