@@ -18,6 +18,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { passwordlessRoutes } from './routes/passwordless.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { wellKnownRoutes } from './routes/well-known.ts';
+import { accountRoutes } from './routes/account.ts';
 
 /** Request bodies are a few hundred bytes; anything near this is abuse. */
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -25,6 +26,13 @@ const BODY_LIMIT_BYTES = 64 * 1024;
 const MAX_HEADER_BYTES = 16 * 1024;
 /** Headers per request; Node allows 2,000. */
 const MAX_HEADERS_COUNT = 100;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set by the SIGTERM handler (server.ts): /readyz answers 503 and every reply closes its connection. */
+    lifecycle: { draining: boolean };
+  }
+}
 
 export interface AppOverrides extends ServiceOverrides {
   /** Where log lines go instead of stdout (tests read them to prove no secret is logged). */
@@ -64,6 +72,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   app.server.maxHeadersCount = MAX_HEADERS_COUNT;
 
+  // Draining after SIGTERM: load balancers see /readyz fail at once, and keep-alive clients are
+  // told to reconnect (to another replica) after the reply they are waiting for.
+  app.decorate('lifecycle', { draining: false });
+  app.addHook('onSend', async (_request, reply) => {
+    if (app.lifecycle.draining) reply.header('connection', 'close');
+  });
+
   // One access line per request, after the reply; bodies are never logged.
   app.addHook('onResponse', async (request, reply) => {
     request.log.info({ method: request.method, url: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
@@ -81,6 +96,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(wellKnownRoutes, { jwksMaxAgeSeconds: config.jwksMaxAgeSeconds, issuer: config.jwtIssuer, algorithms: [config.jwtAlg] });
   await app.register(passwordlessRoutes);
   await app.register(sessionRoutes);
+  await app.register(accountRoutes);
   await app.register(metricsRoutes);
   return app;
 }

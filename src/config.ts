@@ -7,12 +7,14 @@ import { expandAlphabet } from './lib/alphabet.ts';
 import { parseOperatorKey, type OperatorKey } from './keys/operator-key.ts';
 import { loadAbuseConfig, type AbuseConfig } from './abuse-config.ts';
 import { parseHardeningConfig, type HardeningConfig } from './config/hardening.ts';
+import { loadOperationsConfig, type OperationsConfig } from './config/operations.ts';
+import { loadAccountsConfig, type AccountsConfig } from './config/accounts.ts';
 
 export type PasswordlessMethod = 'email' | 'mobile';
 export type JwtAlg = 'ES256' | 'EdDSA' | 'RS256';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface Config extends AbuseConfig, HardeningConfig {
+export interface Config extends AbuseConfig, HardeningConfig, AccountsConfig, OperationsConfig {
   nodeEnv: string;
   production: boolean;
   host: string;
@@ -209,9 +211,15 @@ export function loadConfig(env: Env): Config {
   const maxTokenAttempts = read.int('MAX_TOKEN_ATTEMPTS', 5, 1, 100);
   const hardening = parseHardeningConfig(read, problems, { shortTokenChars, shortTokenLength, maxDestinationFailuresPerHour: maxDestinationFailures, maxTokenAttempts });
 
+  const operations = loadOperationsConfig(read, problems);
+  const jwtIssuer = read.string('JWT_ISSUER', `http://localhost:${port}`);
+  const accounts = loadAccountsConfig(read, problems, { jwtIssuer, production });
+
   const config: Config = {
     ...abuse,
     ...hardening,
+    ...accounts,
+    ...operations,
     nodeEnv,
     production,
     host: read.string('HOST', '0.0.0.0'),
@@ -239,7 +247,7 @@ export function loadConfig(env: Env): Config {
     emailLoginUrl,
     defaultPhoneRegion: region !== undefined && isSupportedCountry(region) ? region : undefined,
     appName: read.string('APP_NAME', 'Sesame'),
-    jwtIssuer: read.string('JWT_ISSUER', `http://localhost:${port}`),
+    jwtIssuer,
     jwtAudience: read.string('JWT_AUDIENCE', 'sesame'),
     jwtAlg,
     jwtClientId: read.string('JWT_CLIENT_ID', 'sesame'),

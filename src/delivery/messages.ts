@@ -4,6 +4,7 @@
  * identifier is never a template value, so it is never echoed into a message.
  */
 import type { EmailMessage, SmsMessage } from './message-sender.ts';
+import { MESSAGE_PREFIX } from './builtin-templates.ts';
 import type { MessageTemplates } from './message-templates.ts';
 import type { DeliveryPayload } from './outbox-payload.ts';
 
@@ -24,19 +25,22 @@ export function createMessageRenderer(deps: {
     render(payload, lifetimeMinutes) {
       const view = { appName, code: payload.code, link: payload.link, lifetimeMinutes };
       const locale = payload.locale;
+      const kind = payload.kind ?? 'sign_in';
+      const prefix = MESSAGE_PREFIX[kind];
       if (payload.channel === 'email') {
         return {
           channel: 'email',
           to: payload.to,
           // A subject is one header line whatever the template says.
-          subject: templates.render(locale, 'email.subject', view).replace(/\s+/g, ' ').trim(),
-          text: templates.render(locale, 'email.text', view),
-          html: templates.render(locale, 'email.html', view),
+          subject: templates.render(locale, `${prefix}email.subject`, view).replace(/\s+/g, ' ').trim(),
+          text: templates.render(locale, `${prefix}email.text`, view),
+          html: templates.render(locale, `${prefix}email.html`, view),
         };
       }
-      let text = templates.render(locale, 'sms.text', view).trimEnd();
+      let text = templates.render(locale, `${prefix}sms.text`, view).trimEnd();
       // WebOTP: the last line binds the code to the origin so browsers can offer to fill it in.
-      if (smsOrigin !== undefined) text += `\n\n@${smsOrigin} #${payload.code}`;
+      // Notices carry no code, so they get no such line.
+      if (smsOrigin !== undefined && (kind === 'sign_in' || kind === 'verify')) text += `\n\n@${smsOrigin} #${payload.code}`;
       return { channel: 'mobile', to: payload.to, text };
     },
   };
