@@ -4,7 +4,7 @@
  * time limits that keep a slow client from holding a connection (S47).
  * Parsed by loadConfig with its reader and list of problems.
  */
-import type { AbuseEnvReader } from '../abuse-config.ts';
+import type { EnvReader } from './reader.ts';
 
 export interface HardeningConfig {
   /** Wrong guesses per destination per rolling day, across all source networks (S6). */
@@ -32,7 +32,7 @@ export interface HttpLimits {
 export const MAX_DAILY_GUESS_PROBABILITY = 1e-4;
 
 export function parseHardeningConfig(
-  read: AbuseEnvReader,
+  read: EnvReader,
   problems: string[],
   context: { shortTokenChars: string; shortTokenLength: number; maxDestinationFailuresPerHour: number; maxTokenAttempts: number },
 ): HardeningConfig {

@@ -1,7 +1,7 @@
 // Settings added by the hardening work: guess budgets (S6, S38), SMS shares (S21, S38).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ConfigError, loadConfig } from '../../src/config/index.ts';
 import { sourceNetwork } from '../../src/lib/source-network.ts';
 
 function problems(env: Record<string, string>): string[] {
