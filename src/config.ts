@@ -6,12 +6,13 @@ import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import { expandAlphabet } from './lib/alphabet.ts';
 import { parseOperatorKey, type OperatorKey } from './keys/operator-key.ts';
 import { loadAbuseConfig, type AbuseConfig } from './abuse-config.ts';
+import { parseDeliveryAdmission, type DeliveryAdmissionConfig } from './config/delivery-admission.ts';
 
 export type PasswordlessMethod = 'email' | 'mobile';
 export type JwtAlg = 'ES256' | 'EdDSA' | 'RS256';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface Config extends AbuseConfig {
+export interface Config extends AbuseConfig, DeliveryAdmissionConfig {
   nodeEnv: string;
   production: boolean;
   host: string;
@@ -203,9 +204,12 @@ export function loadConfig(env: Env): Config {
 
   const defaultPhoneRegion = region !== undefined && isSupportedCountry(region) ? region : undefined;
   const abuse = loadAbuseConfig(read, problems, { production, defaultPhoneRegion, shortTokenChars, shortTokenLength });
+  const tokenLifetimeSeconds = read.int('TOKEN_LIFETIME', 600, 30, 86_400);
+  const admission = parseDeliveryAdmission(read, problems, { tokenLifetimeSeconds });
 
   const config: Config = {
     ...abuse,
+    ...admission,
     nodeEnv,
     production,
     host: read.string('HOST', '0.0.0.0'),
@@ -222,7 +226,7 @@ export function loadConfig(env: Env): Config {
     shortTokenChars,
     longTokenLength,
     longTokenChars,
-    tokenLifetimeSeconds: read.int('TOKEN_LIFETIME', 600, 30, 86_400),
+    tokenLifetimeSeconds,
     maxTokenUses: read.int('MAX_TOKEN_USES', 1, 1, 100),
     maxTokenAttempts: read.int('MAX_TOKEN_ATTEMPTS', 5, 1, 100),
     maxDestinationFailures: read.int('MAX_DESTINATION_FAILURES_PER_HOUR', 20, 1, 10_000),
@@ -254,7 +258,7 @@ export function loadConfig(env: Env): Config {
     templatesDir: read.optional('TEMPLATES_DIR'),
     smsOrigin,
     deliveryPollIntervalMs: read.int('DELIVERY_POLL_INTERVAL_MS', 1000, 10, 60_000),
-    deliveryMaxConcurrency: read.int('DELIVERY_MAX_CONCURRENCY', 16, 1, 1000),
+    deliveryMaxConcurrency: read.int('DELIVERY_MAX_CONCURRENCY', 512, 1, 10_000),
     deliveryLeaseSeconds,
     deliverySendTimeoutMs,
     deliveryRetryBaseMs,

@@ -10,6 +10,7 @@ import type { EmailMessage, MessageSender, SmsMessage } from '../delivery/messag
 import { loadMessageTemplates } from '../delivery/message-templates.ts';
 import { createMessageRenderer } from '../delivery/messages.ts';
 import { createOutboxDispatcher, type OutboxDispatcher } from '../delivery/outbox-dispatcher.ts';
+import { createAdmissionGate } from '../delivery/admission-gate.ts';
 import { createPayloadSealer } from '../delivery/outbox-payload.ts';
 import { createSenders } from '../delivery/senders.ts';
 import { createAccessTokenSigner } from '../keys/access-token-signer.ts';
@@ -97,8 +98,17 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
   const smsBlocked = app.metrics.counter('sesame_sms_blocked_total', 'Code requests answered normally but not sent by the SMS-pumping defences, by reason.');
   const smsGuard = createSmsPumpingGuard({ counters: createSmsCounterRepository(app.db.pool), clock, settings: config, blocked: smsBlocked });
   const sealer = createPayloadSealer(secrets);
+  const deliveryJobs = createDeliveryJobRepository(app.db.pool);
+  // Admission control (issue 9): every replica reads the shared outbox once a second.
+  const admission = createAdmissionGate({
+    backlog: (cap) => deliveryJobs.backlog(cap),
+    clock,
+    log: app.log.child({ component: 'admission' }),
+    refused: app.metrics.counter('sesame_code_requests_overloaded_total', 'Code requests refused with 503 overloaded because delivery was behind.'),
+    settings: config,
+  });
   const delivery = createOutboxDispatcher({
-    jobs: createDeliveryJobRepository(app.db.pool),
+    jobs: deliveryJobs,
     sealer,
     renderer: createMessageRenderer({ templates, appName: config.appName, smsOrigin: config.smsOrigin }),
     email: overrides.emailSender ?? senders.email,
@@ -139,6 +149,7 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
     audit,
     smsGuard,
     demo: createDemoIdentities(config.demoUsers, clock),
+    admission,
   });
 
   const sessions = createSessionService({
@@ -178,6 +189,7 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
   }
 
   app.decorate('services', { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup });
+  app.addHook('onReady', async () => admission.start());
   if (!overrides.disableDispatcher) app.addHook('onReady', async () => delivery.start());
   // Sends in flight finish and record their outcome before the pool and providers close; jobs
   // not yet claimed stay in the outbox for the next dispatcher.
@@ -187,6 +199,7 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
     clearInterval(sessionCleanup);
     await cleanup.stop();
     await delivery.stop();
+    await admission.stop();
     await audit.close();
     senders.close();
   });

@@ -44,6 +44,14 @@ export interface DeliveryJobRepository {
   reschedule(job: ClaimedDeliveryJob, input: { nextAttemptAt: Date; error: string; provider: string }): Promise<boolean>;
 }
 
+export interface DeliveryBacklogReader {
+  /**
+   * What admission control reads once a second: when the oldest pending job was created and
+   * how many are pending, counted up to `cap` (so the probe's cost stays bounded).
+   */
+  backlog(cap: number): Promise<{ oldestCreatedAt: Date | null; pending: number }>;
+}
+
 // Due and expiry times follow the service's clock (they come from the request's); leases follow
 // the database's clock, which every replica shares, so clock skew between replicas cannot make
 // one of them take over a job another is still sending.
@@ -78,12 +86,18 @@ FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::tex
 WHERE d.id = v.id AND d.attempts = v.attempts AND d.status = 'pending'
 RETURNING d.id`;
 
+// Reads only the pending jobs (partial index delivery_jobs_pending_due_idx); the count stops at
+// the cap. Unnamed, like the claim, so it is planned against the outbox as it is now.
+const BACKLOG_SQL = `
+SELECT min(created_at) AS oldest, count(*)::int AS pending
+FROM (SELECT created_at FROM delivery_jobs WHERE status = 'pending' LIMIT $1) p`;
+
 const RESCHEDULE_SQL = `
 UPDATE delivery_jobs SET next_attempt_at = $3, locked_until = NULL, last_error = $4, provider = $5
 WHERE id = $1 AND attempts = $2 AND status = 'pending'`;
 
 /** Builds the repository on a pg pool; each statement is one round trip. */
-export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepository {
+export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepository & DeliveryBacklogReader {
   let finishing: { job: ClaimedDeliveryJob; end: DeliveryJobEnd; now: Date; resolve(recorded: boolean): void; reject(error: unknown): void }[] = [];
 
   function flushFinished(): void {
@@ -146,6 +160,11 @@ export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepositor
         finishing.push({ job, end, now, resolve, reject });
         if (finishing.length === 1) setImmediate(flushFinished);
       });
+    },
+
+    async backlog(cap) {
+      const { rows } = await pool.query<{ oldest: Date | null; pending: number }>({ text: BACKLOG_SQL, values: [cap] });
+      return { oldestCreatedAt: rows[0]!.oldest, pending: rows[0]!.pending };
     },
 
     async reschedule(job, input) {
