@@ -44,7 +44,7 @@ describe('delivery admission control', () => {
     return Number(rows[0]!.n);
   }
 
-  it('refuses new code requests with 503 while SES stalls, on every replica and for every identifier, and reopens on recovery', async () => {
+  it('refuses new code requests with 503 while SES stalls, on every replica and for every identifier, and reopens on recovery (S48, S17)', async () => {
     const dispatching = await startTestApp({ db, env: ENV });
     const accepting = await startTestApp({ db, env: ENV, disableDispatcher: true });
     apps.push(dispatching, accepting);
