@@ -43,9 +43,9 @@ const IN_TIME_MS = 2_000;
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 const CODE = '123456';
 /** Identities seeded per saturated flow: enough for a fast run, every request uses a fresh one. */
-const POOL = (DURATION + WARMUP_SECONDS) * 12_000;
+const POOL = (DURATION + WARMUP_SECONDS) * 4_000;
 /** Identities per sweep step: its offered rate for its duration, plus room for a fast run. */
-const sweepPool = (rate: number) => Math.ceil(rate * SWEEP_DURATION * 1.2) + 1_000;
+const sweepPool = (rate: number) => Math.ceil(rate * SWEEP_DURATION * 1.1) + 500;
 
 /** BENCH_FLOWS=request,exchange picks flows by their first word; unset runs all. */
 const ONLY = (process.env.BENCH_FLOWS ?? '').split(',').filter(Boolean);
@@ -121,8 +121,8 @@ try {
 }
 
 /** Sends, per connection in turn, one fresh identity per request; remembers when each was sent and which were accepted. */
-function load(options: { path: string; body: (i: number) => { email?: string }; duration: number; overallRate?: number; pool: number }) {
-  let next = 0;
+function load(options: { path: string; body: (i: number) => { email?: string }; duration: number; overallRate?: number; pool: number; first?: number }) {
+  let next = options.first ?? 0;
   const requestedAt = new Map<string, number>();
   const accepted = new Set<string>();
   const run = autocannon({
@@ -146,7 +146,7 @@ function load(options: { path: string; body: (i: number) => { email?: string }; 
       },
     }],
   });
-  return { run, requestedAt, accepted };
+  return { run, requestedAt, accepted, next: () => next };
 }
 
 async function pendingJobs(): Promise<number> {
@@ -198,8 +198,8 @@ async function runFlow(flow: Flow): Promise<FlowResult> {
   // The measured window starts with an empty outbox and forgets the warm-up's deliveries.
   if (flow.delivers) await drain();
   await sink.collect();
-  const measured = load({ ...flow, duration: DURATION, pool: POOL });
   // Identities continue after the warm-up's, so no request is throttled by an earlier one.
+  const measured = load({ ...flow, duration: DURATION, pool: POOL, first: warmup.next() });
   const before = cpuSample();
   const start = Date.now();
   const result = await measured.run;
