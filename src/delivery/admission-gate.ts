@@ -11,7 +11,6 @@
  * lag limit is shorter than TOKEN_LIFETIME (checked at start), no code is accepted that could
  * not be sent before it expires. Refusals are counted in a metric and logged once per interval.
  */
-import type { Clock } from '../lib/clock.ts';
 import type { Counter } from '../lib/metrics.ts';
 import type { Logger } from '../services/types.ts';
 
@@ -27,14 +26,13 @@ export interface AdmissionGate {
 export const ADMISSION_PROBE_INTERVAL_MS = 1_000;
 
 export function createAdmissionGate(deps: {
-  backlog(cap: number): Promise<{ oldestCreatedAt: Date | null; pending: number }>;
-  clock: Clock;
+  backlog(cap: number): Promise<{ lagSeconds: number; pending: number }>;
   log: Logger;
   refused: Counter;
   settings: { deliveryMaxLagSeconds: number; deliveryMaxPending: number };
   intervalMs?: number;
 }): AdmissionGate {
-  const { clock, log, settings } = deps;
+  const { log, settings } = deps;
   const intervalMs = deps.intervalMs ?? ADMISSION_PROBE_INTERVAL_MS;
   let open = true;
   let lagSeconds = 0;
@@ -44,14 +42,14 @@ export function createAdmissionGate(deps: {
   let probing: Promise<void> | undefined;
 
   async function probe(): Promise<void> {
-    let view: { oldestCreatedAt: Date | null; pending: number };
+    let view: { lagSeconds: number; pending: number };
     try {
       view = await deps.backlog(settings.deliveryMaxPending + 1);
     } catch {
       // The database is unreachable: readiness and the request itself report that; keep the last verdict.
       return;
     }
-    lagSeconds = view.oldestCreatedAt === null ? 0 : Math.max(0, (clock.now().getTime() - view.oldestCreatedAt.getTime()) / 1000);
+    lagSeconds = view.lagSeconds;
     pending = view.pending;
     const wasOpen = open;
     open = lagSeconds <= settings.deliveryMaxLagSeconds && pending <= settings.deliveryMaxPending;
