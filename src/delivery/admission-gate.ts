@@ -11,6 +11,7 @@
  * lag limit is shorter than TOKEN_LIFETIME (checked at start), no code is accepted that could
  * not be sent before it expires. Refusals are counted in a metric and logged once per interval.
  */
+import type { Clock } from '../lib/clock.ts';
 import type { Counter } from '../lib/metrics.ts';
 import type { Logger } from '../services/types.ts';
 
@@ -26,13 +27,14 @@ export interface AdmissionGate {
 export const ADMISSION_PROBE_INTERVAL_MS = 1_000;
 
 export function createAdmissionGate(deps: {
-  backlog(cap: number): Promise<{ lagSeconds: number; pending: number }>;
+  backlog(cap: number): Promise<{ oldestCreatedAt: Date | null; databaseLagSeconds: number; pending: number }>;
+  clock: Clock;
   log: Logger;
   refused: Counter;
   settings: { deliveryMaxLagSeconds: number; deliveryMaxPending: number };
   intervalMs?: number;
 }): AdmissionGate {
-  const { log, settings } = deps;
+  const { clock, log, settings } = deps;
   const intervalMs = deps.intervalMs ?? ADMISSION_PROBE_INTERVAL_MS;
   let open = true;
   let lagSeconds = 0;
@@ -42,14 +44,18 @@ export function createAdmissionGate(deps: {
   let probing: Promise<void> | undefined;
 
   async function probe(): Promise<void> {
-    let view: { lagSeconds: number; pending: number };
+    let view: { oldestCreatedAt: Date | null; databaseLagSeconds: number; pending: number };
     try {
       view = await deps.backlog(settings.deliveryMaxPending + 1);
     } catch {
       // The database is unreachable: readiness and the request itself report that; keep the last verdict.
       return;
     }
-    lagSeconds = view.lagSeconds;
+    // The job's age by the database's clock and by this service's clock (which wrote
+    // created_at): the same in production, where clocks are synchronised; the smaller one wins,
+    // so neither a service clock that stands still nor one that runs ahead reads as lag.
+    const serviceLag = view.oldestCreatedAt === null ? 0 : (clock.now().getTime() - view.oldestCreatedAt.getTime()) / 1000;
+    lagSeconds = Math.max(0, Math.min(view.databaseLagSeconds, serviceLag));
     pending = view.pending;
     const wasOpen = open;
     open = lagSeconds <= settings.deliveryMaxLagSeconds && pending <= settings.deliveryMaxPending;

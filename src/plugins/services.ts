@@ -102,6 +102,7 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
   // Admission control (issue 9): every replica reads the shared outbox once a second.
   const admission = createAdmissionGate({
     backlog: (cap) => deliveryJobs.backlog(cap),
+    clock,
     log: app.log.child({ component: 'admission' }),
     refused: app.metrics.counter('sesame_code_requests_overloaded_total', 'Code requests refused with 503 overloaded because delivery was behind.'),
     settings: config,

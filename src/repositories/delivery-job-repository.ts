@@ -46,11 +46,11 @@ export interface DeliveryJobRepository {
 
 export interface DeliveryBacklogReader {
   /**
-   * What admission control reads once a second: how old the oldest pending job is, in seconds
-   * by the database's clock (which every replica shares), and how many are pending, counted up
-   * to `cap` (so the probe's cost stays bounded).
+   * What admission control reads once a second: when the oldest pending job was created, how
+   * old that is by the database's clock (which every replica shares), and how many jobs are
+   * pending, counted up to `cap` (so the probe's cost stays bounded).
    */
-  backlog(cap: number): Promise<{ lagSeconds: number; pending: number }>;
+  backlog(cap: number): Promise<{ oldestCreatedAt: Date | null; databaseLagSeconds: number; pending: number }>;
 }
 
 // Due and expiry times follow the service's clock (they come from the request's); leases follow
@@ -90,7 +90,7 @@ RETURNING d.id`;
 // Reads only the pending jobs (partial index delivery_jobs_pending_due_idx); the count stops at
 // the cap. Unnamed, like the claim, so it is planned against the outbox as it is now.
 const BACKLOG_SQL = `
-SELECT coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 AS lag, count(*)::int AS pending
+SELECT min(created_at) AS oldest, coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 AS lag, count(*)::int AS pending
 FROM (SELECT created_at FROM delivery_jobs WHERE status = 'pending' LIMIT $1) p`;
 
 const RESCHEDULE_SQL = `
@@ -164,8 +164,8 @@ export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepositor
     },
 
     async backlog(cap) {
-      const { rows } = await pool.query<{ lag: number; pending: number }>({ text: BACKLOG_SQL, values: [cap] });
-      return { lagSeconds: Math.max(0, rows[0]!.lag), pending: rows[0]!.pending };
+      const { rows } = await pool.query<{ oldest: Date | null; lag: number; pending: number }>({ text: BACKLOG_SQL, values: [cap] });
+      return { oldestCreatedAt: rows[0]!.oldest, databaseLagSeconds: rows[0]!.lag, pending: rows[0]!.pending };
     },
 
     async reschedule(job, input) {
