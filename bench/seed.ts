@@ -57,7 +57,7 @@ export async function seed(url: string, plan: SeedPlan): Promise<void> {
     for (const range of chunks(plan.refreshTokens)) {
       const sessions = range.map((i) => ({ id: randomUUID(), i }));
       await prisma.session.createMany({
-        data: sessions.map((session) => ({ id: session.id, userId: owner.id, createdAt: now, lastUsedAt: now, expiresAt: sessionExpiresAt, ip: '127.0.0.1', userAgent: 'bench' })),
+        data: sessions.map((session) => ({ id: session.id, userId: owner.id, createdAt: now, lastUsedAt: now, authTime: now, expiresAt: sessionExpiresAt, ip: '127.0.0.1', userAgent: 'bench' })),
       });
       await prisma.refreshToken.createMany({
         data: sessions.map((session) => ({ tokenHash: new Uint8Array(createHash('sha256').update(refreshToken(session.i)).digest()), sessionId: session.id, createdAt: now })),

@@ -18,6 +18,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { passwordlessRoutes } from './routes/passwordless.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { wellKnownRoutes } from './routes/well-known.ts';
+import { accountRoutes } from './routes/account.ts';
 
 /** Request bodies are a few hundred bytes; anything near this is abuse. */
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -64,6 +65,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(wellKnownRoutes, { jwksMaxAgeSeconds: config.jwksMaxAgeSeconds, issuer: config.jwtIssuer, algorithms: [config.jwtAlg] });
   await app.register(passwordlessRoutes);
   await app.register(sessionRoutes);
+  await app.register(accountRoutes);
   await app.register(metricsRoutes);
   return app;
 }

@@ -7,12 +7,13 @@ import { expandAlphabet } from './lib/alphabet.ts';
 import { parseOperatorKey, type OperatorKey } from './keys/operator-key.ts';
 import { loadAbuseConfig, type AbuseConfig } from './abuse-config.ts';
 import { parseDeliveryAdmission, type DeliveryAdmissionConfig } from './config/delivery-admission.ts';
+import { loadAccountsConfig, type AccountsConfig } from './config/accounts.ts';
 
 export type PasswordlessMethod = 'email' | 'mobile';
 export type JwtAlg = 'ES256' | 'EdDSA' | 'RS256';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface Config extends AbuseConfig, DeliveryAdmissionConfig {
+export interface Config extends AbuseConfig, DeliveryAdmissionConfig, AccountsConfig {
   nodeEnv: string;
   production: boolean;
   host: string;
@@ -207,9 +208,13 @@ export function loadConfig(env: Env): Config {
   const tokenLifetimeSeconds = read.int('TOKEN_LIFETIME', 600, 30, 86_400);
   const admission = parseDeliveryAdmission(read, problems, { tokenLifetimeSeconds });
 
+  const jwtIssuer = read.string('JWT_ISSUER', `http://localhost:${port}`);
+  const accounts = loadAccountsConfig(read, problems, { jwtIssuer, production });
+
   const config: Config = {
     ...abuse,
     ...admission,
+    ...accounts,
     nodeEnv,
     production,
     host: read.string('HOST', '0.0.0.0'),
@@ -237,7 +242,7 @@ export function loadConfig(env: Env): Config {
     emailLoginUrl,
     defaultPhoneRegion: region !== undefined && isSupportedCountry(region) ? region : undefined,
     appName: read.string('APP_NAME', 'Sesame'),
-    jwtIssuer: read.string('JWT_ISSUER', `http://localhost:${port}`),
+    jwtIssuer,
     jwtAudience: read.string('JWT_AUDIENCE', 'sesame'),
     jwtAlg,
     jwtClientId: read.string('JWT_CLIENT_ID', 'sesame'),

@@ -15,6 +15,17 @@ export const ERRORS = {
   method_not_allowed: { status: 400, title: 'Method not allowed', detail: 'This sign-in method is not enabled.' },
   invalid_token: { status: 400, title: 'Invalid token', detail: 'The token is invalid or expired.' },
   invalid_access_token: { status: 401, title: 'Unauthorized', detail: 'A valid access token is required.' },
+  reauthentication_required: {
+    status: 401,
+    title: 'Reauthentication required',
+    detail: 'This change needs a recent sign-in; sign in again and retry.',
+  },
+  last_sign_in_method: {
+    status: 400,
+    title: 'Last sign-in method',
+    detail: 'This is the account\'s last way to sign in; add a verified identifier or a passkey first.',
+  },
+  invalid_passkey: { status: 400, title: 'Invalid passkey', detail: 'The passkey could not be verified.' },
   throttled: { status: 429, title: 'Too many requests', detail: 'A code was sent recently; wait before asking again.' },
   rate_limited: { status: 429, title: 'Too many requests', detail: 'Too many requests from this client; retry later.' },
   not_found: { status: 404, title: 'Not found', detail: 'No such resource.' },

@@ -15,7 +15,15 @@ const stub = join(stubDir, 'schema-engine-stub');
 writeFileSync(stub, '#!/bin/sh\necho "schema engine unavailable offline" >&2\nexit 1\n');
 chmodSync(stub, 0o755);
 
-const cli = require.resolve('prisma/build/index.js');
+let cli;
+try {
+  cli = require.resolve('prisma/build/index.js');
+} catch {
+  // The Prisma CLI is a development dependency: an `npm ci --omit=dev` install (a runtime with a
+  // prebuilt dist/, which already holds the compiled client) has nothing to generate.
+  console.log('prisma-generate: the Prisma CLI is not installed (--omit=dev); skipping client generation');
+  process.exit(0);
+}
 const result = spawnSync(process.execPath, [cli, 'generate'], {
   stdio: 'inherit',
   env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: stub, PRISMA_HIDE_UPDATE_MESSAGE: '1' },

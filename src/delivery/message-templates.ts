@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Mustache from 'mustache';
 import { ConfigError } from '../config.ts';
-import { BUILTIN_TEMPLATES, TEMPLATE_NAMES, type TemplateName, type TemplateSet } from './builtin-templates.ts';
+import { BUILTIN_TEMPLATES, MESSAGE_TEMPLATES, TEMPLATE_NAMES, type TemplateName, type TemplateSet } from './builtin-templates.ts';
 
 /** The values a template may use. The identifier is deliberately not one of them (S16). */
 export interface TemplateView {
@@ -35,7 +35,8 @@ export function loadMessageTemplates(options: { dir: string | undefined; default
   const problems: string[] = [];
   const sets = new Map<string, TemplateSet>(Object.entries(BUILTIN_TEMPLATES).map(([locale, set]) => [locale, { ...set }]));
 
-  if (options.dir !== undefined) readOverrides(options.dir, sets, problems);
+  const defaultLocale = options.defaultLocale.toLowerCase();
+  if (options.dir !== undefined) readOverrides(options.dir, sets, problems, defaultLocale);
   for (const [locale, set] of sets) {
     for (const name of TEMPLATE_NAMES) {
       try {
@@ -45,7 +46,6 @@ export function loadMessageTemplates(options: { dir: string | undefined; default
       }
     }
   }
-  const defaultLocale = options.defaultLocale.toLowerCase();
   if (!sets.has(defaultLocale)) {
     problems.push(`DEFAULT_LOCALE: no templates for "${defaultLocale}" (built in: ${Object.keys(BUILTIN_TEMPLATES).join(', ')}; add more under TEMPLATES_DIR)`);
   }
@@ -56,20 +56,23 @@ export function loadMessageTemplates(options: { dir: string | undefined; default
     defaultLocale,
     render(locale, name, view) {
       const set = sets.get(locale) ?? sets.get(defaultLocale)!;
-      return name === 'email.html'
+      return name.endsWith('email.html')
         ? Mustache.render(set[name], view)
         : Mustache.render(set[name], view, undefined, PLAIN_TEXT);
     },
   };
 }
 
-// A file for a built-in language replaces that one file; a new language must bring all four,
-// so a message is never half in one language and half in another.
-function readOverrides(dir: string, sets: Map<string, TemplateSet>, problems: string[]): void {
+// A file for a built-in language replaces that one file; a new language must bring all four
+// sign-in templates, so a message is never half in one language and half in another. The
+// account messages (verify, notices) follow the same rule message by message: a new language
+// brings all four parts of one or none, and without them that message is sent in DEFAULT_LOCALE.
+function readOverrides(dir: string, sets: Map<string, TemplateSet>, problems: string[], defaultLocale: string): void {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     problems.push(`TEMPLATES_DIR: "${dir}" is not a directory`);
     return;
   }
+  const added: [string, string, Partial<TemplateSet>][] = [];
   for (const entry of readdirSync(dir).sort()) {
     if (entry.startsWith('.') || !statSync(join(dir, entry)).isDirectory()) continue;
     const locale = entry.toLowerCase();
@@ -88,13 +91,30 @@ function readOverrides(dir: string, sets: Map<string, TemplateSet>, problems: st
       found[name as TemplateName] = readFileSync(join(dir, entry, file), 'utf8');
     }
     const base = sets.get(locale);
-    if (base === undefined) {
-      const missing = TEMPLATE_NAMES.filter((name) => found[name] === undefined);
-      if (missing.length > 0) {
-        problems.push(`TEMPLATES_DIR: ${entry}/ adds a language, so it needs every template; missing ${missing.map((n) => n + FILE_SUFFIX).join(', ')}`);
-        continue;
-      }
+    if (base !== undefined) {
+      sets.set(locale, { ...base, ...found });
+      continue;
     }
-    sets.set(locale, { ...(base ?? {}), ...found } as TemplateSet);
+    const missing = MESSAGE_TEMPLATES.sign_in.filter((name) => found[name] === undefined);
+    if (missing.length > 0) {
+      problems.push(`TEMPLATES_DIR: ${entry}/ adds a language, so it needs every template; missing ${missing.map((n) => n + FILE_SUFFIX).join(', ')}`);
+      continue;
+    }
+    added.push([entry, locale, found]);
+  }
+  // New languages borrow whole account messages from the default language, after every
+  // override of that language is in.
+  const fallback = sets.get(defaultLocale) ?? BUILTIN_TEMPLATES.en!;
+  for (const [entry, locale, found] of added) {
+    const set = { ...found } as TemplateSet;
+    for (const [kind, names] of Object.entries(MESSAGE_TEMPLATES)) {
+      const present = names.filter((name) => found[name] !== undefined);
+      if (present.length > 0 && present.length < names.length) {
+        const absent = names.filter((name) => found[name] === undefined);
+        problems.push(`TEMPLATES_DIR: ${entry}/ brings part of the ${kind} message; add ${absent.map((n) => n + FILE_SUFFIX).join(', ')} or none of its files`);
+      }
+      if (present.length === 0) for (const name of names) set[name] = fallback[name];
+    }
+    sets.set(locale, set);
   }
 }

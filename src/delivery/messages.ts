@@ -5,8 +5,9 @@
  */
 import Mustache from 'mustache';
 import type { BulkEmail, EmailMessage, SmsMessage } from './message-sender.ts';
+import { MESSAGE_PREFIX } from './builtin-templates.ts';
 import type { MessageTemplates } from './message-templates.ts';
-import type { DeliveryPayload } from './outbox-payload.ts';
+import type { DeliveryPayload, MessageKind } from './outbox-payload.ts';
 
 export type OutboundMessage = ({ channel: 'email' } & EmailMessage) | ({ channel: 'mobile' } & SmsMessage);
 
@@ -25,13 +26,14 @@ export interface MessageRenderer {
 
 /** What decides a bulk template: messages with the same key share one provider call. */
 export interface BulkKey {
+  kind: MessageKind;
   locale: string;
   lifetimeMinutes: number;
   hasLink: boolean;
 }
 
 export function bulkKeyString(key: BulkKey): string {
-  return `${key.locale}|${key.lifetimeMinutes}|${key.hasLink ? 'link' : 'code'}`;
+  return `${key.kind}|${key.locale}|${key.lifetimeMinutes}|${key.hasLink ? 'link' : 'code'}`;
 }
 
 // Placeholders the provider fills (SES: simple substitution, no escaping). Plain parts get the
@@ -57,16 +59,17 @@ export function createMessageRenderer(deps: {
       if (bulkTemplates.has(id)) return bulkTemplates.get(id);
       const plain = { appName, code: marker(SLOTS[0]), link: key.hasLink ? marker(SLOTS[1]) : undefined, lifetimeMinutes: key.lifetimeMinutes };
       const html = { ...plain, code: marker(SLOTS[2]), link: key.hasLink ? marker(SLOTS[3]) : undefined };
+      const prefix = MESSAGE_PREFIX[key.kind];
       const parts = {
-        subject: templates.render(key.locale, 'email.subject', plain).replace(/\s+/g, ' ').trim(),
-        text: templates.render(key.locale, 'email.text', plain),
-        html: templates.render(key.locale, 'email.html', html),
+        subject: templates.render(key.locale, `${prefix}email.subject`, plain).replace(/\s+/g, ' ').trim(),
+        text: templates.render(key.locale, `${prefix}email.text`, plain),
+        html: templates.render(key.locale, `${prefix}email.html`, html),
       };
       const safe = Object.values(parts).every((part) => !part.includes('{{') && !part.includes('}}'));
       const template = safe
         ? { subject: placeholders(parts.subject), text: placeholders(parts.text), html: placeholders(parts.html) }
         : undefined;
-      // Bounded: one entry per language × lifetime × link presence.
+      // Bounded: one entry per kind × language × lifetime × link presence.
       if (bulkTemplates.size < 1_000) bulkTemplates.set(id, template);
       return template;
     },
@@ -81,19 +84,22 @@ export function createMessageRenderer(deps: {
     render(payload, lifetimeMinutes) {
       const view = { appName, code: payload.code, link: payload.link, lifetimeMinutes };
       const locale = payload.locale;
+      const kind = payload.kind ?? 'sign_in';
+      const prefix = MESSAGE_PREFIX[kind];
       if (payload.channel === 'email') {
         return {
           channel: 'email',
           to: payload.to,
           // A subject is one header line whatever the template says.
-          subject: templates.render(locale, 'email.subject', view).replace(/\s+/g, ' ').trim(),
-          text: templates.render(locale, 'email.text', view),
-          html: templates.render(locale, 'email.html', view),
+          subject: templates.render(locale, `${prefix}email.subject`, view).replace(/\s+/g, ' ').trim(),
+          text: templates.render(locale, `${prefix}email.text`, view),
+          html: templates.render(locale, `${prefix}email.html`, view),
         };
       }
-      let text = templates.render(locale, 'sms.text', view).trimEnd();
+      let text = templates.render(locale, `${prefix}sms.text`, view).trimEnd();
       // WebOTP: the last line binds the code to the origin so browsers can offer to fill it in.
-      if (smsOrigin !== undefined) text += `\n\n@${smsOrigin} #${payload.code}`;
+      // Notices carry no code, so they get no such line.
+      if (smsOrigin !== undefined && (kind === 'sign_in' || kind === 'verify')) text += `\n\n@${smsOrigin} #${payload.code}`;
       return { channel: 'mobile', to: payload.to, text };
     },
   };

@@ -139,7 +139,7 @@ export function createOutboxDispatcher(deps: {
         track(1, () => guard(job, () => attempt(job, opened)));
         continue;
       }
-      const key = { locale: opened.locale, lifetimeMinutes: lifetimeMinutes(job), hasLink: opened.link !== undefined };
+      const key = { kind: opened.kind ?? 'sign_in', locale: opened.locale, lifetimeMinutes: lifetimeMinutes(job), hasLink: opened.link !== undefined };
       const template = renderer.bulkTemplate(key);
       if (template === undefined) {
         track(1, () => guard(job, () => attempt(job, opened)));

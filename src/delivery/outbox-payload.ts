@@ -6,7 +6,15 @@
 import { decrypt, deriveSubkey, encrypt } from '../lib/secret-keys.ts';
 import type { Channel } from '../services/types.ts';
 
+/**
+ * Which message: a sign-in code (the default, also for payloads sealed before kinds existed),
+ * a code confirming an address for an account, or a notice without a code: the address is
+ * held by another account (someone tried to add it), or the account's address was changed.
+ */
+export type MessageKind = 'sign_in' | 'verify' | 'notice_taken' | 'notice_changed';
+
 export interface DeliveryPayload {
+  kind?: MessageKind | undefined;
   channel: Channel;
   /** Normalized destination: an email address or an E.164 number. */
   to: string;
@@ -31,8 +39,8 @@ export function createPayloadSealer(secrets: readonly Buffer[]): PayloadSealer {
   const keys = secrets.map((secret) => deriveSubkey(secret, 'outbox'));
   return {
     seal(payload) {
-      const { channel, to, code, link, locale } = payload;
-      return encrypt(keys[0]!, Buffer.from(JSON.stringify({ channel, to, code, link, locale }), 'utf8'), CONTEXT);
+      const { kind, channel, to, code, link, locale } = payload;
+      return encrypt(keys[0]!, Buffer.from(JSON.stringify({ kind, channel, to, code, link, locale }), 'utf8'), CONTEXT);
     },
     open(sealed) {
       for (const key of keys) {

@@ -11,9 +11,18 @@ export interface AccessTokenSubject {
   phoneNumber: string | null;
 }
 
+/** How and when the session's user authenticated: the `auth_time` and `amr` claims (RFC 8176). */
+export interface Authentication {
+  authTime: Date;
+  amr: string[];
+}
+
 export interface AccessTokenSigner {
-  /** Signs a token for the user; `sessionId` becomes the `sid` claim (logout ends that session). */
-  issue(user: AccessTokenSubject, sessionId: string): Promise<AccessTokenResponse>;
+  /**
+   * Signs a token for the user; `sessionId` becomes the `sid` claim (logout ends that session),
+   * and the session's authentication becomes `auth_time` and `amr`, refreshes included.
+   */
+  issue(user: AccessTokenSubject, sessionId: string, authentication: Authentication): Promise<AccessTokenResponse>;
 }
 
 export function createAccessTokenSigner(deps: {
@@ -25,11 +34,16 @@ export function createAccessTokenSigner(deps: {
   ttlSeconds: number;
 }): AccessTokenSigner {
   return {
-    async issue(user, sessionId) {
+    async issue(user, sessionId, authentication) {
       // Read per token: the key store swaps the current key when a rotation is promoted.
       const key = deps.keys.signingKey();
       const iat = Math.floor(deps.clock.now().getTime() / 1000);
-      const claims: Record<string, string> = { client_id: deps.clientId, sid: sessionId };
+      const claims: Record<string, unknown> = {
+        client_id: deps.clientId,
+        sid: sessionId,
+        auth_time: Math.floor(authentication.authTime.getTime() / 1000),
+        amr: authentication.amr,
+      };
       if (user.email !== null) claims.email = user.email;
       if (user.phoneNumber !== null) claims.phone_number = user.phoneNumber;
       const accessToken = await new SignJWT(claims)

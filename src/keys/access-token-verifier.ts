@@ -13,6 +13,10 @@ import type { KeyStore } from './key-store.ts';
 export interface VerifiedAccessToken {
   userId: string;
   sessionId: string;
+  /** When the user authenticated (seconds since the epoch); null for a token without the claim. */
+  authTime: number | null;
+  /** How they did (RFC 8176); empty for a token without the claim. */
+  amr: string[];
 }
 
 export interface AccessTokenVerifier {
@@ -52,7 +56,9 @@ export function createAccessTokenVerifier(deps: {
         });
         const { sub, sid } = payload;
         if (typeof sub !== 'string' || !UUID.test(sub) || typeof sid !== 'string' || !UUID.test(sid)) return null;
-        return { userId: sub, sessionId: sid };
+        const authTime = typeof payload.auth_time === 'number' && Number.isInteger(payload.auth_time) ? payload.auth_time : null;
+        const amr = Array.isArray(payload.amr) && payload.amr.every((value) => typeof value === 'string') ? payload.amr as string[] : [];
+        return { userId: sub, sessionId: sid, authTime, amr };
       } catch {
         return null;
       }

@@ -15,6 +15,12 @@ export interface CodeHasher {
   /** Hash to store for a magic-link token; looked up without a destination by the standalone exchange. */
   long(token: string): Buffer;
   longCandidates(token: string): Buffer[];
+  /**
+   * Hash of an identifier-verification code: bound to its purpose and to the user who asked as
+   * well, so it never matches a sign-in code's hash nor another account's (S44).
+   */
+  verification(channel: Channel, destination: string, userId: string, code: string): Buffer;
+  verificationCandidates(channel: Channel, destination: string, userId: string, code: string): Buffer[];
   /** Key of the per-destination request throttle; also used for identifiers with no account. */
   throttleKey(channel: Channel, destination: string): Buffer;
 }
@@ -26,12 +32,15 @@ export function createCodeHasher(secrets: readonly Buffer[]): CodeHasher {
   const current = codeKeys[0]!;
   const shortParts = (channel: Channel, destination: string, code: string) => ['short', channel, destination, code];
   const longParts = (token: string) => ['long', token];
+  const verifyParts = (channel: Channel, destination: string, userId: string, code: string) => ['verify', channel, destination, userId, code];
 
   return {
     short: (channel, destination, code) => keyedHash(current, shortParts(channel, destination, code)),
     shortCandidates: (channel, destination, code) => codeKeys.map((key) => keyedHash(key, shortParts(channel, destination, code))),
     long: (token) => keyedHash(current, longParts(token)),
     longCandidates: (token) => codeKeys.map((key) => keyedHash(key, longParts(token))),
+    verification: (channel, destination, userId, code) => keyedHash(current, verifyParts(channel, destination, userId, code)),
+    verificationCandidates: (channel, destination, userId, code) => codeKeys.map((key) => keyedHash(key, verifyParts(channel, destination, userId, code))),
     throttleKey: (channel, destination) => keyedHash(throttleKey, [channel, destination]),
   };
 }

@@ -35,6 +35,7 @@ import { createDemoIdentities } from '../services/demo-identities.ts';
 import { createRetentionCleanup, type RetentionCleanup } from '../services/retention-cleanup.ts';
 import { createSmsPumpingGuard } from '../services/sms-pumping-guard.ts';
 import { maskDestination } from '../lib/mask.ts';
+import { createAccounts, type Accounts } from '../services/accounts-composition.ts';
 
 const SESSION_CLEANUP_INTERVAL_MS = 10 * 60 * 1000;
 
@@ -56,6 +57,7 @@ export interface Services {
   accessTokens: AccessTokenVerifier;
   audit: AuditLog;
   cleanup: RetentionCleanup;
+  accounts: Accounts['accounts'];
 }
 
 declare module 'fastify' {
@@ -135,13 +137,16 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
     clientId: config.jwtClientId,
     ttlSeconds: config.accessTokenTtlSeconds,
   });
+  const oneTimeTokens = createOneTimeTokenRepository(app.db.pool);
+  const hasher = createCodeHasher(secrets);
+  const locales = createLocaleResolver(templates.locales, templates.defaultLocale);
   const passwordless = createPasswordlessService({
-    tokens: createOneTimeTokenRepository(app.db.pool),
+    tokens: oneTimeTokens,
     signer,
     delivery,
     sealer,
-    locales: createLocaleResolver(templates.locales, templates.defaultLocale),
-    hasher: createCodeHasher(secrets),
+    locales,
+    hasher,
     clock,
     random,
     log: app.log.child({ component: 'passwordless' }),
@@ -169,6 +174,9 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
     maxTokenAgeSeconds: config.accessTokenTtlSeconds,
   });
 
+  // Identifiers and passkeys on a signed-in account.
+  const { accounts } = createAccounts({ db: app.db, tokens: oneTimeTokens, sessions, delivery, sealer, locales, hasher, clock, random, audit, smsGuard, config, log: app.log.child({ component: 'accounts' }) });
+
   // Expired sessions and their refresh tokens are deleted in the background, by every replica.
   const sessionCleanup = setInterval(() => {
     sessions.purgeExpired().catch((error: unknown) => {
@@ -188,7 +196,7 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
     app.log.warn({ to: maskDestination(user.channel, user.destination), expiresAt: user.expiresAt, expired }, expired ? 'demo identity has expired; it is an ordinary identifier again' : 'demo identity enabled: a fixed code signs it in');
   }
 
-  app.decorate('services', { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup });
+  app.decorate('services', { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts });
   app.addHook('onReady', async () => admission.start());
   if (!overrides.disableDispatcher) app.addHook('onReady', async () => delivery.start());
   // Sends in flight finish and record their outcome before the pool and providers close; jobs

@@ -21,7 +21,10 @@ export interface ClaimedDeliveryJob {
   attempt: number;
   createdAt: Date;
   expiresAt: Date;
-  /** A newer job exists for the same person and channel: this job's code has been revoked. */
+  /**
+   * A newer job of the same purpose exists for the same person and channel: this job's code has
+   * been revoked. Notices carry no code and are never superseded.
+   */
   superseded: boolean;
 }
 
@@ -75,7 +78,8 @@ FROM picked
 WHERE d.id = picked.id
 RETURNING d.id, d.user_id, d.channel, d.destination_masked, d.client_ip, d.payload, d.attempts, d.created_at, d.expires_at,
   EXISTS (SELECT 1 FROM delivery_jobs newer WHERE newer.user_id = d.user_id
-    AND newer.channel = d.channel AND newer.id > d.id) AS superseded`;
+    AND newer.channel = d.channel AND newer.id > d.id
+    AND newer.purpose = d.purpose AND d.purpose <> 'notice') AS superseded`;
 
 // Ends a batch of jobs in one statement: sends that finish in the same turn of the event loop
 // share one round trip and one commit. Each row is fenced by its claim's attempt number.

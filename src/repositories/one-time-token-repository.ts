@@ -53,6 +53,8 @@ export interface SignedInUser {
   phoneNumber: string | null;
   /** The session the sign-in opened. */
   sessionId: string;
+  /** RFC 8176 methods stored on the session: ["otp"] for email codes and links, ["sms"] for SMS. */
+  amr: string[];
 }
 
 /** The session a sign-in opens, with the hash of its first refresh token (S29). */
@@ -66,6 +68,18 @@ export interface NewSession {
 const USER_COLUMN: Record<Channel, string> = { email: 'email', mobile: 'phone_number' };
 const VERIFIED_COLUMN: Record<Channel, string> = { email: 'email_verified', mobile: 'phone_number_verified' };
 
+// The per-destination throttle ($1 key, $2 now, $3 seconds): of concurrent requests for one
+// destination only the one whose upsert updated the row goes on (S7). Shared by sign-in and
+// verification codes, so the two cannot be alternated to flood one address.
+const THROTTLE_GATE = `WITH previous AS (
+  SELECT last_request_at FROM request_throttle WHERE key = $1
+), gate AS (
+  INSERT INTO request_throttle AS t (key, last_request_at) VALUES ($1, $2)
+  ON CONFLICT (key) DO UPDATE SET last_request_at = EXCLUDED.last_request_at
+    WHERE t.last_request_at <= $2::timestamptz - make_interval(secs => $3::int)
+  RETURNING 1
+)`;
+
 // Throttle, find or register the user, revoke older live tokens and store the new one, all in
 // one statement. The throttle upsert is the gate: of concurrent requests for one destination
 // only the one whose upsert updated the row goes on (S7). Data-modifying CTEs share a
@@ -74,14 +88,7 @@ const VERIFIED_COLUMN: Record<Channel, string> = { email: 'email_verified', mobi
 function issueSql(channel: Channel): string {
   const column = USER_COLUMN[channel];
   return `
-WITH previous AS (
-  SELECT last_request_at FROM request_throttle WHERE key = $1
-), gate AS (
-  INSERT INTO request_throttle AS t (key, last_request_at) VALUES ($1, $2)
-  ON CONFLICT (key) DO UPDATE SET last_request_at = EXCLUDED.last_request_at
-    WHERE t.last_request_at <= $2::timestamptz - make_interval(secs => $3::int)
-  RETURNING 1
-), existing AS (
+${THROTTLE_GATE}, existing AS (
   SELECT id, is_admin, disabled, false AS created FROM users WHERE ${column} = $4
 ), registered AS (
   INSERT INTO users (${column}, created_at, updated_at)
@@ -93,7 +100,7 @@ WITH previous AS (
   WHERE EXISTS (SELECT 1 FROM gate) AND NOT u.disabled AND (NOT u.is_admin OR $6::boolean) AND NOT $16::boolean
 ), revoked AS (
   UPDATE one_time_tokens SET revoked_at = $2
-  WHERE channel = $7 AND destination = $4 AND revoked_at IS NULL AND expires_at > $2
+  WHERE channel = $7 AND destination = $4 AND purpose = 'sign_in' AND revoked_at IS NULL AND expires_at > $2
     AND EXISTS (SELECT 1 FROM eligible)
   RETURNING 1
 ), inserted AS (
@@ -118,11 +125,14 @@ SELECT EXISTS (SELECT 1 FROM gate) AS accepted,
 // is under its hourly failure budget (S6). Correct guesses are refunded by consume(). It commits
 // without waiting for the WAL flush (see async-commit.ts): the count is visible to every
 // concurrent guess at once, and known and unknown identifiers take the same time.
-const CLAIM_SQL = `
+// `purpose` picks the token kind (S44); the failure budget counts every kind, so verification
+// guesses and sign-in guesses at one destination share it.
+function claimSql(purpose: string): string {
+  return `
 UPDATE one_time_tokens SET attempts = attempts + 1
 WHERE id = (
     SELECT id FROM one_time_tokens
-    WHERE channel = $1 AND destination = $2 AND revoked_at IS NULL AND expires_at > $3
+    WHERE channel = $1 AND destination = $2 AND revoked_at IS NULL AND expires_at > $3 AND ${purpose}
     ORDER BY created_at DESC, id DESC LIMIT 1
   )
   AND attempts < max_attempts AND uses < max_uses AND revoked_at IS NULL AND expires_at > $3
@@ -130,6 +140,10 @@ WHERE id = (
         WHERE channel = $1 AND destination = $2 AND created_at > $4) < $5
   AND ${ASYNC_COMMIT}
 RETURNING id, user_id, short_hash, long_hash`;
+}
+const CLAIM_SQL = claimSql(`purpose = 'sign_in'`);
+// A verification code is claimed only by the signed-in user it was sent for (S44).
+const CLAIM_VERIFICATION_SQL = claimSql(`purpose = 'verify' AND user_id = $6`);
 
 // Consumes one use with a single conditional update (S4) and signs the user in: marks the
 // channel verified, records the time, and opens the session with its first refresh token, so
@@ -139,7 +153,7 @@ function signInSql(tokenCondition: string, refundAttempt: boolean): string {
   return `
 WITH consumed AS (
   UPDATE one_time_tokens SET uses = uses + 1${refundAttempt ? ', attempts = attempts - 1' : ''}
-  WHERE ${tokenCondition} AND uses < max_uses AND revoked_at IS NULL AND expires_at > $2
+  WHERE ${tokenCondition} AND purpose = 'sign_in' AND uses < max_uses AND revoked_at IS NULL AND expires_at > $2
   RETURNING user_id, channel
 ), signed_in AS (
   UPDATE users u SET
@@ -151,14 +165,15 @@ WITH consumed AS (
   WHERE u.id = c.user_id AND NOT u.disabled AND (NOT u.is_admin OR $3::boolean)
   RETURNING u.id, u.email, u.phone_number
 ), session AS (
-  INSERT INTO sessions (user_id, created_at, last_used_at, expires_at, ip, user_agent)
-  SELECT id, $2, $2, $4, $5, $6 FROM signed_in
-  RETURNING id
+  INSERT INTO sessions (user_id, created_at, last_used_at, expires_at, ip, user_agent, auth_time, amr)
+  SELECT id, $2, $2, $4, $5, $6, $2, CASE (SELECT channel FROM consumed) WHEN 'mobile' THEN ARRAY['sms'] ELSE ARRAY['otp'] END
+  FROM signed_in
+  RETURNING id, amr
 ), refresh AS (
   INSERT INTO refresh_tokens (token_hash, session_id, created_at)
   SELECT $7, id, $2 FROM session
 )
-SELECT u.id, u.email, u.phone_number, s.id AS session_id FROM signed_in u, session s`;
+SELECT u.id, u.email, u.phone_number, s.id AS session_id, s.amr FROM signed_in u, session s`;
 }
 
 const CONSUME_BY_ID_SQL = signInSql('id = $1', true);
@@ -166,17 +181,129 @@ const CONSUME_BY_ID_SQL = signInSql('id = $1', true);
 const CONSUME_BY_LONG_HASH_SQL = signInSql('long_hash = ANY($1::bytea[]) AND attempts < max_attempts', false);
 const BURN_USE_SQL = `UPDATE one_time_tokens SET uses = uses + 1 WHERE id = $1 AND uses < max_uses AND ${ASYNC_COMMIT}`;
 
+// Identifier verification for a signed-in user (S44, S45), on the same throttle, tokens and
+// outbox as sign-in. One statement, whatever the address: the throttle gate as in issueSql;
+// then, when the address is free or already the requester's, a 'verify' token bound to the
+// requester and a job carrying its code; when another account holds it, only a 'notice' job to
+// that address. Both payloads arrive sealed, so the work and the answer do not depend on who
+// owns the address (S45). Revoking the requester's older codes for the address keeps one live.
+function verificationIssueSql(channel: Channel): string {
+  const column = USER_COLUMN[channel];
+  return `
+${THROTTLE_GATE}, requester AS (
+  SELECT id FROM users WHERE id = $5 AND NOT disabled AND EXISTS (SELECT 1 FROM gate)
+), owner AS (
+  SELECT id FROM users WHERE ${column} = $4 AND id <> $5
+), eligible AS (
+  SELECT id FROM requester WHERE NOT EXISTS (SELECT 1 FROM owner)
+), taken AS (
+  SELECT o.id FROM owner o WHERE EXISTS (SELECT 1 FROM requester)
+), revoked AS (
+  UPDATE one_time_tokens SET revoked_at = $2
+  WHERE channel = $6 AND destination = $4 AND purpose = 'verify' AND user_id = $5
+    AND revoked_at IS NULL AND expires_at > $2 AND EXISTS (SELECT 1 FROM eligible)
+  RETURNING 1
+), inserted AS (
+  INSERT INTO one_time_tokens (user_id, channel, destination, short_hash, max_uses, max_attempts, created_at, expires_at, purpose)
+  SELECT id, $6, $4, $7, 1, $8, $2, $9, 'verify' FROM eligible
+  RETURNING user_id
+), job AS (
+  INSERT INTO delivery_jobs (user_id, channel, destination_masked, client_ip, payload, next_attempt_at, expires_at, created_at, purpose)
+  SELECT user_id, $6::text, $10::text, $11::text, $12::bytea, $2::timestamptz, $9::timestamptz, $2::timestamptz, 'verify' FROM inserted
+  UNION ALL
+  SELECT id, $6::text, $10::text, $11::text, $13::bytea, $2::timestamptz, $14::timestamptz, $2::timestamptz, 'notice' FROM taken
+  RETURNING id, purpose
+)
+SELECT EXISTS (SELECT 1 FROM gate) AS accepted,
+       (SELECT last_request_at FROM previous) AS previous_at,
+       (SELECT purpose FROM job) AS sent,
+       (SELECT count(*) FROM revoked)::int AS revoked`;
+}
+
+// Spends the verification code (one use, S4) and sets the address on the requester, verified,
+// in one statement. The old value is read from the statement's snapshot, so the caller can tell
+// the old address. An address another account took meanwhile fails the unique index and the
+// whole statement rolls back: the caller answers invalid_token.
+const CONSUME_VERIFICATION_SQL = `
+WITH consumed AS (
+  UPDATE one_time_tokens SET uses = uses + 1, attempts = attempts - 1
+  WHERE id = $1 AND user_id = $2 AND purpose = 'verify' AND uses < max_uses AND revoked_at IS NULL AND expires_at > $3
+  RETURNING user_id, channel, destination
+), previous AS (
+  SELECT email, phone_number FROM users WHERE id = $2
+), updated AS (
+  UPDATE users u SET
+    email = CASE WHEN c.channel = 'email' THEN c.destination ELSE u.email END,
+    email_verified = u.email_verified OR c.channel = 'email',
+    phone_number = CASE WHEN c.channel = 'mobile' THEN c.destination ELSE u.phone_number END,
+    phone_number_verified = u.phone_number_verified OR c.channel = 'mobile',
+    updated_at = $3
+  FROM consumed c
+  WHERE u.id = c.user_id AND NOT u.disabled
+  RETURNING u.id
+)
+SELECT c.channel, p.email AS previous_email, p.phone_number AS previous_phone_number
+FROM updated, consumed c, previous p`;
+
+const NOTICE_SQL = `
+INSERT INTO delivery_jobs (user_id, channel, destination_masked, client_ip, payload, next_attempt_at, expires_at, created_at, purpose)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $6, 'notice')
+RETURNING id`;
+
+/** A verification request: the address, the requester and both sealed messages (S45). */
+export interface IssueVerificationInput {
+  channel: Channel;
+  destination: string;
+  userId: string;
+  throttleKey: Buffer;
+  throttleSeconds: number;
+  now: Date;
+  expiresAt: Date;
+  shortHash: Buffer;
+  maxAttempts: number;
+  maskedDestination: string;
+  clientIp: string | null;
+  /** The code's message, sent when the address is free or the requester's. */
+  codePayload: Buffer;
+  /** The notice, sent instead when another account holds the address. */
+  noticePayload: Buffer;
+  noticeExpiresAt: Date;
+}
+
+export type IssueVerificationResult =
+  | { outcome: 'throttled'; previousRequestAt: Date | null }
+  /** `sent`: what went out; null when the requester may not (disabled). */
+  | { outcome: 'accepted'; sent: 'verify' | 'notice' | null };
+
+export interface NoticeInput {
+  userId: string;
+  channel: Channel;
+  maskedDestination: string;
+  clientIp: string | null;
+  payload: Buffer;
+  now: Date;
+  expiresAt: Date;
+}
+
 export interface OneTimeTokenRepository {
   issue(input: IssueTokenInput): Promise<IssueTokenResult>;
   claimAttempt(input: { channel: Channel; destination: string; now: Date; failureWindowStart: Date; maxDestinationFailures: number }): Promise<ClaimedToken | null>;
   consume(input: { id: string; now: Date; allowAdmin: boolean; session: NewSession }): Promise<SignedInUser | null>;
   consumeByLongHash(input: { longHashes: Buffer[]; now: Date; allowAdmin: boolean; session: NewSession }): Promise<SignedInUser | null>;
   burnUse(id: string): Promise<void>;
+  issueVerification(input: IssueVerificationInput): Promise<IssueVerificationResult>;
+  /** Counts a guess at the requester's live verification code for the address (S5, S6, S44). */
+  claimVerificationAttempt(input: { channel: Channel; destination: string; userId: string; now: Date; failureWindowStart: Date; maxDestinationFailures: number }): Promise<ClaimedToken | null>;
+  /** Spends the code and sets the address, verified; the previous identifiers, or null. */
+  consumeVerification(input: { id: string; userId: string; now: Date }): Promise<{ previousEmail: string | null; previousPhoneNumber: string | null } | null>;
+  /** Queues a message without a code (a notice) to an address. */
+  enqueueNotice(input: NoticeInput): Promise<void>;
 }
 
 /** Builds the repository on a pg pool. Statements are named, so each connection parses them once. */
 export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenRepository {
   const issueText: Record<Channel, string> = { email: issueSql('email'), mobile: issueSql('mobile') };
+  const verificationText: Record<Channel, string> = { email: verificationIssueSql('email'), mobile: verificationIssueSql('mobile') };
 
   return {
     async issue(input) {
@@ -238,15 +365,65 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
     async burnUse(id) {
       await pool.query({ name: 'otp_burn_use', text: BURN_USE_SQL, values: [id] });
     },
+
+    async issueVerification(input) {
+      const { rows } = await pool.query<{ accepted: boolean; previous_at: Date | null; sent: 'verify' | 'notice' | null }>({
+        name: `verify_issue_${input.channel}`,
+        text: verificationText[input.channel],
+        values: [
+          input.throttleKey, input.now, input.throttleSeconds, input.destination, input.userId, input.channel, input.shortHash,
+          input.maxAttempts, input.expiresAt, input.maskedDestination, input.clientIp, input.codePayload, input.noticePayload, input.noticeExpiresAt,
+        ],
+      });
+      const row = rows[0]!;
+      if (!row.accepted) return { outcome: 'throttled', previousRequestAt: row.previous_at };
+      return { outcome: 'accepted', sent: row.sent };
+    },
+
+    async claimVerificationAttempt(input) {
+      const { rows } = await pool.query<{ id: string; user_id: string; short_hash: Buffer; long_hash: Buffer | null }>({
+        name: 'verify_claim',
+        text: CLAIM_VERIFICATION_SQL,
+        values: [input.channel, input.destination, input.now, input.failureWindowStart, input.maxDestinationFailures, input.userId],
+      });
+      const row = rows[0];
+      return row ? { id: row.id, userId: row.user_id, shortHash: row.short_hash, longHash: row.long_hash } : null;
+    },
+
+    async consumeVerification(input) {
+      try {
+        const { rows } = await pool.query<{ previous_email: string | null; previous_phone_number: string | null }>({
+          name: 'verify_consume',
+          text: CONSUME_VERIFICATION_SQL,
+          values: [input.id, input.userId, input.now],
+        });
+        const row = rows[0];
+        return row ? { previousEmail: row.previous_email, previousPhoneNumber: row.previous_phone_number } : null;
+      } catch (error) {
+        // Another account took the address after the code was sent (users_email_key, users_phone_number_key).
+        if ((error as { code?: string }).code === UNIQUE_VIOLATION) return null;
+        throw error;
+      }
+    },
+
+    async enqueueNotice(input) {
+      await pool.query({
+        name: 'notice_enqueue',
+        text: NOTICE_SQL,
+        values: [input.userId, input.channel, input.maskedDestination, input.clientIp, input.payload, input.now, input.expiresAt],
+      });
+    },
   };
 }
 
-type SignedInRow = { id: string; email: string | null; phone_number: string | null; session_id: string };
+const UNIQUE_VIOLATION = '23505';
+
+type SignedInRow = { id: string; email: string | null; phone_number: string | null; session_id: string; amr: string[] };
 
 function sessionValues(session: NewSession): unknown[] {
   return [session.expiresAt, session.ip, session.userAgent ?? null, session.refreshHash];
 }
 
 function toUser(row: SignedInRow | undefined): SignedInUser | null {
-  return row ? { id: row.id, email: row.email, phoneNumber: row.phone_number, sessionId: row.session_id } : null;
+  return row ? { id: row.id, email: row.email, phoneNumber: row.phone_number, sessionId: row.session_id, amr: row.amr } : null;
 }

@@ -4,6 +4,7 @@
  * A session is one family: revoking the session ends every token of it.
  */
 import type pg from 'pg';
+import type { Authentication } from '../keys/access-token-signer.ts';
 
 export interface SessionUser {
   id: string;
@@ -13,9 +14,9 @@ export interface SessionUser {
 
 export type RotationResult =
   /** The presented token was live and is now spent; the child is stored. */
-  | { outcome: 'rotated'; sessionId: string; user: SessionUser }
+  | { outcome: 'rotated'; sessionId: string; user: SessionUser; authentication: Authentication }
   /** The token was spent moments ago and its child is still unused: a client retry (grace). */
-  | { outcome: 'retried'; sessionId: string; user: SessionUser }
+  | { outcome: 'retried'; sessionId: string; user: SessionUser; authentication: Authentication }
   /** A spent token came back: the family is revoked now. */
   | { outcome: 'reused'; sessionId: string; userId: string }
   /** Unknown, expired, revoked, disabled user, or a concurrent refresh of the same token won. */
@@ -51,7 +52,7 @@ const ROTATE_SQL = `
 WITH presented AS (
   SELECT session_id, spent_at FROM refresh_tokens WHERE token_hash = $1
 ), live AS (
-  SELECT s.id, u.id AS user_id, u.email, u.phone_number
+  SELECT s.id, u.id AS user_id, u.email, u.phone_number, s.auth_time, s.amr
   FROM presented p JOIN sessions s ON s.id = p.session_id JOIN users u ON u.id = s.user_id
   WHERE s.revoked_at IS NULL AND s.expires_at > $3
     AND s.last_used_at > $3::timestamptz - make_interval(secs => $5::int) AND NOT u.disabled
@@ -85,7 +86,9 @@ SELECT CASE WHEN EXISTS (SELECT 1 FROM touched) THEN 'rotated'
        coalesce((SELECT id FROM live), (SELECT id FROM reused)) AS session_id,
        coalesce((SELECT user_id FROM live), (SELECT user_id FROM reused)) AS user_id,
        (SELECT email FROM live) AS email,
-       (SELECT phone_number FROM live) AS phone_number`;
+       (SELECT phone_number FROM live) AS phone_number,
+       (SELECT auth_time FROM live) AS auth_time,
+       (SELECT amr FROM live) AS amr`;
 
 // RFC 7009: any token of the family, spent or not, ends the family.
 const REVOKE_BY_TOKEN_SQL = `
@@ -137,7 +140,7 @@ export interface SessionRepository {
 export function createSessionRepository(pool: pg.Pool): SessionRepository {
   return {
     async rotate(input) {
-      const { rows } = await pool.query<{ outcome: 'rotated' | 'retried' | 'reused' | 'invalid'; session_id: string | null; user_id: string | null; email: string | null; phone_number: string | null }>({
+      const { rows } = await pool.query<{ outcome: 'rotated' | 'retried' | 'reused' | 'invalid'; session_id: string | null; user_id: string | null; email: string | null; phone_number: string | null; auth_time: Date | null; amr: string[] | null }>({
         name: 'session_rotate',
         text: ROTATE_SQL,
         values: [input.presentedHash, input.childHash, input.now, input.graceSeconds, input.idleSeconds],
@@ -146,7 +149,12 @@ export function createSessionRepository(pool: pg.Pool): SessionRepository {
       switch (row.outcome) {
         case 'rotated':
         case 'retried':
-          return { outcome: row.outcome, sessionId: row.session_id!, user: { id: row.user_id!, email: row.email, phoneNumber: row.phone_number } };
+          return {
+            outcome: row.outcome,
+            sessionId: row.session_id!,
+            user: { id: row.user_id!, email: row.email, phoneNumber: row.phone_number },
+            authentication: { authTime: row.auth_time!, amr: row.amr ?? [] },
+          };
         case 'reused':
           return { outcome: 'reused', sessionId: row.session_id!, userId: row.user_id! };
         default:

@@ -9,6 +9,7 @@ import { AccessTokenReply, ProblemReply } from '../schemas/passwordless.ts';
 import { EmptyReply, MeReply, RefreshBody, RevokeBody, SessionParams, SessionsReply } from '../schemas/sessions.ts';
 import type { Caller } from '../services/session-service.ts';
 import { requestContext } from './request-context.ts';
+import { userView } from './user-view.ts';
 
 const AUTHENTICATED = { 401: ProblemReply, 503: ProblemReply };
 
@@ -43,15 +44,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const profile = await sessions.profile(caller(request));
     if (profile === null) throw unauthorized(true);
-    return {
-      id: profile.id,
-      email: profile.email,
-      phone_number: profile.phoneNumber,
-      email_verified: profile.emailVerified,
-      phone_number_verified: profile.phoneNumberVerified,
-      created_at: profile.createdAt.toISOString(),
-      last_login_at: profile.lastLoginAt?.toISOString() ?? null,
-    };
+    return userView(profile, caller(request));
   });
 
   app.get('/me/sessions', {

@@ -2,11 +2,11 @@
 import { Type, type Static } from 'typebox';
 
 // Bounds here only stop abuse early; the real validation is the normalizers' (S14, S15).
-const EmailField = Type.String({ minLength: 1, maxLength: 320 });
-const PhoneField = Type.String({ minLength: 1, maxLength: 40 });
-const TokenField = Type.String({ minLength: 1, maxLength: 512 });
+export const EmailField = Type.String({ minLength: 1, maxLength: 320 });
+export const PhoneField = Type.String({ minLength: 1, maxLength: 40 });
+export const TokenField = Type.String({ minLength: 1, maxLength: 512 });
 // A BCP 47-shaped language tag; one we have no templates for falls back, never fails.
-const LocaleField = Type.Optional(Type.String({ minLength: 1, maxLength: 35, pattern: '^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$' }));
+export const LocaleField = Type.Optional(Type.String({ minLength: 1, maxLength: 35, pattern: '^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$' }));
 
 export const RequestEmailBody = Type.Object({ email: EmailField, locale: LocaleField });
 export const RequestMobileBody = Type.Object({ phone_number: PhoneField, locale: LocaleField });

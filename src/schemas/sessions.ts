@@ -32,6 +32,9 @@ export const MeReply = Type.Object({
   phone_number_verified: Type.Boolean(),
   created_at: Timestamp,
   last_login_at: NullableTimestamp,
+  /** When this session's user authenticated (seconds since the epoch) and how (RFC 8176). */
+  auth_time: Type.Union([Type.Integer(), Type.Null()]),
+  amr: Type.Array(Type.String()),
 });
 
 export const SessionsReply = Type.Object({

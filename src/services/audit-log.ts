@@ -19,13 +19,22 @@ export type AuditEventName =
   | 'sign_in.failed'
   | 'token.refreshed'
   | 'token.reuse_detected'
-  | 'session.revoked';
+  | 'session.revoked'
+  | 'identifier.verification_requested'
+  | 'identifier.verification_failed'
+  | 'identifier.verified'
+  | 'identifier.removed'
+  | 'passkey.registered'
+  | 'passkey.registration_failed'
+  | 'passkey.renamed'
+  | 'passkey.deleted'
+  | 'passkey.clone_suspected';
 
 /**
  * What happened: `issued` (a code was stored for an eligible user), `ignored` (no eligible
  * user; nothing sent), `throttled`, `blocked`, `delivered`, `failed`, `succeeded`, `revoked`.
  */
-export type AuditOutcome = 'issued' | 'ignored' | 'throttled' | 'blocked' | 'delivered' | 'failed' | 'succeeded' | 'revoked';
+export type AuditOutcome = 'issued' | 'ignored' | 'throttled' | 'blocked' | 'delivered' | 'failed' | 'succeeded' | 'revoked' | 'refused';
 
 export interface AuditEvent {
   event: AuditEventName;

@@ -75,8 +75,9 @@ export function createPasswordlessService(deps: {
     return { session: { expiresAt, ip: context.ip, userAgent: context.userAgent, refreshHash: refresh.hash }, refreshToken: refresh.token };
   }
 
-  async function tokensFor(user: SignedInUser, refreshToken: string): Promise<TokenResponse> {
-    return { ...(await signer.issue(user, user.sessionId)), refresh_token: refreshToken };
+  async function tokensFor(user: SignedInUser, refreshToken: string, now: Date): Promise<TokenResponse> {
+    // The session row holds the same time and methods, so refreshes carry them on.
+    return { ...(await signer.issue(user, user.sessionId, { authTime: now, amr: user.amr })), refresh_token: refreshToken };
   }
 
   /** Every exchange failure looks the same to the caller (S18). */
@@ -203,7 +204,7 @@ export function createPasswordlessService(deps: {
       const user = await tokens.consume({ id: claimed.id, now, allowAdmin: settings.allowAdminAuthentication, session });
       if (user === null) throw failed('user_ineligible', { to, userId: claimed.userId });
       log.info({ channel, userId: user.id, sessionId: user.sessionId }, 'sign-in succeeded');
-      const issued = await tokensFor(user, refreshToken);
+      const issued = await tokensFor(user, refreshToken, now);
       const isDemo = demo.find(channel, destination) !== undefined;
       audit.record({ event: 'sign_in.succeeded', outcome: 'succeeded', userId: user.id, to, context, ...(isDemo ? { reason: 'demo' } : {}) });
       return issued;
@@ -228,7 +229,7 @@ export function createPasswordlessService(deps: {
         throw invalidToken();
       }
       log.info({ channel: 'standalone', userId: user.id, sessionId: user.sessionId }, 'sign-in succeeded');
-      const issued = await tokensFor(user, refreshToken);
+      const issued = await tokensFor(user, refreshToken, now);
       audit.record({
         event: 'sign_in.succeeded', outcome: 'succeeded', userId: user.id, context, detail: { method: 'link' },
         ...(user.email !== null ? { to: { channel: 'email' as const, destination: user.email } } : {}),

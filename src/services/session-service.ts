@@ -20,6 +20,9 @@ export interface SessionSettings {
 export interface Caller {
   userId: string;
   sessionId: string;
+  /** The token's `auth_time` (seconds), null when absent: recent-sign-in checks refuse it (S45). */
+  authTime?: number | null;
+  amr?: string[];
 }
 
 export interface SessionView extends SessionRecord {
@@ -85,7 +88,7 @@ export function createSessionService(deps: {
           const retried = result.outcome === 'retried';
           log.info({ userId: result.user.id, sessionId: result.sessionId, ip: context.ip, retried }, 'refresh succeeded');
           audit.record({ event: 'token.refreshed', outcome: 'succeeded', userId: result.user.id, context, ...(retried ? { reason: 'grace_retry' } : {}), detail: { sessionId: result.sessionId } });
-          const access = await signer.issue(result.user, result.sessionId);
+          const access = await signer.issue(result.user, result.sessionId, result.authentication);
           return { ...access, refresh_token: child.token };
         }
         case 'reused':

@@ -87,6 +87,9 @@ describe('email sign-in', () => {
     assert.equal(payload.iat, Math.floor(clock.now().getTime() / 1000));
     assert.match(String(payload.jti), /^[0-9a-f-]{36}$/);
     assert.equal(payload.phone_number, undefined);
+    // RFC 8176: a code sent by email is a one-time password.
+    assert.deepEqual(payload.amr, ['otp']);
+    assert.equal(payload.auth_time, payload.iat);
 
     const { rows } = await db.pool.query('SELECT email_verified, last_login_at FROM users WHERE id = $1', [userId]);
     assert.equal(rows[0].email_verified, true);
@@ -104,6 +107,7 @@ describe('email sign-in', () => {
       issuer: 'https://auth.sesame.test', audience: 'sesame-tests', currentDate: clock.now(),
     });
     assert.equal(payload.sub, userId);
+    assert.deepEqual(payload.amr, ['otp'], 'a magic link is a one-time password too (RFC 8176)');
     // MAX_TOKEN_USES=1: the long and the short token are one token; both are spent now (S4).
     const again = await server.post('/passwordless/exchange/standalone', { token });
     assert.equal(again.status, 400);

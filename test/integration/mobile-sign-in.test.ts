@@ -63,6 +63,9 @@ describe('mobile sign-in', () => {
     assert.equal(payload.sub, userId);
     assert.equal(payload.phone_number, '+14155550123');
     assert.equal(payload.email, undefined);
+    // RFC 8176: an SMS code is "sms"; the session keeps it for refreshes.
+    assert.deepEqual(payload.amr, ['sms']);
+    assert.equal(payload.auth_time, Math.floor(clock.now().getTime() / 1000));
     const { rows } = await db.pool.query('SELECT phone_number_verified, email_verified FROM users WHERE id = $1', [userId]);
     assert.deepEqual(rows[0], { phone_number_verified: true, email_verified: false });
   });

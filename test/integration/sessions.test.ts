@@ -81,6 +81,10 @@ describe('sessions and refresh tokens', () => {
     assert.deepEqual(Object.keys(second).sort(), ['access_token', 'expires_in', 'refresh_token', 'token_type']);
     assert.notEqual(second.refresh_token, first.refresh_token);
     assert.equal(decodeJwt(second.access_token).sid, sid, 'the same session goes on');
+    // The sign-in's time and method are the session's, not the refresh's (RFC 8176, S45).
+    assert.equal(decodeJwt(second.access_token).auth_time, decodeJwt(first.access_token).auth_time);
+    assert.equal(decodeJwt(second.access_token).auth_time, Math.floor(clock.now().getTime() / 1000) - 60);
+    assert.deepEqual(decodeJwt(second.access_token).amr, ['otp']);
     assert.equal((await sessionRow(String(sid))).last_used_at.getTime(), clock.now().getTime());
     assert.equal((await getWithToken(server, '/me', second.access_token)).status, 200);
 
@@ -224,13 +228,15 @@ describe('sessions and refresh tokens', () => {
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('cache-control'), 'no-store');
     const me = (await response.json()) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(me).sort(), ['created_at', 'email', 'email_verified', 'id', 'last_login_at', 'phone_number', 'phone_number_verified']);
+    assert.deepEqual(Object.keys(me).sort(), ['amr', 'auth_time', 'created_at', 'email', 'email_verified', 'id', 'last_login_at', 'phone_number', 'phone_number_verified']);
     assert.equal(me.id, userId);
     assert.equal(me.email, 'me@example.com');
     assert.equal(me.phone_number, null);
     assert.equal(me.email_verified, true);
     assert.equal(me.phone_number_verified, false);
     assert.equal(me.last_login_at, clock.now().toISOString());
+    assert.equal(me.auth_time, Math.floor(clock.now().getTime() / 1000));
+    assert.deepEqual(me.amr, ['otp']);
   });
 
   it('lists live sessions, marks the current one, and ends another with DELETE /me/sessions/{id}', async () => {

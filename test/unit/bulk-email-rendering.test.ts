@@ -16,12 +16,12 @@ function substitute(template: string, values: Record<string, string>): string {
 describe('bulk email rendering', () => {
   it('equals the single-send rendering for every language, with and without a link, hostile values included', () => {
     const renderer = createMessageRenderer({ templates, appName: `<b>"Sesame"</b> & 'Co'`, smsOrigin: undefined });
-    for (const locale of templates.locales) {
+    for (const kind of ['sign_in', 'verify', 'notice_taken', 'notice_changed'] as const) for (const locale of templates.locales) {
       for (const link of [undefined, 'https://app.test/"><script>alert(1)</script>?token=a&b=<c>']) {
-        const payload = { channel: 'email' as const, to: 'a@example.com', code: 'AB12CD', link, locale };
+        const payload = { kind, channel: 'email' as const, to: 'a@example.com', code: 'AB12CD', link, locale };
         const single = renderer.render(payload, 15);
-        const template = renderer.bulkTemplate({ locale, lifetimeMinutes: 15, hasLink: link !== undefined });
-        assert.ok(template, `a bulk template for ${locale}`);
+        const template = renderer.bulkTemplate({ kind, locale, lifetimeMinutes: 15, hasLink: link !== undefined });
+        assert.ok(template, `a bulk template for ${kind} in ${locale}`);
         const values = renderer.bulkValues(payload);
         assert.equal(single.channel, 'email');
         if (single.channel !== 'email') continue;
@@ -35,6 +35,6 @@ describe('bulk email rendering', () => {
 
   it('declines a template whose own text would read as a placeholder, so those messages go one by one', () => {
     const renderer = createMessageRenderer({ templates, appName: 'Sesame {{code}}', smsOrigin: undefined });
-    assert.equal(renderer.bulkTemplate({ locale: 'en', lifetimeMinutes: 15, hasLink: false }), undefined);
+    assert.equal(renderer.bulkTemplate({ kind: 'sign_in', locale: 'en', lifetimeMinutes: 15, hasLink: false }), undefined);
   });
 });

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BUILTIN_TEMPLATES } from '../../src/delivery/builtin-templates.ts';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUILTIN_TEMPLATES, MESSAGE_TEMPLATES, TEMPLATE_NAMES } from '../../src/delivery/builtin-templates.ts';
+import { ConfigError } from '../../src/config.ts';
 import { loadMessageTemplates } from '../../src/delivery/message-templates.ts';
 import { createMessageRenderer } from '../../src/delivery/messages.ts';
 
@@ -9,7 +13,48 @@ const templates = loadMessageTemplates({ dir: undefined, defaultLocale: 'en' });
 describe('message templates', () => {
   it('has the five built-in languages, each with every part', () => {
     assert.deepEqual([...templates.locales].sort(), ['de', 'en', 'es', 'fr', 'pt']);
-    for (const set of Object.values(BUILTIN_TEMPLATES)) assert.deepEqual(Object.keys(set).sort(), ['email.html', 'email.subject', 'email.text', 'sms.text']);
+    for (const set of Object.values(BUILTIN_TEMPLATES)) assert.deepEqual(Object.keys(set).sort(), [...TEMPLATE_NAMES].sort());
+    assert.deepEqual(MESSAGE_TEMPLATES.sign_in, ['email.subject', 'email.text', 'email.html', 'sms.text']);
+    assert.deepEqual(MESSAGE_TEMPLATES.verify, ['verify.email.subject', 'verify.email.text', 'verify.email.html', 'verify.sms.text']);
+  });
+
+  it('renders the account messages in every language: the verification code with its code, the notices without one', () => {
+    const renderer = createMessageRenderer({ templates, appName: 'Sesame', smsOrigin: 'auth.example.com' });
+    const seen = new Set<string>();
+    for (const locale of templates.locales) {
+      const verify = renderer.render({ kind: 'verify', channel: 'email', to: 'jane@example.com', code: '424242', locale }, 10);
+      if (verify.channel !== 'email') throw new Error('expected email');
+      assert.ok(verify.subject.includes('424242') && verify.text.includes('424242') && verify.html.includes('424242'), locale);
+      assert.ok(verify.text.includes('10') && !verify.text.includes('http'), locale);
+      assert.notEqual(verify.subject, (renderer.render({ channel: 'email', to: 'jane@example.com', code: '424242', locale }, 10) as { subject: string }).subject, locale);
+      const verifySms = renderer.render({ kind: 'verify', channel: 'mobile', to: '+15555550100', code: '424242', locale }, 10);
+      assert.ok(verifySms.text.startsWith('424242 ') && verifySms.text.endsWith('@auth.example.com #424242'), locale);
+      for (const kind of ['notice_taken', 'notice_changed'] as const) {
+        const email = renderer.render({ kind, channel: 'email', to: 'jane@example.com', code: '', locale }, 10);
+        if (email.channel !== 'email') throw new Error('expected email');
+        assert.ok(email.subject.includes('Sesame') && email.text.includes('Sesame') && email.html.includes(`lang="${locale}"`), `${kind} ${locale}`);
+        const sms = renderer.render({ kind, channel: 'mobile', to: '+15555550100', code: '', locale }, 10);
+        assert.ok(!sms.text.includes('#') && !sms.text.includes('@auth'), 'a notice has no WebOTP line');
+        seen.add(email.subject);
+      }
+    }
+    assert.equal(seen.size, templates.locales.length * 2, 'each language has its own wording');
+  });
+
+  it('lets a new language bring a whole account message or none of it (then DEFAULT_LOCALE is used)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sesame-templates-'));
+    mkdirSync(join(dir, 'it'));
+    for (const name of MESSAGE_TEMPLATES.sign_in) writeFileSync(join(dir, 'it', `${name}.mustache`), '{{code}} it');
+    for (const name of MESSAGE_TEMPLATES.verify) writeFileSync(join(dir, 'it', `${name}.mustache`), '{{code}} verifica');
+    const loaded = loadMessageTemplates({ dir, defaultLocale: 'en' });
+    const renderer = createMessageRenderer({ templates: loaded, appName: 'Sesame', smsOrigin: undefined });
+    assert.equal(renderer.render({ kind: 'verify', channel: 'mobile', to: '+15555550100', code: '1', locale: 'it' }, 10).text, '1 verifica');
+    const notice = renderer.render({ kind: 'notice_changed', channel: 'mobile', to: '+15555550100', code: '', locale: 'it' }, 10);
+    assert.equal(notice.text, loaded.render('en', 'notice-changed.sms.text', { appName: 'Sesame', code: '', lifetimeMinutes: 10 }));
+
+    writeFileSync(join(dir, 'it', 'notice-taken.sms.text.mustache'), 'solo uno');
+    assert.throws(() => loadMessageTemplates({ dir, defaultLocale: 'en' }), (error: unknown) =>
+      error instanceof ConfigError && error.problems.some((problem) => /it\/ brings part of the notice_taken message; add notice-taken\.email\.subject\.mustache/.test(problem)));
   });
 
   it('renders every part of every language with the code, and the link only when there is one', () => {

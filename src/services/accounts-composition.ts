@@ -1,0 +1,52 @@
+/** Builds the account services (identifiers, passkeys) from what the composition root already has. */
+import type { Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import type { LocaleResolver } from '../delivery/locale-negotiation.ts';
+import type { PayloadSealer } from '../delivery/outbox-payload.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { CodeHasher } from '../lib/code-hasher.ts';
+import type { RandomSource } from '../lib/random.ts';
+import { createAccountRepository } from '../repositories/account-repository.ts';
+import type { OneTimeTokenRepository } from '../repositories/one-time-token-repository.ts';
+import { createAccountService, type AccountService } from './account-service.ts';
+import type { AuditLog } from './audit-log.ts';
+import type { SessionService } from './session-service.ts';
+import type { SmsPumpingGuard } from './sms-pumping-guard.ts';
+import type { Logger } from './types.ts';
+
+export interface Accounts {
+  accounts: AccountService;
+}
+
+export function createAccounts(deps: {
+  db: Database;
+  tokens: OneTimeTokenRepository;
+  sessions: Pick<SessionService, 'profile'>;
+  delivery: { wake(): void };
+  sealer: PayloadSealer;
+  locales: LocaleResolver;
+  hasher: CodeHasher;
+  clock: Clock;
+  random: RandomSource;
+  audit: AuditLog;
+  smsGuard: Pick<SmsPumpingGuard, 'screenCountry'>;
+  config: Config;
+  log: Logger;
+}): Accounts {
+  const accounts = createAccountService({
+    tokens: deps.tokens,
+    accounts: createAccountRepository(deps.db.prisma),
+    sessions: deps.sessions,
+    delivery: deps.delivery,
+    sealer: deps.sealer,
+    locales: deps.locales,
+    hasher: deps.hasher,
+    clock: deps.clock,
+    random: deps.random,
+    log: deps.log,
+    audit: deps.audit,
+    smsGuard: deps.smsGuard,
+    settings: deps.config,
+  });
+  return { accounts };
+}
