@@ -7,13 +7,14 @@ import { expandAlphabet } from './lib/alphabet.ts';
 import { parseOperatorKey, type OperatorKey } from './keys/operator-key.ts';
 import { loadAbuseConfig, type AbuseConfig } from './abuse-config.ts';
 import { parseDeliveryAdmission, type DeliveryAdmissionConfig } from './config/delivery-admission.ts';
+import { loadOperationsConfig, type OperationsConfig } from './config/operations.ts';
 import { loadAccountsConfig, type AccountsConfig } from './config/accounts.ts';
 
 export type PasswordlessMethod = 'email' | 'mobile';
 export type JwtAlg = 'ES256' | 'EdDSA' | 'RS256';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface Config extends AbuseConfig, DeliveryAdmissionConfig, AccountsConfig {
+export interface Config extends AbuseConfig, DeliveryAdmissionConfig, AccountsConfig, OperationsConfig {
   nodeEnv: string;
   production: boolean;
   host: string;
@@ -208,6 +209,7 @@ export function loadConfig(env: Env): Config {
   const tokenLifetimeSeconds = read.int('TOKEN_LIFETIME', 600, 30, 86_400);
   const admission = parseDeliveryAdmission(read, problems, { tokenLifetimeSeconds });
 
+  const operations = loadOperationsConfig(read, problems);
   const jwtIssuer = read.string('JWT_ISSUER', `http://localhost:${port}`);
   const accounts = loadAccountsConfig(read, problems, { jwtIssuer, production });
 
@@ -215,6 +217,7 @@ export function loadConfig(env: Env): Config {
     ...abuse,
     ...admission,
     ...accounts,
+    ...operations,
     nodeEnv,
     production,
     host: read.string('HOST', '0.0.0.0'),
