@@ -358,7 +358,10 @@ describe('delivery outbox', () => {
     for (const row of rows) if (row.status !== 'pending') assert.equal(row.payload, null);
     const logs = apps.flatMap((app) => app.logs).join('\n');
     assert.ok(codes.length > 30);
-    for (const secret of [...codes, ...addresses]) assert.ok(!logs.includes(secret), 'no secret or identifier in the logs');
+    for (const address of addresses) assert.ok(!logs.includes(address), 'no identifier in the logs');
+    // A six-digit code is looked for as a number of its own: inside a longer digit run (a
+    // timestamp, a provider message id) it is a coincidence, not a leak.
+    for (const code of codes) assert.ok(!new RegExp(`(?<![0-9])${code}(?![0-9])`).test(logs), 'no code in the logs');
     assert.ok(!logs.includes('token='));
   });
 });
