@@ -14,14 +14,13 @@
 import type { Clock } from '../lib/clock.ts';
 import type { Counter } from '../lib/metrics.ts';
 import type { Logger } from '../services/types.ts';
+import type { Worker } from '../workers/worker.ts';
 
-export interface AdmissionGate {
+export interface AdmissionGate extends Worker {
   /** True while code requests may be accepted; counts a refusal otherwise. Never waits. */
   admit(): boolean;
   /** Seconds a refused client should wait before asking again. */
   retryAfterSeconds(): number;
-  start(): void;
-  stop(): Promise<void>;
 }
 
 export const ADMISSION_PROBE_INTERVAL_MS = 1_000;
@@ -69,6 +68,7 @@ export function createAdmissionGate(deps: {
   }
 
   return {
+    name: 'delivery-admission',
     admit() {
       if (open) return true;
       refusedSinceLog++;
