@@ -19,6 +19,7 @@ import { passwordlessRoutes } from './routes/passwordless.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { wellKnownRoutes } from './routes/well-known.ts';
 import { accountRoutes } from './routes/account.ts';
+import { passkeyRoutes } from './routes/passkeys.ts';
 
 /** Request bodies are a few hundred bytes; anything near this is abuse. */
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -66,6 +67,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(passwordlessRoutes);
   await app.register(sessionRoutes);
   await app.register(accountRoutes);
+  await app.register(passkeyRoutes);
   await app.register(metricsRoutes);
   return app;
 }

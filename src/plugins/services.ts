@@ -57,6 +57,7 @@ export interface Services {
   audit: AuditLog;
   cleanup: RetentionCleanup;
   accounts: Accounts['accounts'];
+  passkeys: Accounts['passkeys'];
 }
 
 declare module 'fastify' {
@@ -164,7 +165,7 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
   });
 
   // Identifiers and passkeys on a signed-in account.
-  const { accounts } = createAccounts({ db: app.db, tokens: oneTimeTokens, sessions, delivery, sealer, locales, hasher, clock, random, audit, smsGuard, config, log: app.log.child({ component: 'accounts' }) });
+  const { accounts, passkeys } = createAccounts({ db: app.db, tokens: oneTimeTokens, sessions, signer, delivery, sealer, locales, hasher, clock, random, audit, smsGuard, config, log: app.log.child({ component: 'accounts' }) });
 
   // Expired sessions and their refresh tokens are deleted in the background, by every replica.
   const sessionCleanup = setInterval(() => {
@@ -185,7 +186,7 @@ export const servicesPlugin = fp(async (app: FastifyInstance, options: { config:
     app.log.warn({ to: maskDestination(user.channel, user.destination), expiresAt: user.expiresAt, expired }, expired ? 'demo identity has expired; it is an ordinary identifier again' : 'demo identity enabled: a fixed code signs it in');
   }
 
-  app.decorate('services', { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts });
+  app.decorate('services', { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys });
   if (!overrides.disableDispatcher) app.addHook('onReady', async () => delivery.start());
   // Sends in flight finish and record their outcome before the pool and providers close; jobs
   // not yet claimed stay in the outbox for the next dispatcher.
