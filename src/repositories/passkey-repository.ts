@@ -18,18 +18,8 @@ export interface StoredPasskey {
   lastUsedAt: Date | null;
 }
 
-export interface NewPasskey {
-  id: string;
-  userId: string;
-  publicKey: Uint8Array;
-  counter: number;
-  transports: string[];
-  deviceType: string;
-  backedUp: boolean;
-  aaguid: string;
-  name: string;
-  createdAt: Date;
-}
+/** A passkey to store: as listed, plus the authenticator model (AAGUID), not yet used. */
+export type NewPasskey = Omit<StoredPasskey, 'lastUsedAt'> & { aaguid: string };
 
 export interface PasskeySignIn {
   user: { id: string; email: string | null; phoneNumber: string | null };
