@@ -24,6 +24,13 @@ import { passkeyRoutes } from './routes/passkeys.ts';
 /** Request bodies are a few hundred bytes; anything near this is abuse. */
 const BODY_LIMIT_BYTES = 64 * 1024;
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set by the SIGTERM handler (server.ts): /readyz answers 503 and every reply closes its connection. */
+    lifecycle: { draining: boolean };
+  }
+}
+
 export interface AppOverrides extends ServiceOverrides {
   /** Where log lines go instead of stdout (tests read them to prove no secret is logged). */
   logStream?: { write(line: string): void };
@@ -48,6 +55,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     // S20: X-Forwarded-For is believed only when the peer is one of these proxies.
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Draining after SIGTERM: load balancers see /readyz fail at once, and keep-alive clients are
+  // told to reconnect (to another replica) after the reply they are waiting for.
+  app.decorate('lifecycle', { draining: false });
+  app.addHook('onSend', async (_request, reply) => {
+    if (app.lifecycle.draining) reply.header('connection', 'close');
+  });
 
   // One access line per request, after the reply; bodies are never logged.
   app.addHook('onResponse', async (request, reply) => {

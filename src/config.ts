@@ -6,13 +6,14 @@ import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import { expandAlphabet } from './lib/alphabet.ts';
 import { parseOperatorKey, type OperatorKey } from './keys/operator-key.ts';
 import { loadAbuseConfig, type AbuseConfig } from './abuse-config.ts';
+import { loadOperationsConfig, type OperationsConfig } from './config/operations.ts';
 import { loadAccountsConfig, type AccountsConfig } from './config/accounts.ts';
 
 export type PasswordlessMethod = 'email' | 'mobile';
 export type JwtAlg = 'ES256' | 'EdDSA' | 'RS256';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface Config extends AbuseConfig, AccountsConfig {
+export interface Config extends AbuseConfig, AccountsConfig, OperationsConfig {
   nodeEnv: string;
   production: boolean;
   host: string;
@@ -205,12 +206,14 @@ export function loadConfig(env: Env): Config {
   const defaultPhoneRegion = region !== undefined && isSupportedCountry(region) ? region : undefined;
   const abuse = loadAbuseConfig(read, problems, { production, defaultPhoneRegion, shortTokenChars, shortTokenLength });
 
+  const operations = loadOperationsConfig(read, problems);
   const jwtIssuer = read.string('JWT_ISSUER', `http://localhost:${port}`);
   const accounts = loadAccountsConfig(read, problems, { jwtIssuer, production });
 
   const config: Config = {
     ...abuse,
     ...accounts,
+    ...operations,
     nodeEnv,
     production,
     host: read.string('HOST', '0.0.0.0'),

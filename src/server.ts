@@ -16,16 +16,26 @@ async function main(): Promise<void> {
 
   const app = await buildApp(config);
   let closing = false;
+  // SIGTERM (an orchestrator stopping this replica): /readyz turns 503 at once and the listener
+  // keeps serving for SHUTDOWN_DRAIN_SECONDS, so load balancers stop routing here; then the
+  // listener closes, in-flight requests finish, idle keep-alive connections close, the dispatcher
+  // finishes its sends and stops claiming, the audit buffer is written. All of it within
+  // SHUTDOWN_GRACE_SECONDS, else exit 1. SIGINT/SIGHUP (a terminal) skip the drain pause.
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down');
+    app.lifecycle.draining = true;
+    app.log.info({ signal, drainSeconds: config.shutdownDrainSeconds, graceSeconds: config.shutdownGraceSeconds }, 'shutting down');
     const timer = setTimeout(() => {
       app.log.error('shutdown timed out');
       process.exit(1);
-    }, 10_000);
+    }, config.shutdownGraceSeconds * 1000);
     timer.unref();
+    if (signal === 'SIGTERM' && config.shutdownDrainSeconds > 0) {
+      await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainSeconds * 1000));
+    }
     await app.close();
+    app.log.info({ signal }, 'stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -15,11 +15,22 @@ export interface Database {
 }
 
 /** Opens the pool and the Prisma client on it. */
-export function createDatabase(url: string, options: { poolSize: number; onError?: (error: Error) => void }): Database {
+export function createDatabase(url: string, options: {
+  poolSize: number;
+  onError?: (error: Error) => void;
+  /** statement_timeout on the server and a read timeout in the client (a black-holed host never answers). */
+  statementTimeoutMs?: number;
+  connectTimeoutMs?: number;
+}): Database {
+  const statementTimeoutMs = options.statementTimeoutMs ?? 5_000;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 3_000,
+    // The server cancels a statement past this (57014); the client gives up at the same time when
+    // no answer comes at all (packets dropped), and the pool then discards that connection.
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs,
     idleTimeoutMillis: 30_000,
     application_name: 'sesame',
   });

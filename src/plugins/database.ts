@@ -31,6 +31,8 @@ export const databasePlugin = fp(async (app: FastifyInstance, options: { config:
   }
   const db = createDatabase(url, {
     poolSize: config.databasePoolSize,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
     onError: (error) => app.log.warn({ err: { type: error.name, message: error.message } }, 'idle database connection failed'),
   });
   app.decorate('db', db);

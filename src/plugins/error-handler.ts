@@ -23,7 +23,10 @@ declare module 'fastify' {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-const DATABASE_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '53300']);
+// 57014: statement_timeout fired (DATABASE_STATEMENT_TIMEOUT_MS); 57P0x: the server is shutting
+// down or starting; 08xxx: connection failures; 53300: too many connections.
+const DATABASE_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57014', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '53300']);
+const DATABASE_DOWN_MESSAGE = /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Query read timeout|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery)/i;
 
 export const errorHandlerPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -68,8 +71,16 @@ function classify(error: FastifyError, request: FastifyRequest): ErrorCode {
   return 'internal_error';
 }
 
-/** Connection-level failures of PostgreSQL: answer 503 rather than 500 (fail closed, S22). */
-function isDatabaseUnavailable(error: FastifyError): boolean {
-  if (error.code !== undefined && DATABASE_DOWN_CODES.has(error.code)) return true;
-  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/i.test(error.message);
+/**
+ * Connection-level failures of PostgreSQL, and statements cut off by DATABASE_STATEMENT_TIMEOUT_MS:
+ * answer 503 rather than 500 (fail closed, S22). Prisma wraps driver errors, so causes are followed.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Object && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    const { code, message, originalCode } = current as { code?: unknown; message?: unknown; originalCode?: unknown };
+    if (typeof code === 'string' && DATABASE_DOWN_CODES.has(code)) return true;
+    if (typeof originalCode === 'string' && DATABASE_DOWN_CODES.has(originalCode)) return true;
+    if (typeof message === 'string' && DATABASE_DOWN_MESSAGE.test(message)) return true;
+  }
+  return false;
 }

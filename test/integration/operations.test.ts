@@ -36,6 +36,19 @@ describe('operations', () => {
     return db;
   }
 
+  /** An app that reaches its database through a TCP proxy the test can cut or black-hole. */
+  async function appBehindProxy(env: Record<string, string> = {}) {
+    const db = await database();
+    const target = new URL(db.url);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const viaProxy = new URL(db.url);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    const app = await startTestApp({ db: { ...db, url: viaProxy.toString() }, env });
+    apps.push(app);
+    return { db, proxy, app };
+  }
+
   it('reports liveness and readiness', async () => {
     const app = await startTestApp({ db: await database() });
     apps.push(app);
@@ -48,14 +61,7 @@ describe('operations', () => {
   });
 
   it('fails closed with 503 when PostgreSQL becomes unreachable, and sends nothing (S22)', async () => {
-    const db = await database();
-    const target = new URL(db.url);
-    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(db.url);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    const app = await startTestApp({ db: { ...db, url: viaProxy.toString() } });
-    apps.push(app);
+    const { db, proxy, app } = await appBehindProxy();
     await db.pool.query("INSERT INTO users (email) VALUES ('down@example.com')");
     assert.equal((await fetch(`${app.url}/readyz`)).status, 200);
 
@@ -74,6 +80,40 @@ describe('operations', () => {
     assert.equal(exchange.status, 503);
     await app.app.services.delivery.drain();
     assert.equal((await ses.emails('down@example.com')).length, 0);
+  });
+
+  it('answers 503 within DATABASE_STATEMENT_TIMEOUT_MS when PostgreSQL is black-holed, and recovers (issue 8)', async () => {
+    const { proxy, app } = await appBehindProxy({ DATABASE_STATEMENT_TIMEOUT_MS: '1000', DATABASE_CONNECT_TIMEOUT_MS: '1000' });
+    assert.equal((await app.post('/passwordless/request/email', { email: 'hole@example.com' })).status, 202);
+
+    // Packets dropped, not refused: before statement and read timeouts, these requests hung forever.
+    proxy.blackHole(true);
+    const statuses = await Promise.all([1, 2, 3].map(async (i) => {
+      const response = await fetch(`${app.url}/passwordless/request/email`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `hole${i}@example.com` }),
+        signal: AbortSignal.timeout(20_000),
+      });
+      return response.status;
+    }));
+    assert.deepEqual(statuses, [503, 503, 503]);
+    assert.equal((await fetch(`${app.url}/readyz`, { signal: AbortSignal.timeout(20_000) })).status, 503);
+
+    proxy.blackHole(false);
+    await eventually(async () => ((await app.post('/passwordless/request/email', { email: 'hole-back@example.com' })).status === 202 ? true : undefined), 20_000);
+    await proxy.cut();
+  });
+
+  it('turns unready at once while draining and closes each connection after its reply (issue 8)', async () => {
+    const app = await startTestApp({ db: await database() });
+    apps.push(app);
+    assert.equal((await fetch(`${app.url}/readyz`)).status, 200);
+    app.app.lifecycle.draining = true;
+    const ready = await fetch(`${app.url}/readyz`);
+    assert.equal(ready.status, 503);
+    assert.equal(ready.headers.get('connection'), 'close');
+    const served = await app.post('/passwordless/request/email', { email: 'drain@example.com' });
+    assert.equal(served.status, 202, 'requests still in reach are served while draining');
+    assert.equal(served.headers.get('connection'), 'close');
   });
 
   it('lets two replicas start together on an empty database: one migration, one signing key', async () => {
