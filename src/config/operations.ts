@@ -24,7 +24,7 @@ export function loadOperationsConfig(read: AbuseEnvReader, problems: string[]): 
   }
   return {
     databaseStatementTimeoutMs: read.int('DATABASE_STATEMENT_TIMEOUT_MS', 5_000, 100, 600_000),
-    databaseConnectTimeoutMs: read.int('DATABASE_CONNECT_TIMEOUT_MS', 3_000, 100, 60_000),
+    databaseConnectTimeoutMs: read.int('DATABASE_CONNECT_TIMEOUT_MS', 5_000, 100, 60_000),
     shutdownGraceSeconds,
     shutdownDrainSeconds,
   };

@@ -26,7 +26,7 @@ export function createDatabase(url: string, options: {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 3_000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
     // The server cancels a statement past this (57014); the client gives up at the same time when
     // no answer comes at all (packets dropped), and the pool then discards that connection.
     statement_timeout: statementTimeoutMs,

@@ -6,10 +6,10 @@ import { loadConfig } from '../../src/config.ts';
 import { isDatabaseUnavailable } from '../../src/plugins/error-handler.ts';
 
 describe('operations settings', () => {
-  it('defaults: 5 s statements, 3 s connects, a 25 s grace period with a 5 s drain', () => {
+  it('defaults: 5 s statements, 5 s connects (as before), a 25 s grace period with a 5 s drain', () => {
     const config = loadConfig({});
     assert.equal(config.databaseStatementTimeoutMs, 5_000);
-    assert.equal(config.databaseConnectTimeoutMs, 3_000);
+    assert.equal(config.databaseConnectTimeoutMs, 5_000);
     assert.equal(config.shutdownGraceSeconds, 25);
     assert.equal(config.shutdownDrainSeconds, 5);
   });
