@@ -1,16 +1,19 @@
 /**
- * buildApp: the table of contents. Infrastructure plugins first, then the composition root,
- * then routes. Nothing here reads the environment; `config` arrives parsed.
+ * buildApp: the table of contents. Infrastructure plugins first, then the composition root and
+ * the workers it built (started once the app is ready), then routes. Nothing here reads the environment; `config` arrives parsed.
  */
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Config } from './config.ts';
+import type { Config } from './config/index.ts';
 import { bearerAuthPlugin } from './plugins/bearer-auth.ts';
 import { databasePlugin } from './plugins/database.ts';
 import { errorHandlerPlugin } from './plugins/error-handler.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
-import { servicesPlugin, type ServiceOverrides } from './plugins/services.ts';
+import { servicesPlugin } from './plugins/services.ts';
+import { workersPlugin } from './plugins/workers.ts';
+import { compose, type Substitutes } from './composition.ts';
+import type { Worker } from './workers/worker.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -31,13 +34,17 @@ declare module 'fastify' {
   }
 }
 
-export interface AppOverrides extends ServiceOverrides {
+/** How an embedder or a test builds the app differently from `npm start`. */
+export interface BuildOptions {
+  substitutes?: Substitutes;
   /** Where log lines go instead of stdout (tests read them to prove no secret is logged). */
   logStream?: { write(line: string): void };
+  /** Which workers this process runs; default all (a test leaves out the dispatcher to act as a process that stops before sending). */
+  runsWorker?: (worker: Worker) => boolean;
 }
 
-export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
-  const { logStream, ...serviceOverrides } = overrides;
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const { logStream, substitutes, runsWorker = () => true } = options;
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -73,7 +80,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(metricsPlugin);
   await app.register(rateLimitPlugin, { config });
   await app.register(databasePlugin, { config });
-  await app.register(servicesPlugin, { config, overrides: serviceOverrides });
+  // A start that fails here (a broken template, no AWS region) closes what is already open.
+  const composition = await compose(config, { db: app.db, metrics: app.metrics, log: app.log }, substitutes)
+    .catch(async (error: unknown) => {
+      await app.close();
+      throw error;
+    });
+  await app.register(servicesPlugin, { composition });
+  await app.register(workersPlugin, { workers: composition.workers.filter(runsWorker) });
   await app.register(bearerAuthPlugin, { verifier: app.services.accessTokens });
 
   await app.register(healthRoutes);

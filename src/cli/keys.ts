@@ -8,7 +8,7 @@
  *            KEY_RELOAD_INTERVAL); removes retired keys past their retention. Running replicas
  *            do the promotion by themselves on their next maintenance tick.
  */
-import { loadConfig } from '../config.ts';
+import { loadProcessConfig } from '../config/index.ts';
 import { createDatabase } from '../db/database.ts';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { migrate } from '../db/migrator.ts';
@@ -24,7 +24,7 @@ if (command !== 'list' && command !== 'rotate') {
   process.exit(2);
 }
 
-const config = loadConfig(process.env);
+const config = loadProcessConfig();
 if (config.operatorKey !== undefined) {
   console.error('JWT_PRIVATE_KEY is set: signing keys are managed by the operator, not by Sesame. Rotate them where they are managed.');
   process.exit(1);
@@ -54,7 +54,6 @@ try {
   for (const key of stored) {
     console.log([key.state.padEnd(8), key.alg.padEnd(6), key.kid.padEnd(44), iso(key.createdAt), iso(key.activatedAt), iso(key.retiredAt)].join(' '));
   }
-  keys.close();
 } finally {
   await db.close();
   await embedded?.stop();

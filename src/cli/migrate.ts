@@ -1,9 +1,9 @@
 /** `npm run db:migrate`: applies pending migrations to DATABASE_URL (or the embedded database). */
-import { loadConfig } from '../config.ts';
+import { loadProcessConfig } from '../config/index.ts';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { migrate } from '../db/migrator.ts';
 
-const config = loadConfig(process.env);
+const config = loadProcessConfig();
 const embedded = config.databaseUrl === undefined
   ? await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort })
   : undefined;

@@ -1,8 +1,8 @@
 /**
  * The accounts section of the configuration: recent sign-in for account changes (S45) and the
- * WebAuthn relying party (S46). Called once from loadConfig with its reader and problem list.
+ * WebAuthn relying party (S46).
  */
-import type { AbuseEnvReader } from '../abuse-config.ts';
+import type { EnvReader } from './reader.ts';
 
 export interface AccountsConfig {
   /** How old `auth_time` may be for changing an identifier or adding a passkey (S45). */
@@ -15,12 +15,15 @@ export interface AccountsConfig {
 }
 
 /** Parses the section; `jwtIssuer` gives the defaults of the RP ID and origins. */
-export function loadAccountsConfig(read: AbuseEnvReader, problems: string[], context: { jwtIssuer: string; production: boolean }): AccountsConfig {
+export function parseAccounts(read: EnvReader, problems: string[], context: { jwtIssuer: string; production: boolean }): AccountsConfig {
   let issuer: URL | undefined;
-  try {
-    issuer = new URL(context.jwtIssuer);
-  } catch {
-    problems.push('JWT_ISSUER: must be an absolute URL (WebAuthn takes its default RP ID and origin from it)');
+  // A blank issuer is reported by validate(); only a malformed one is this section's problem.
+  if (context.jwtIssuer !== '') {
+    try {
+      issuer = new URL(context.jwtIssuer);
+    } catch {
+      problems.push('JWT_ISSUER: must be an absolute URL (WebAuthn takes its default RP ID and origin from it)');
+    }
   }
   const webauthnRpId = (read.optional('WEBAUTHN_RP_ID') ?? issuer?.hostname ?? 'localhost').toLowerCase();
   if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(webauthnRpId)) {

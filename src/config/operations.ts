@@ -1,9 +1,8 @@
 /**
  * Runtime behaviour under faults and restarts (issue 8, "Faults and restarts"): how long a
  * database call may take before the request answers 503, and how a SIGTERM drains the process.
- * Called with one line from loadConfig (until the config/ folder reshape, which this file follows).
  */
-import type { AbuseEnvReader } from '../abuse-config.ts';
+import type { EnvReader } from './reader.ts';
 
 export interface OperationsConfig {
   /** Server-side statement_timeout and the client's read timeout: a black-holed database answers 503 after this. */
@@ -16,7 +15,7 @@ export interface OperationsConfig {
   shutdownDrainSeconds: number;
 }
 
-export function loadOperationsConfig(read: AbuseEnvReader, problems: string[]): OperationsConfig {
+export function parseOperations(read: EnvReader, problems: string[]): OperationsConfig {
   const shutdownGraceSeconds = read.int('SHUTDOWN_GRACE_SECONDS', 25, 1, 600);
   const shutdownDrainSeconds = read.int('SHUTDOWN_DRAIN_SECONDS', 5, 0, 300);
   if (shutdownDrainSeconds >= shutdownGraceSeconds) {

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Mustache from 'mustache';
-import { ConfigError } from '../config.ts';
+import { ConfigError } from '../config/index.ts';
 import { BUILTIN_TEMPLATES, MESSAGE_TEMPLATES, TEMPLATE_NAMES, type TemplateName, type TemplateSet } from './builtin-templates.ts';
 
 /** The values a template may use. The identifier is deliberately not one of them (S16). */

@@ -17,6 +17,7 @@ import type { MessageRenderer, OutboundMessage } from './messages.ts';
 import type { PayloadSealer } from './outbox-payload.ts';
 import { describeProviderError, formatProviderError, isTransientProviderError, type ProviderErrorSummary } from './provider-errors.ts';
 import { retryDelayMs } from './retry-backoff.ts';
+import type { Worker } from '../workers/worker.ts';
 
 // A request's wake waits this long, so the reply is written before any sending work starts on
 // this event loop (a known identifier's answer must not be slower, S17) and a burst of requests
@@ -32,7 +33,7 @@ export interface DispatcherSettings {
   retryMaxMs: number;
 }
 
-export interface OutboxDispatcher {
+export interface OutboxDispatcher extends Worker {
   /** Starts polling; until then `wake` and `drain` do nothing (a replica that only accepts requests). */
   start(): void;
   /** A job was committed: look for due jobs within milliseconds. Never throws, never waits. */
@@ -216,6 +217,7 @@ export function createOutboxDispatcher(deps: {
   }
 
   return {
+    name: 'outbox-dispatcher',
     start() {
       if (started) return;
       started = true;

@@ -1,4 +1,4 @@
-import type { Config } from '../config.ts';
+import type { Config } from '../config/index.ts';
 import { createConsoleSender } from './console-sender.ts';
 import type { EmailMessage, MessageSender, SmsMessage } from './message-sender.ts';
 import { createSesEmailSender } from './ses-email-sender.ts';

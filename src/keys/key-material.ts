@@ -4,7 +4,7 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import type { JwtAlg } from '../config.ts';
+import type { JwtAlg } from '../config/index.ts';
 import { decrypt, encrypt } from '../lib/secret-keys.ts';
 import type { KeyState, StoredSigningKey } from '../repositories/signing-key-repository.ts';
 

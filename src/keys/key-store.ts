@@ -3,12 +3,12 @@
  * keys through their states (see key-lifecycle.ts). Keys live in the database with their
  * private part encrypted under a subkey of SESAME_SECRET (S27); replicas agree through the
  * database, never through memory alone: each one reloads the key set every KEY_RELOAD_INTERVAL
- * and state changes run under an advisory lock. An operator-managed key (JWT_PRIVATE_KEY)
+ * (workers/key-maintenance.ts) and state changes run under an advisory lock. An operator-managed key (JWT_PRIVATE_KEY)
  * replaces all of this with one fixed key.
  */
 import type { KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
-import type { JwtAlg } from '../config.ts';
+import type { JwtAlg } from '../config/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import { deriveSubkey } from '../lib/secret-keys.ts';
 import type { KeyState, SigningKeyRepository } from '../repositories/signing-key-repository.ts';
@@ -48,9 +48,6 @@ export interface KeyStore {
   reload(): Promise<void>;
   /** One lifecycle step under the lock, then a reload. `rotateNow` starts a rotation off schedule. */
   maintain(options?: { rotateNow?: boolean }): Promise<MaintenanceReport>;
-  /** Runs maintain() every KEY_RELOAD_INTERVAL until close(). */
-  startSchedule(intervalSeconds: number): void;
-  close(): void;
 }
 
 interface KeyStoreDeps {
@@ -85,7 +82,6 @@ export async function loadKeyStore(deps: KeyStoreDeps): Promise<KeyStore> {
   let signing: SigningKey | undefined;
   let published = new Map<string, PublishedKey>();
   let jwksJson = '';
-  let timer: NodeJS.Timeout | undefined;
 
   async function reload(): Promise<void> {
     const stored = await deps.keys.listPublished();
@@ -139,18 +135,6 @@ export async function loadKeyStore(deps: KeyStoreDeps): Promise<KeyStore> {
     algorithms: () => ALGORITHMS.filter((alg) => [...published.values()].some((key) => key.alg === alg)),
     reload,
     maintain,
-    startSchedule(intervalSeconds) {
-      timer = setInterval(() => {
-        maintain().catch((error: unknown) => {
-          // Keep signing with the keys we have; the next tick tries again.
-          deps.log.warn({ err: { message: error instanceof Error ? error.message : String(error) } }, 'key maintenance failed');
-        });
-      }, intervalSeconds * 1000);
-      timer.unref();
-    },
-    close() {
-      clearInterval(timer);
-    },
   };
 }
 
@@ -175,7 +159,5 @@ function operatorKeyStore(key: OperatorKey): KeyStore {
     async maintain() {
       throw new Error('signing keys are managed by the operator (JWT_PRIVATE_KEY); rotate them there');
     },
-    startSchedule() {},
-    close() {},
   };
 }

@@ -3,7 +3,7 @@
  * JWK). Parsed once at start so a wrong key stops the service before it signs anything.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import type { JwtAlg } from '../config.ts';
+import type { JwtAlg } from '../config/index.ts';
 
 export interface OperatorKey {
   kid: string;

@@ -5,31 +5,42 @@
  */
 import type pg from 'pg';
 import type { AuditEventWriter, AuditRow } from '../services/audit-log.ts';
+import { statement } from './sql.ts';
 
-const INSERT_SQL = `
+type Column<K extends keyof AuditRow> = AuditRow[K][];
+
+const INSERT = statement<{
+  created_at: Column<'createdAt'>;
+  event: Column<'event'>;
+  user_id: Column<'userId'>;
+  channel: Column<'channel'>;
+  destination: Column<'destination'>;
+  client_ip: Column<'clientIp'>;
+  user_agent: Column<'userAgent'>;
+  outcome: Column<'outcome'>;
+  reason: Column<'reason'>;
+  detail: (string | null)[];
+}>('audit_insert', `
 INSERT INTO audit_events (created_at, event, user_id, channel, destination, client_ip, user_agent, outcome, reason, detail)
-SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::jsonb[])`;
+SELECT * FROM unnest(:created_at::timestamptz[], :event::text[], :user_id::uuid[], :channel::text[], :destination::text[],
+  :client_ip::text[], :user_agent::text[], :outcome::text[], :reason::text[], :detail::jsonb[])`);
 
 export function createAuditEventRepository(pool: pg.Pool): AuditEventWriter {
   return {
     async insertMany(rows: readonly AuditRow[]) {
       if (rows.length === 0) return;
-      await pool.query({
-        name: 'audit_insert',
-        text: INSERT_SQL,
-        values: [
-          rows.map((row) => row.createdAt),
-          rows.map((row) => row.event),
-          rows.map((row) => row.userId),
-          rows.map((row) => row.channel),
-          rows.map((row) => row.destination),
-          rows.map((row) => row.clientIp),
-          rows.map((row) => row.userAgent),
-          rows.map((row) => row.outcome),
-          rows.map((row) => row.reason),
-          rows.map((row) => (row.detail === null ? null : JSON.stringify(row.detail))),
-        ],
-      });
+      await pool.query(INSERT.bind({
+        created_at: rows.map((row) => row.createdAt),
+        event: rows.map((row) => row.event),
+        user_id: rows.map((row) => row.userId),
+        channel: rows.map((row) => row.channel),
+        destination: rows.map((row) => row.destination),
+        client_ip: rows.map((row) => row.clientIp),
+        user_agent: rows.map((row) => row.userAgent),
+        outcome: rows.map((row) => row.outcome),
+        reason: rows.map((row) => row.reason),
+        detail: rows.map((row) => (row.detail === null ? null : JSON.stringify(row.detail))),
+      }));
     },
   };
 }

@@ -6,6 +6,7 @@
  * number the claim returned, so a dispatcher that lost its lease cannot overwrite the outcome.
  */
 import type pg from 'pg';
+import { statement } from './sql.ts';
 import type { Channel } from '../services/types.ts';
 
 export type DeliveryJobStatus = 'pending' | 'delivered' | 'failed' | 'expired';
@@ -51,40 +52,49 @@ export interface DeliveryJobRepository {
 // the database's clock, which every replica shares, so clock skew between replicas cannot make
 // one of them take over a job another is still sending.
 //
-// Plan-proof by construction: the MATERIALIZED CTE is evaluated once, locks at most $2 rows
+// Plan-proof by construction: the MATERIALIZED CTE is evaluated once, locks at most :limit rows
 // (LIMIT sits under FOR UPDATE SKIP LOCKED) and the UPDATE joins exactly those rows. The former
 // `UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)` could, under a generic
 // plan chosen while the table was empty, re-run the subquery per outer row and lease the whole
-// backlog (3,000 rows for LIMIT 16, 11 s in ../shared/repro/outbox-claim-plan.sql).
-const CLAIM_SQL = `
+// backlog (3,000 rows for LIMIT 16, 11 s in ../shared/repro/outbox-claim-plan.sql). Not a
+// prepared statement, so it is planned per call.
+const CLAIM = statement<{ now: Date; limit: number; lease_seconds: number }>('outbox_claim', `
 WITH picked AS MATERIALIZED (
   SELECT id FROM delivery_jobs
-  WHERE status = 'pending' AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= clock_timestamp())
+  WHERE status = 'pending' AND next_attempt_at <= :now AND (locked_until IS NULL OR locked_until <= clock_timestamp())
   ORDER BY next_attempt_at, id
-  LIMIT $2
+  LIMIT :limit
   FOR UPDATE SKIP LOCKED
 )
-UPDATE delivery_jobs d SET attempts = d.attempts + 1, locked_until = clock_timestamp() + make_interval(secs => $3::int)
+UPDATE delivery_jobs d SET attempts = d.attempts + 1, locked_until = clock_timestamp() + make_interval(secs => :lease_seconds::int)
 FROM picked
 WHERE d.id = picked.id
 RETURNING d.id, d.user_id, d.channel, d.destination_masked, d.client_ip, d.payload, d.attempts, d.created_at, d.expires_at,
   EXISTS (SELECT 1 FROM delivery_jobs newer WHERE newer.user_id = d.user_id
     AND newer.channel = d.channel AND newer.id > d.id
-    AND newer.purpose = d.purpose AND d.purpose <> 'notice') AS superseded`;
+    AND newer.purpose = d.purpose AND d.purpose <> 'notice') AS superseded`, { prepared: false });
 
 // Ends a batch of jobs in one statement: sends that finish in the same turn of the event loop
 // share one round trip and one commit. Each row is fenced by its claim's attempt number.
-const FINISH_SQL = `
+const FINISH = statement<{
+  ids: string[];
+  attempts: number[];
+  statuses: string[];
+  providers: (string | null)[];
+  message_ids: (string | null)[];
+  errors: (string | null)[];
+  finished_at: Date[];
+}>('outbox_finish', `
 UPDATE delivery_jobs d SET status = v.status, payload = NULL, locked_until = NULL, provider = coalesce(v.provider, d.provider),
   provider_message_id = v.message_id, last_error = coalesce(v.error, d.last_error), finished_at = v.finished_at
-FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+FROM unnest(:ids::bigint[], :attempts::int[], :statuses::text[], :providers::text[], :message_ids::text[], :errors::text[], :finished_at::timestamptz[])
   AS v(id, attempts, status, provider, message_id, error, finished_at)
 WHERE d.id = v.id AND d.attempts = v.attempts AND d.status = 'pending'
-RETURNING d.id`;
+RETURNING d.id`);
 
-const RESCHEDULE_SQL = `
-UPDATE delivery_jobs SET next_attempt_at = $3, locked_until = NULL, last_error = $4, provider = $5
-WHERE id = $1 AND attempts = $2 AND status = 'pending'`;
+const RESCHEDULE = statement<{ id: string; attempt: number; next_attempt_at: Date; error: string; provider: string }>('outbox_reschedule', `
+UPDATE delivery_jobs SET next_attempt_at = :next_attempt_at, locked_until = NULL, last_error = :error, provider = :provider
+WHERE id = :id AND attempts = :attempt AND status = 'pending'`);
 
 /** Builds the repository on a pg pool; each statement is one round trip. */
 export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepository {
@@ -93,19 +103,15 @@ export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepositor
   function flushFinished(): void {
     const batch = finishing;
     finishing = [];
-    pool.query<{ id: string }>({
-      name: 'outbox_finish',
-      text: FINISH_SQL,
-      values: [
-        batch.map((entry) => entry.job.id),
-        batch.map((entry) => entry.job.attempt),
-        batch.map((entry) => entry.end.status),
-        batch.map((entry) => entry.end.provider),
-        batch.map((entry) => entry.end.providerMessageId),
-        batch.map((entry) => entry.end.error),
-        batch.map((entry) => entry.now),
-      ],
-    }).then(({ rows }) => {
+    pool.query<{ id: string }>(FINISH.bind({
+      ids: batch.map((entry) => entry.job.id),
+      attempts: batch.map((entry) => entry.job.attempt),
+      statuses: batch.map((entry) => entry.end.status),
+      providers: batch.map((entry) => entry.end.provider),
+      message_ids: batch.map((entry) => entry.end.providerMessageId),
+      errors: batch.map((entry) => entry.end.error),
+      finished_at: batch.map((entry) => entry.now),
+    })).then(({ rows }) => {
       const recorded = new Set(rows.map((row) => String(row.id)));
       for (const entry of batch) entry.resolve(recorded.has(entry.job.id));
     }, (error: unknown) => {
@@ -130,7 +136,7 @@ export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepositor
         created_at: Date;
         expires_at: Date;
         superseded: boolean;
-      }>({ text: CLAIM_SQL, values: [input.now, input.limit, input.leaseSeconds] });
+      }>(CLAIM.bind({ now: input.now, limit: input.limit, lease_seconds: input.leaseSeconds }));
       return rows.map((row) => ({
         id: row.id,
         userId: row.user_id,
@@ -153,11 +159,13 @@ export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepositor
     },
 
     async reschedule(job, input) {
-      const result = await pool.query({
-        name: 'outbox_reschedule',
-        text: RESCHEDULE_SQL,
-        values: [job.id, job.attempt, input.nextAttemptAt, input.error, input.provider],
-      });
+      const result = await pool.query(RESCHEDULE.bind({
+        id: job.id,
+        attempt: job.attempt,
+        next_attempt_at: input.nextAttemptAt,
+        error: input.error,
+        provider: input.provider,
+      }));
       return result.rowCount === 1;
     },
   };

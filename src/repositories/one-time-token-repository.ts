@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import { ASYNC_COMMIT } from './async-commit.ts';
+import { statement, type Statement } from './sql.ts';
 import type { Channel } from '../services/types.ts';
 
 export interface IssueTokenInput {
@@ -68,15 +69,15 @@ export interface NewSession {
 const USER_COLUMN: Record<Channel, string> = { email: 'email', mobile: 'phone_number' };
 const VERIFIED_COLUMN: Record<Channel, string> = { email: 'email_verified', mobile: 'phone_number_verified' };
 
-// The per-destination throttle ($1 key, $2 now, $3 seconds): of concurrent requests for one
-// destination only the one whose upsert updated the row goes on (S7). Shared by sign-in and
-// verification codes, so the two cannot be alternated to flood one address.
+// The per-destination throttle (:throttle_key, :now, :throttle_seconds): of concurrent requests
+// for one destination only the one whose upsert updated the row goes on (S7). Shared by sign-in
+// and verification codes, so the two cannot be alternated to flood one address.
 const THROTTLE_GATE = `WITH previous AS (
-  SELECT last_request_at FROM request_throttle WHERE key = $1
+  SELECT last_request_at FROM request_throttle WHERE key = :throttle_key
 ), gate AS (
-  INSERT INTO request_throttle AS t (key, last_request_at) VALUES ($1, $2)
+  INSERT INTO request_throttle AS t (key, last_request_at) VALUES (:throttle_key, :now)
   ON CONFLICT (key) DO UPDATE SET last_request_at = EXCLUDED.last_request_at
-    WHERE t.last_request_at <= $2::timestamptz - make_interval(secs => $3::int)
+    WHERE t.last_request_at <= :now::timestamptz - make_interval(secs => :throttle_seconds::int)
   RETURNING 1
 )`;
 
@@ -85,31 +86,31 @@ const THROTTLE_GATE = `WITH previous AS (
 // only the one whose upsert updated the row goes on (S7). Data-modifying CTEs share a
 // snapshot, so the new token is never revoked by its own statement. The delivery job is
 // inserted by the same statement, so a token never exists without the job that sends it.
-function issueSql(channel: Channel): string {
+function issueStatement(channel: Channel): Statement<IssueParams> {
   const column = USER_COLUMN[channel];
-  return `
+  return statement(`otp_issue_${channel}`, `
 ${THROTTLE_GATE}, existing AS (
-  SELECT id, is_admin, disabled, false AS created FROM users WHERE ${column} = $4
+  SELECT id, is_admin, disabled, false AS created FROM users WHERE ${column} = :destination
 ), registered AS (
   INSERT INTO users (${column}, created_at, updated_at)
-  SELECT $4, $2, $2 WHERE $5::boolean AND EXISTS (SELECT 1 FROM gate) AND NOT EXISTS (SELECT 1 FROM existing)
+  SELECT :destination, :now, :now WHERE :register_unknown::boolean AND EXISTS (SELECT 1 FROM gate) AND NOT EXISTS (SELECT 1 FROM existing)
   ON CONFLICT (${column}) DO NOTHING
   RETURNING id, is_admin, disabled, true AS created
 ), eligible AS (
   SELECT id, created FROM (SELECT * FROM existing UNION ALL SELECT * FROM registered) u
-  WHERE EXISTS (SELECT 1 FROM gate) AND NOT u.disabled AND (NOT u.is_admin OR $6::boolean) AND NOT $16::boolean
+  WHERE EXISTS (SELECT 1 FROM gate) AND NOT u.disabled AND (NOT u.is_admin OR :allow_admin::boolean) AND NOT :blocked::boolean
 ), revoked AS (
-  UPDATE one_time_tokens SET revoked_at = $2
-  WHERE channel = $7 AND destination = $4 AND purpose = 'sign_in' AND revoked_at IS NULL AND expires_at > $2
+  UPDATE one_time_tokens SET revoked_at = :now
+  WHERE channel = :channel AND destination = :destination AND purpose = 'sign_in' AND revoked_at IS NULL AND expires_at > :now
     AND EXISTS (SELECT 1 FROM eligible)
   RETURNING 1
 ), inserted AS (
   INSERT INTO one_time_tokens (user_id, channel, destination, short_hash, long_hash, max_uses, max_attempts, created_at, expires_at)
-  SELECT id, $7, $4, $8, $9, $10, $11, $2, $12 FROM eligible
+  SELECT id, :channel, :destination, :short_hash, :long_hash, :max_uses, :max_attempts, :now, :expires_at FROM eligible
   RETURNING user_id
 ), job AS (
   INSERT INTO delivery_jobs (user_id, channel, destination_masked, client_ip, payload, next_attempt_at, expires_at, created_at)
-  SELECT user_id, $7, $13, $15, $14, $2, $12, $2 FROM inserted WHERE $14::bytea IS NOT NULL
+  SELECT user_id, :channel, :masked_destination, :client_ip, :delivery_payload, :now, :expires_at, :now FROM inserted WHERE :delivery_payload::bytea IS NOT NULL
   RETURNING id
 )
 SELECT EXISTS (SELECT 1 FROM gate) AS accepted,
@@ -117,7 +118,26 @@ SELECT EXISTS (SELECT 1 FROM gate) AS accepted,
        (SELECT user_id FROM inserted) AS user_id,
        coalesce((SELECT created FROM eligible), false) AS created,
        (SELECT count(*) FROM revoked)::int AS revoked,
-       (SELECT id FROM job) AS job_id`;
+       (SELECT id FROM job) AS job_id`);
+}
+
+interface IssueParams {
+  throttle_key: Buffer;
+  now: Date;
+  throttle_seconds: number;
+  destination: string;
+  register_unknown: boolean;
+  allow_admin: boolean;
+  blocked: boolean;
+  channel: Channel;
+  short_hash: Buffer;
+  long_hash: Buffer | null;
+  max_uses: number;
+  max_attempts: number;
+  expires_at: Date;
+  masked_destination: string;
+  client_ip: string | null;
+  delivery_payload: Buffer | null;
 }
 
 // Counts the guess before the caller compares anything (S5): the live, newest token for the
@@ -127,128 +147,155 @@ SELECT EXISTS (SELECT 1 FROM gate) AS accepted,
 // concurrent guess at once, and known and unknown identifiers take the same time.
 // `purpose` picks the token kind (S44); the failure budget counts every kind, so verification
 // guesses and sign-in guesses at one destination share it.
-function claimSql(purpose: string): string {
-  return `
+interface ClaimParams { channel: Channel; destination: string; now: Date; failure_window_start: Date; max_destination_failures: number }
+function claimStatement<Params extends ClaimParams>(name: string, purpose: string): Statement<Params> {
+  return statement(name, `
 UPDATE one_time_tokens SET attempts = attempts + 1
 WHERE id = (
     SELECT id FROM one_time_tokens
-    WHERE channel = $1 AND destination = $2 AND revoked_at IS NULL AND expires_at > $3 AND ${purpose}
+    WHERE channel = :channel AND destination = :destination AND revoked_at IS NULL AND expires_at > :now AND ${purpose}
     ORDER BY created_at DESC, id DESC LIMIT 1
   )
-  AND attempts < max_attempts AND uses < max_uses AND revoked_at IS NULL AND expires_at > $3
+  AND attempts < max_attempts AND uses < max_uses AND revoked_at IS NULL AND expires_at > :now
   AND (SELECT coalesce(sum(attempts), 0) FROM one_time_tokens
-        WHERE channel = $1 AND destination = $2 AND created_at > $4) < $5
+        WHERE channel = :channel AND destination = :destination AND created_at > :failure_window_start) < :max_destination_failures
   AND ${ASYNC_COMMIT}
-RETURNING id, user_id, short_hash, long_hash`;
+RETURNING id, user_id, short_hash, long_hash`);
 }
-const CLAIM_SQL = claimSql(`purpose = 'sign_in'`);
+const CLAIM = claimStatement<ClaimParams>('otp_claim', `purpose = 'sign_in'`);
 // A verification code is claimed only by the signed-in user it was sent for (S44).
-const CLAIM_VERIFICATION_SQL = claimSql(`purpose = 'verify' AND user_id = $6`);
+const CLAIM_VERIFICATION = claimStatement<ClaimParams & { user_id: string }>('verify_claim', `purpose = 'verify' AND user_id = :user_id`);
+
+/** The parameters every sign-in shares: the time, the admin rule, and the session it opens. */
+interface SignInParams {
+  now: Date;
+  allow_admin: boolean;
+  session_expires_at: Date;
+  ip: string;
+  user_agent: string | null;
+  refresh_hash: Buffer;
+}
 
 // Consumes one use with a single conditional update (S4) and signs the user in: marks the
 // channel verified, records the time, and opens the session with its first refresh token, so
 // a sign-in stays one round trip. Disabled users and, unless allowed, admins get no row back,
 // which the service treats like any other invalid token (S18).
-function signInSql(tokenCondition: string, refundAttempt: boolean): string {
-  return `
+function signInStatement<Params extends SignInParams>(name: string, tokenCondition: string, refundAttempt: boolean): Statement<Params> {
+  return statement(name, `
 WITH consumed AS (
   UPDATE one_time_tokens SET uses = uses + 1${refundAttempt ? ', attempts = attempts - 1' : ''}
-  WHERE ${tokenCondition} AND purpose = 'sign_in' AND uses < max_uses AND revoked_at IS NULL AND expires_at > $2
+  WHERE ${tokenCondition} AND purpose = 'sign_in' AND uses < max_uses AND revoked_at IS NULL AND expires_at > :now
   RETURNING user_id, channel
 ), signed_in AS (
   UPDATE users u SET
-    last_login_at = $2,
-    updated_at = $2,
+    last_login_at = :now,
+    updated_at = :now,
     ${VERIFIED_COLUMN.email} = u.${VERIFIED_COLUMN.email} OR c.channel = 'email',
     ${VERIFIED_COLUMN.mobile} = u.${VERIFIED_COLUMN.mobile} OR c.channel = 'mobile'
   FROM consumed c
-  WHERE u.id = c.user_id AND NOT u.disabled AND (NOT u.is_admin OR $3::boolean)
+  WHERE u.id = c.user_id AND NOT u.disabled AND (NOT u.is_admin OR :allow_admin::boolean)
   RETURNING u.id, u.email, u.phone_number
 ), session AS (
   INSERT INTO sessions (user_id, created_at, last_used_at, expires_at, ip, user_agent, auth_time, amr)
-  SELECT id, $2, $2, $4, $5, $6, $2, CASE (SELECT channel FROM consumed) WHEN 'mobile' THEN ARRAY['sms'] ELSE ARRAY['otp'] END
+  SELECT id, :now, :now, :session_expires_at, :ip, :user_agent, :now, CASE (SELECT channel FROM consumed) WHEN 'mobile' THEN ARRAY['sms'] ELSE ARRAY['otp'] END
   FROM signed_in
   RETURNING id, amr
 ), refresh AS (
   INSERT INTO refresh_tokens (token_hash, session_id, created_at)
-  SELECT $7, id, $2 FROM session
+  SELECT :refresh_hash, id, :now FROM session
 )
-SELECT u.id, u.email, u.phone_number, s.id AS session_id, s.amr FROM signed_in u, session s`;
+SELECT u.id, u.email, u.phone_number, s.id AS session_id, s.amr FROM signed_in u, session s`);
 }
 
-const CONSUME_BY_ID_SQL = signInSql('id = $1', true);
+const CONSUME_BY_ID = signInStatement<SignInParams & { id: string }>('otp_consume', 'id = :id', true);
 // A link whose code was guessed at MAX_TOKEN_ATTEMPTS times is dead too (S5).
-const CONSUME_BY_LONG_HASH_SQL = signInSql('long_hash = ANY($1::bytea[]) AND attempts < max_attempts', false);
-const BURN_USE_SQL = `UPDATE one_time_tokens SET uses = uses + 1 WHERE id = $1 AND uses < max_uses AND ${ASYNC_COMMIT}`;
+const CONSUME_BY_LONG_HASH = signInStatement<SignInParams & { long_hashes: Buffer[] }>('otp_consume_long', 'long_hash = ANY(:long_hashes::bytea[]) AND attempts < max_attempts', false);
+const BURN_USE = statement<{ id: string }>('otp_burn_use', `UPDATE one_time_tokens SET uses = uses + 1 WHERE id = :id AND uses < max_uses AND ${ASYNC_COMMIT}`);
 
 // Identifier verification for a signed-in user (S44, S45), on the same throttle, tokens and
-// outbox as sign-in. One statement, whatever the address: the throttle gate as in issueSql;
-// then, when the address is free or already the requester's, a 'verify' token bound to the
-// requester and a job carrying its code; when another account holds it, only a 'notice' job to
-// that address. Both payloads arrive sealed, so the work and the answer do not depend on who
-// owns the address (S45). Revoking the requester's older codes for the address keeps one live.
-function verificationIssueSql(channel: Channel): string {
+// outbox as sign-in. One statement, whatever the address: the throttle gate as in the issue
+// statement; then, when the address is free or already the requester's, a 'verify' token bound
+// to the requester and a job carrying its code; when another account holds it, only a 'notice'
+// job to that address. Both payloads arrive sealed, so the work and the answer do not depend on
+// who owns the address (S45). Revoking the requester's older codes for the address keeps one live.
+interface VerificationIssueParams {
+  throttle_key: Buffer;
+  now: Date;
+  throttle_seconds: number;
+  destination: string;
+  user_id: string;
+  channel: Channel;
+  short_hash: Buffer;
+  max_attempts: number;
+  expires_at: Date;
+  masked_destination: string;
+  client_ip: string | null;
+  code_payload: Buffer;
+  notice_payload: Buffer;
+  notice_expires_at: Date;
+}
+function verificationIssueStatement(channel: Channel): Statement<VerificationIssueParams> {
   const column = USER_COLUMN[channel];
-  return `
+  return statement(`verify_issue_${channel}`, `
 ${THROTTLE_GATE}, requester AS (
-  SELECT id FROM users WHERE id = $5 AND NOT disabled AND EXISTS (SELECT 1 FROM gate)
+  SELECT id FROM users WHERE id = :user_id AND NOT disabled AND EXISTS (SELECT 1 FROM gate)
 ), owner AS (
-  SELECT id FROM users WHERE ${column} = $4 AND id <> $5
+  SELECT id FROM users WHERE ${column} = :destination AND id <> :user_id
 ), eligible AS (
   SELECT id FROM requester WHERE NOT EXISTS (SELECT 1 FROM owner)
 ), taken AS (
   SELECT o.id FROM owner o WHERE EXISTS (SELECT 1 FROM requester)
 ), revoked AS (
-  UPDATE one_time_tokens SET revoked_at = $2
-  WHERE channel = $6 AND destination = $4 AND purpose = 'verify' AND user_id = $5
-    AND revoked_at IS NULL AND expires_at > $2 AND EXISTS (SELECT 1 FROM eligible)
+  UPDATE one_time_tokens SET revoked_at = :now
+  WHERE channel = :channel AND destination = :destination AND purpose = 'verify' AND user_id = :user_id
+    AND revoked_at IS NULL AND expires_at > :now AND EXISTS (SELECT 1 FROM eligible)
   RETURNING 1
 ), inserted AS (
   INSERT INTO one_time_tokens (user_id, channel, destination, short_hash, max_uses, max_attempts, created_at, expires_at, purpose)
-  SELECT id, $6, $4, $7, 1, $8, $2, $9, 'verify' FROM eligible
+  SELECT id, :channel, :destination, :short_hash, 1, :max_attempts, :now, :expires_at, 'verify' FROM eligible
   RETURNING user_id
 ), job AS (
   INSERT INTO delivery_jobs (user_id, channel, destination_masked, client_ip, payload, next_attempt_at, expires_at, created_at, purpose)
-  SELECT user_id, $6::text, $10::text, $11::text, $12::bytea, $2::timestamptz, $9::timestamptz, $2::timestamptz, 'verify' FROM inserted
+  SELECT user_id, :channel::text, :masked_destination::text, :client_ip::text, :code_payload::bytea, :now::timestamptz, :expires_at::timestamptz, :now::timestamptz, 'verify' FROM inserted
   UNION ALL
-  SELECT id, $6::text, $10::text, $11::text, $13::bytea, $2::timestamptz, $14::timestamptz, $2::timestamptz, 'notice' FROM taken
+  SELECT id, :channel::text, :masked_destination::text, :client_ip::text, :notice_payload::bytea, :now::timestamptz, :notice_expires_at::timestamptz, :now::timestamptz, 'notice' FROM taken
   RETURNING id, purpose
 )
 SELECT EXISTS (SELECT 1 FROM gate) AS accepted,
        (SELECT last_request_at FROM previous) AS previous_at,
        (SELECT purpose FROM job) AS sent,
-       (SELECT count(*) FROM revoked)::int AS revoked`;
+       (SELECT count(*) FROM revoked)::int AS revoked`);
 }
 
 // Spends the verification code (one use, S4) and sets the address on the requester, verified,
 // in one statement. The old value is read from the statement's snapshot, so the caller can tell
 // the old address. An address another account took meanwhile fails the unique index and the
 // whole statement rolls back: the caller answers invalid_token.
-const CONSUME_VERIFICATION_SQL = `
+const CONSUME_VERIFICATION = statement<{ id: string; user_id: string; now: Date }>('verify_consume', `
 WITH consumed AS (
   UPDATE one_time_tokens SET uses = uses + 1, attempts = attempts - 1
-  WHERE id = $1 AND user_id = $2 AND purpose = 'verify' AND uses < max_uses AND revoked_at IS NULL AND expires_at > $3
+  WHERE id = :id AND user_id = :user_id AND purpose = 'verify' AND uses < max_uses AND revoked_at IS NULL AND expires_at > :now
   RETURNING user_id, channel, destination
 ), previous AS (
-  SELECT email, phone_number FROM users WHERE id = $2
+  SELECT email, phone_number FROM users WHERE id = :user_id
 ), updated AS (
   UPDATE users u SET
     email = CASE WHEN c.channel = 'email' THEN c.destination ELSE u.email END,
     email_verified = u.email_verified OR c.channel = 'email',
     phone_number = CASE WHEN c.channel = 'mobile' THEN c.destination ELSE u.phone_number END,
     phone_number_verified = u.phone_number_verified OR c.channel = 'mobile',
-    updated_at = $3
+    updated_at = :now
   FROM consumed c
   WHERE u.id = c.user_id AND NOT u.disabled
   RETURNING u.id
 )
 SELECT c.channel, p.email AS previous_email, p.phone_number AS previous_phone_number
-FROM updated, consumed c, previous p`;
+FROM updated, consumed c, previous p`);
 
-const NOTICE_SQL = `
+const NOTICE = statement<{ user_id: string; channel: Channel; masked_destination: string; client_ip: string | null; payload: Buffer; now: Date; expires_at: Date }>('notice_enqueue', `
 INSERT INTO delivery_jobs (user_id, channel, destination_masked, client_ip, payload, next_attempt_at, expires_at, created_at, purpose)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $6, 'notice')
-RETURNING id`;
+VALUES (:user_id, :channel, :masked_destination, :client_ip, :payload, :now, :expires_at, :now, 'notice')
+RETURNING id`);
 
 /** A verification request: the address, the requester and both sealed messages (S45). */
 export interface IssueVerificationInput {
@@ -302,101 +349,98 @@ export interface OneTimeTokenRepository {
 
 /** Builds the repository on a pg pool. Statements are named, so each connection parses them once. */
 export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenRepository {
-  const issueText: Record<Channel, string> = { email: issueSql('email'), mobile: issueSql('mobile') };
-  const verificationText: Record<Channel, string> = { email: verificationIssueSql('email'), mobile: verificationIssueSql('mobile') };
+  const issue: Record<Channel, Statement<IssueParams>> = { email: issueStatement('email'), mobile: issueStatement('mobile') };
+  const issueVerification: Record<Channel, Statement<VerificationIssueParams>> = { email: verificationIssueStatement('email'), mobile: verificationIssueStatement('mobile') };
 
   return {
     async issue(input) {
-      const { rows } = await pool.query<{ accepted: boolean; previous_at: Date | null; user_id: string | null; created: boolean; job_id: string | null }>({
-        name: `otp_issue_${input.channel}`,
-        text: issueText[input.channel],
-        values: [
-          input.throttleKey,
-          input.now,
-          input.throttleSeconds,
-          input.destination,
-          input.registerUnknown,
-          input.allowAdmin,
-          input.channel,
-          input.shortHash,
-          input.longHash,
-          input.maxUses,
-          input.maxAttempts,
-          input.expiresAt,
-          input.maskedDestination,
-          input.deliveryPayload,
-          input.clientIp,
-          input.blocked ?? false,
-        ],
-      });
+      const { rows } = await pool.query<{ accepted: boolean; previous_at: Date | null; user_id: string | null; created: boolean; job_id: string | null }>(issue[input.channel].bind({
+        throttle_key: input.throttleKey,
+        now: input.now,
+        throttle_seconds: input.throttleSeconds,
+        destination: input.destination,
+        register_unknown: input.registerUnknown,
+        allow_admin: input.allowAdmin,
+        blocked: input.blocked ?? false,
+        channel: input.channel,
+        short_hash: input.shortHash,
+        long_hash: input.longHash,
+        max_uses: input.maxUses,
+        max_attempts: input.maxAttempts,
+        expires_at: input.expiresAt,
+        masked_destination: input.maskedDestination,
+        client_ip: input.clientIp,
+        delivery_payload: input.deliveryPayload,
+      }));
       const row = rows[0]!;
       if (!row.accepted) return { outcome: 'throttled', previousRequestAt: row.previous_at };
       return { outcome: 'accepted', userId: row.user_id, created: row.user_id !== null && row.created, deliveryJobId: row.job_id };
     },
 
     async claimAttempt(input) {
-      const { rows } = await pool.query<{ id: string; user_id: string; short_hash: Buffer; long_hash: Buffer | null }>({
-        name: 'otp_claim',
-        text: CLAIM_SQL,
-        values: [input.channel, input.destination, input.now, input.failureWindowStart, input.maxDestinationFailures],
-      });
+      const { rows } = await pool.query<{ id: string; user_id: string; short_hash: Buffer; long_hash: Buffer | null }>(CLAIM.bind({
+        channel: input.channel,
+        destination: input.destination,
+        now: input.now,
+        failure_window_start: input.failureWindowStart,
+        max_destination_failures: input.maxDestinationFailures,
+      }));
       const row = rows[0];
       return row ? { id: row.id, userId: row.user_id, shortHash: row.short_hash, longHash: row.long_hash } : null;
     },
 
     async consume(input) {
-      const { rows } = await pool.query<SignedInRow>({
-        name: 'otp_consume',
-        text: CONSUME_BY_ID_SQL,
-        values: [input.id, input.now, input.allowAdmin, ...sessionValues(input.session)],
-      });
+      const { rows } = await pool.query<SignedInRow>(CONSUME_BY_ID.bind({ id: input.id, ...signInParams(input) }));
       return toUser(rows[0]);
     },
 
     async consumeByLongHash(input) {
-      const { rows } = await pool.query<SignedInRow>({
-        name: 'otp_consume_long',
-        text: CONSUME_BY_LONG_HASH_SQL,
-        values: [input.longHashes, input.now, input.allowAdmin, ...sessionValues(input.session)],
-      });
+      const { rows } = await pool.query<SignedInRow>(CONSUME_BY_LONG_HASH.bind({ long_hashes: input.longHashes, ...signInParams(input) }));
       return toUser(rows[0]);
     },
 
     async burnUse(id) {
-      await pool.query({ name: 'otp_burn_use', text: BURN_USE_SQL, values: [id] });
+      await pool.query(BURN_USE.bind({ id }));
     },
 
     async issueVerification(input) {
-      const { rows } = await pool.query<{ accepted: boolean; previous_at: Date | null; sent: 'verify' | 'notice' | null }>({
-        name: `verify_issue_${input.channel}`,
-        text: verificationText[input.channel],
-        values: [
-          input.throttleKey, input.now, input.throttleSeconds, input.destination, input.userId, input.channel, input.shortHash,
-          input.maxAttempts, input.expiresAt, input.maskedDestination, input.clientIp, input.codePayload, input.noticePayload, input.noticeExpiresAt,
-        ],
-      });
+      const { rows } = await pool.query<{ accepted: boolean; previous_at: Date | null; sent: 'verify' | 'notice' | null }>(issueVerification[input.channel].bind({
+        throttle_key: input.throttleKey,
+        now: input.now,
+        throttle_seconds: input.throttleSeconds,
+        destination: input.destination,
+        user_id: input.userId,
+        channel: input.channel,
+        short_hash: input.shortHash,
+        max_attempts: input.maxAttempts,
+        expires_at: input.expiresAt,
+        masked_destination: input.maskedDestination,
+        client_ip: input.clientIp,
+        code_payload: input.codePayload,
+        notice_payload: input.noticePayload,
+        notice_expires_at: input.noticeExpiresAt,
+      }));
       const row = rows[0]!;
       if (!row.accepted) return { outcome: 'throttled', previousRequestAt: row.previous_at };
       return { outcome: 'accepted', sent: row.sent };
     },
 
     async claimVerificationAttempt(input) {
-      const { rows } = await pool.query<{ id: string; user_id: string; short_hash: Buffer; long_hash: Buffer | null }>({
-        name: 'verify_claim',
-        text: CLAIM_VERIFICATION_SQL,
-        values: [input.channel, input.destination, input.now, input.failureWindowStart, input.maxDestinationFailures, input.userId],
-      });
+      const { rows } = await pool.query<{ id: string; user_id: string; short_hash: Buffer; long_hash: Buffer | null }>(CLAIM_VERIFICATION.bind({
+        channel: input.channel,
+        destination: input.destination,
+        now: input.now,
+        failure_window_start: input.failureWindowStart,
+        max_destination_failures: input.maxDestinationFailures,
+        user_id: input.userId,
+      }));
       const row = rows[0];
       return row ? { id: row.id, userId: row.user_id, shortHash: row.short_hash, longHash: row.long_hash } : null;
     },
 
     async consumeVerification(input) {
       try {
-        const { rows } = await pool.query<{ previous_email: string | null; previous_phone_number: string | null }>({
-          name: 'verify_consume',
-          text: CONSUME_VERIFICATION_SQL,
-          values: [input.id, input.userId, input.now],
-        });
+        const { rows } = await pool.query<{ previous_email: string | null; previous_phone_number: string | null }>(CONSUME_VERIFICATION.bind({ id: input.id, user_id: input.userId, now: input.now }));
         const row = rows[0];
         return row ? { previousEmail: row.previous_email, previousPhoneNumber: row.previous_phone_number } : null;
       } catch (error) {
@@ -407,11 +451,15 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
     },
 
     async enqueueNotice(input) {
-      await pool.query({
-        name: 'notice_enqueue',
-        text: NOTICE_SQL,
-        values: [input.userId, input.channel, input.maskedDestination, input.clientIp, input.payload, input.now, input.expiresAt],
-      });
+      await pool.query(NOTICE.bind({
+        user_id: input.userId,
+        channel: input.channel,
+        masked_destination: input.maskedDestination,
+        client_ip: input.clientIp,
+        payload: input.payload,
+        now: input.now,
+        expires_at: input.expiresAt,
+      }));
     },
   };
 }
@@ -420,8 +468,9 @@ const UNIQUE_VIOLATION = '23505';
 
 type SignedInRow = { id: string; email: string | null; phone_number: string | null; session_id: string; amr: string[] };
 
-function sessionValues(session: NewSession): unknown[] {
-  return [session.expiresAt, session.ip, session.userAgent ?? null, session.refreshHash];
+function signInParams(input: { now: Date; allowAdmin: boolean; session: NewSession }): SignInParams {
+  const { session } = input;
+  return { now: input.now, allow_admin: input.allowAdmin, session_expires_at: session.expiresAt, ip: session.ip, user_agent: session.userAgent ?? null, refresh_hash: session.refreshHash };
 }
 
 function toUser(row: SignedInRow | undefined): SignedInUser | null {

@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import type { Authentication } from '../keys/access-token-signer.ts';
+import { statement } from './sql.ts';
 
 export interface SessionUser {
   id: string;
@@ -44,38 +45,38 @@ export interface UserProfile {
 // The presented token is read from the statement's snapshot; the spend re-checks the latest
 // row version under its lock. So of N concurrent refreshes exactly one spends the token; the
 // others wait, find it spent and get no row (S30). Reuse is a token presented after its spend:
-// the snapshot already shows it spent, at a time before this request's clock reading ($3). A
+// the snapshot already shows it spent, at a time before this request's clock reading (:now). A
 // request that started no later than the winning one could not have known better; it loses
 // the race without ending the family. Reuse revokes the family in the same statement, unless
 // the grace period lets a retry have the same (still unused) child.
-const ROTATE_SQL = `
+const ROTATE = statement<{ presented_hash: Buffer; child_hash: Buffer; now: Date; grace_seconds: number; idle_seconds: number }>('session_rotate', `
 WITH presented AS (
-  SELECT session_id, spent_at FROM refresh_tokens WHERE token_hash = $1
+  SELECT session_id, spent_at FROM refresh_tokens WHERE token_hash = :presented_hash
 ), live AS (
   SELECT s.id, u.id AS user_id, u.email, u.phone_number, s.auth_time, s.amr
   FROM presented p JOIN sessions s ON s.id = p.session_id JOIN users u ON u.id = s.user_id
-  WHERE s.revoked_at IS NULL AND s.expires_at > $3
-    AND s.last_used_at > $3::timestamptz - make_interval(secs => $5::int) AND NOT u.disabled
+  WHERE s.revoked_at IS NULL AND s.expires_at > :now
+    AND s.last_used_at > :now::timestamptz - make_interval(secs => :idle_seconds::int) AND NOT u.disabled
 ), spent AS (
-  UPDATE refresh_tokens SET spent_at = $3
-  WHERE token_hash = $1 AND spent_at IS NULL AND EXISTS (SELECT 1 FROM live)
+  UPDATE refresh_tokens SET spent_at = :now
+  WHERE token_hash = :presented_hash AND spent_at IS NULL AND EXISTS (SELECT 1 FROM live)
   RETURNING session_id
 ), child AS (
   INSERT INTO refresh_tokens (token_hash, session_id, parent_hash, created_at)
-  SELECT $2, session_id, $1, $3 FROM spent
+  SELECT :child_hash, session_id, :presented_hash, :now FROM spent
   RETURNING session_id
 ), touched AS (
-  UPDATE sessions SET last_used_at = $3
+  UPDATE sessions SET last_used_at = :now
   WHERE id = (SELECT session_id FROM child) AND revoked_at IS NULL
   RETURNING id
 ), retried AS (
   SELECT 1 FROM presented p
-  WHERE p.spent_at IS NOT NULL AND p.spent_at > $3::timestamptz - make_interval(secs => $4::int)
+  WHERE p.spent_at IS NOT NULL AND p.spent_at > :now::timestamptz - make_interval(secs => :grace_seconds::int)
     AND EXISTS (SELECT 1 FROM live)
-    AND EXISTS (SELECT 1 FROM refresh_tokens c WHERE c.token_hash = $2 AND c.parent_hash = $1 AND c.spent_at IS NULL)
+    AND EXISTS (SELECT 1 FROM refresh_tokens c WHERE c.token_hash = :child_hash AND c.parent_hash = :presented_hash AND c.spent_at IS NULL)
 ), reused AS (
-  UPDATE sessions SET revoked_at = $3
-  WHERE id = (SELECT session_id FROM presented WHERE spent_at < $3) AND revoked_at IS NULL
+  UPDATE sessions SET revoked_at = :now
+  WHERE id = (SELECT session_id FROM presented WHERE spent_at < :now) AND revoked_at IS NULL
     AND NOT EXISTS (SELECT 1 FROM retried)
   RETURNING id, user_id
 )
@@ -88,39 +89,40 @@ SELECT CASE WHEN EXISTS (SELECT 1 FROM touched) THEN 'rotated'
        (SELECT email FROM live) AS email,
        (SELECT phone_number FROM live) AS phone_number,
        (SELECT auth_time FROM live) AS auth_time,
-       (SELECT amr FROM live) AS amr`;
+       (SELECT amr FROM live) AS amr`);
 
 // RFC 7009: any token of the family, spent or not, ends the family.
-const REVOKE_BY_TOKEN_SQL = `
-UPDATE sessions SET revoked_at = $2
-WHERE id = (SELECT session_id FROM refresh_tokens WHERE token_hash = $1) AND revoked_at IS NULL
-RETURNING id, user_id`;
+const REVOKE_BY_TOKEN = statement<{ hash: Buffer; now: Date }>('session_revoke_token', `
+UPDATE sessions SET revoked_at = :now
+WHERE id = (SELECT session_id FROM refresh_tokens WHERE token_hash = :hash) AND revoked_at IS NULL
+RETURNING id, user_id`);
 
-const LIVE_SESSION = `s.revoked_at IS NULL AND s.expires_at > $2 AND s.last_used_at > $2::timestamptz - make_interval(secs => $3::int)`;
+const LIVE_SESSION = `s.revoked_at IS NULL AND s.expires_at > :now AND s.last_used_at > :now::timestamptz - make_interval(secs => :idle_seconds::int)`;
 
 // The access token alone is not enough for /me: its session must still be live and the user
 // enabled, so logout and disabling take effect at once here (S32).
-const PROFILE_SQL = `
+const PROFILE = statement<{ user_id: string; session_id: string; now: Date; idle_seconds: number }>('session_profile', `
 SELECT u.id, u.email, u.phone_number, u.email_verified, u.phone_number_verified, u.created_at, u.last_login_at
 FROM sessions s JOIN users u ON u.id = s.user_id
-WHERE s.id = $4 AND s.user_id = $1 AND NOT u.disabled AND ${LIVE_SESSION}`;
+WHERE s.id = :session_id AND s.user_id = :user_id AND NOT u.disabled AND ${LIVE_SESSION}`);
 
-const LIST_SQL = `
+const LIST = statement<{ user_id: string; now: Date; idle_seconds: number }>('session_list', `
 SELECT s.id, s.created_at, s.last_used_at, s.expires_at, s.ip, s.user_agent
-FROM sessions s WHERE s.user_id = $1 AND ${LIVE_SESSION}
-ORDER BY s.last_used_at DESC, s.id`;
+FROM sessions s WHERE s.user_id = :user_id AND ${LIVE_SESSION}
+ORDER BY s.last_used_at DESC, s.id`);
 
-const REVOKE_ONE_SQL = `
-UPDATE sessions SET revoked_at = $2 WHERE id = $3 AND user_id = $1 AND revoked_at IS NULL AND expires_at > $2
-RETURNING id`;
+const REVOKE_ONE = statement<{ user_id: string; session_id: string; now: Date }>('session_revoke', `
+UPDATE sessions SET revoked_at = :now WHERE id = :session_id AND user_id = :user_id AND revoked_at IS NULL AND expires_at > :now
+RETURNING id`);
 
-const REVOKE_ALL_SQL = 'UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 RETURNING id';
+const REVOKE_ALL = statement<{ user_id: string; now: Date }>('session_revoke_all',
+  'UPDATE sessions SET revoked_at = :now WHERE user_id = :user_id AND revoked_at IS NULL AND expires_at > :now RETURNING id');
 
 // Sessions past their absolute end can do nothing any more (their tokens fail the expiry check,
 // and there is nothing left to revoke); their refresh tokens go with them (ON DELETE CASCADE).
 // Batched so a backlog never holds locks for long.
-const PURGE_SQL = `
-DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= $1 LIMIT $2)`;
+const PURGE = statement<{ now: Date; limit: number }>('session_purge', `
+DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= :now LIMIT :limit)`);
 
 export interface SessionRepository {
   rotate(input: { presentedHash: Buffer; childHash: Buffer; now: Date; graceSeconds: number; idleSeconds: number }): Promise<RotationResult>;
@@ -140,11 +142,13 @@ export interface SessionRepository {
 export function createSessionRepository(pool: pg.Pool): SessionRepository {
   return {
     async rotate(input) {
-      const { rows } = await pool.query<{ outcome: 'rotated' | 'retried' | 'reused' | 'invalid'; session_id: string | null; user_id: string | null; email: string | null; phone_number: string | null; auth_time: Date | null; amr: string[] | null }>({
-        name: 'session_rotate',
-        text: ROTATE_SQL,
-        values: [input.presentedHash, input.childHash, input.now, input.graceSeconds, input.idleSeconds],
-      });
+      const { rows } = await pool.query<{ outcome: 'rotated' | 'retried' | 'reused' | 'invalid'; session_id: string | null; user_id: string | null; email: string | null; phone_number: string | null; auth_time: Date | null; amr: string[] | null }>(ROTATE.bind({
+        presented_hash: input.presentedHash,
+        child_hash: input.childHash,
+        now: input.now,
+        grace_seconds: input.graceSeconds,
+        idle_seconds: input.idleSeconds,
+      }));
       const row = rows[0]!;
       switch (row.outcome) {
         case 'rotated':
@@ -163,16 +167,17 @@ export function createSessionRepository(pool: pg.Pool): SessionRepository {
     },
 
     async revokeByToken(input) {
-      const { rows } = await pool.query<{ id: string; user_id: string }>({ name: 'session_revoke_token', text: REVOKE_BY_TOKEN_SQL, values: [input.hash, input.now] });
+      const { rows } = await pool.query<{ id: string; user_id: string }>(REVOKE_BY_TOKEN.bind({ hash: input.hash, now: input.now }));
       return rows[0] ? { sessionId: rows[0].id, userId: rows[0].user_id } : null;
     },
 
     async profile(input) {
-      const { rows } = await pool.query<{ id: string; email: string | null; phone_number: string | null; email_verified: boolean; phone_number_verified: boolean; created_at: Date; last_login_at: Date | null }>({
-        name: 'session_profile',
-        text: PROFILE_SQL,
-        values: [input.userId, input.now, input.idleSeconds, input.sessionId],
-      });
+      const { rows } = await pool.query<{ id: string; email: string | null; phone_number: string | null; email_verified: boolean; phone_number_verified: boolean; created_at: Date; last_login_at: Date | null }>(PROFILE.bind({
+        user_id: input.userId,
+        session_id: input.sessionId,
+        now: input.now,
+        idle_seconds: input.idleSeconds,
+      }));
       const row = rows[0];
       return row
         ? { id: row.id, email: row.email, phoneNumber: row.phone_number, emailVerified: row.email_verified, phoneNumberVerified: row.phone_number_verified, createdAt: row.created_at, lastLoginAt: row.last_login_at }
@@ -180,26 +185,22 @@ export function createSessionRepository(pool: pg.Pool): SessionRepository {
     },
 
     async listLive(input) {
-      const { rows } = await pool.query<{ id: string; created_at: Date; last_used_at: Date; expires_at: Date; ip: string | null; user_agent: string | null }>({
-        name: 'session_list',
-        text: LIST_SQL,
-        values: [input.userId, input.now, input.idleSeconds],
-      });
+      const { rows } = await pool.query<{ id: string; created_at: Date; last_used_at: Date; expires_at: Date; ip: string | null; user_agent: string | null }>(LIST.bind({ user_id: input.userId, now: input.now, idle_seconds: input.idleSeconds }));
       return rows.map((row) => ({ id: row.id, createdAt: row.created_at, lastUsedAt: row.last_used_at, expiresAt: row.expires_at, ip: row.ip, userAgent: row.user_agent }));
     },
 
     async revoke(input) {
-      const { rowCount } = await pool.query({ name: 'session_revoke', text: REVOKE_ONE_SQL, values: [input.userId, input.now, input.sessionId] });
+      const { rowCount } = await pool.query(REVOKE_ONE.bind({ user_id: input.userId, session_id: input.sessionId, now: input.now }));
       return rowCount === 1;
     },
 
     async purgeExpired(input) {
-      const { rowCount } = await pool.query({ name: 'session_purge', text: PURGE_SQL, values: [input.now, input.limit] });
+      const { rowCount } = await pool.query(PURGE.bind({ now: input.now, limit: input.limit }));
       return rowCount ?? 0;
     },
 
     async revokeAll(input) {
-      const { rows } = await pool.query<{ id: string }>({ name: 'session_revoke_all', text: REVOKE_ALL_SQL, values: [input.userId, input.now] });
+      const { rows } = await pool.query<{ id: string }>(REVOKE_ALL.bind({ user_id: input.userId, now: input.now }));
       return rows.map((row) => row.id);
     },
   };

@@ -5,6 +5,7 @@
  * deadlock on each other.
  */
 import type pg from 'pg';
+import { statement } from './sql.ts';
 
 export interface CounterWindow {
   key: string;
@@ -18,27 +19,32 @@ export interface SmsCounterRepository {
   decrement(counters: readonly CounterWindow[]): Promise<void>;
 }
 
-function upsert(delta: '+ 1' | '- 1'): string {
-  return `
-INSERT INTO sms_counters AS c (key, window_start, count)
-SELECT k, w, ${delta === '+ 1' ? 1 : 0} FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS t(k, w, n) ORDER BY n
-ON CONFLICT (key, window_start) DO UPDATE SET count = c.count ${delta}
-RETURNING key, count`;
+interface CounterParams {
+  keys: string[];
+  window_starts: Date[];
 }
 
-const INCREMENT_SQL = upsert('+ 1');
-const DECREMENT_SQL = upsert('- 1');
+function upsert(name: string, delta: '+ 1' | '- 1') {
+  return statement<CounterParams>(name, `
+INSERT INTO sms_counters AS c (key, window_start, count)
+SELECT k, w, ${delta === '+ 1' ? 1 : 0} FROM unnest(:keys::text[], :window_starts::timestamptz[]) WITH ORDINALITY AS t(k, w, n) ORDER BY n
+ON CONFLICT (key, window_start) DO UPDATE SET count = c.count ${delta}
+RETURNING key, count`);
+}
+
+const INCREMENT = upsert('sms_counter_increment', '+ 1');
+const DECREMENT = upsert('sms_counter_decrement', '- 1');
 
 export function createSmsCounterRepository(pool: pg.Pool): SmsCounterRepository {
-  const args = (counters: readonly CounterWindow[]) => [counters.map((c) => c.key), counters.map((c) => c.windowStart)];
+  const params = (counters: readonly CounterWindow[]): CounterParams => ({ keys: counters.map((c) => c.key), window_starts: counters.map((c) => c.windowStart) });
   return {
     async increment(counters) {
-      const { rows } = await pool.query<{ key: string; count: number }>({ name: 'sms_counter_increment', text: INCREMENT_SQL, values: args(counters) });
+      const { rows } = await pool.query<{ key: string; count: number }>(INCREMENT.bind(params(counters)));
       const byKey = new Map(rows.map((row) => [row.key, row.count]));
       return counters.map((c) => byKey.get(c.key) ?? 0);
     },
     async decrement(counters) {
-      await pool.query({ name: 'sms_counter_decrement', text: DECREMENT_SQL, values: args(counters) });
+      await pool.query(DECREMENT.bind(params(counters)));
     },
   };
 }

@@ -4,7 +4,7 @@
  * `verify`, bound to the user who asked (S44), on the sign-in throttle, guess limits and outbox.
  * No HTTP and no SQL here.
  */
-import type { Config } from '../config.ts';
+import type { Config } from '../config/index.ts';
 import { AppError } from '../errors.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { CodeHasher } from '../lib/code-hasher.ts';

@@ -1,5 +1,5 @@
 /** Builds the account services (identifiers, passkeys) from what the composition root already has. */
-import type { Config } from '../config.ts';
+import type { Config } from '../config/index.ts';
 import type { Database } from '../db/database.ts';
 import type { LocaleResolver } from '../delivery/locale-negotiation.ts';
 import type { PayloadSealer } from '../delivery/outbox-payload.ts';

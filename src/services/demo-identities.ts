@@ -4,7 +4,7 @@
  * throttled, guess-limited per token and per destination, S5-S7), so it is no weaker than a
  * sent code and no backdoor. After its expiry the identifier is an ordinary one again.
  */
-import type { DemoUser } from '../abuse-config.ts';
+import type { DemoUser } from '../config/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Channel } from './types.ts';
 

@@ -2,7 +2,7 @@
  * The sign-in rules: ask for a code, exchange it for an access token. No HTTP and no SQL here;
  * the repository makes each state change atomic and this service decides what to ask of it.
  */
-import type { Config } from '../config.ts';
+import type { Config } from '../config/index.ts';
 import { AppError } from '../errors.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { CodeHasher } from '../lib/code-hasher.ts';

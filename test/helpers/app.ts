@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
-import { loadConfig, type Config } from '../../src/config.ts';
+import { loadConfig, type Config } from '../../src/config/index.ts';
 import type { EmailMessage, MessageSender, SmsMessage } from '../../src/delivery/message-sender.ts';
 import type { Clock } from '../../src/lib/clock.ts';
 import type { RandomSource } from '../../src/lib/random.ts';
@@ -81,12 +81,10 @@ export async function startTestApp(options: {
   const config = loadConfig(testEnv(options.db, options.env));
   const logs: string[] = [];
   const app = await buildApp(config, {
-    clock: options.clock,
-    random: options.random,
-    emailSender: options.emailSender,
-    smsSender: options.smsSender,
-    disableDispatcher: options.disableDispatcher,
+    substitutes: { clock: options.clock, random: options.random, emailSender: options.emailSender, smsSender: options.smsSender },
     logStream: { write: (line) => { logs.push(line); } },
+    // A process that dies before sending: it accepts requests and leaves the jobs in the outbox.
+    runsWorker: (worker) => !(options.disableDispatcher && worker.name === 'outbox-dispatcher'),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

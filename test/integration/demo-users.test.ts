@@ -2,7 +2,7 @@
 // guess-limited like any code (S5, S6), audited, and refused in production unless allowed (S36).
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ConfigError, loadConfig } from '../../src/config/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { codeIn, createTestClock, eventually, startTestApp, testEnv, useLocalAws, type TestApp } from '../helpers/app.ts';
 import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startTestApp, testEnv, TEST_SECRET, useLocalAws, type TestApp } from '../helpers/app.ts';
 import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';

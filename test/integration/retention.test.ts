@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { ADVISORY_LOCKS } from '../../src/db/locks.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { createTestClock, startTestApp, type TestApp } from '../helpers/app.ts';
 
@@ -70,9 +71,9 @@ describe('retention cleanup', () => {
     const other = new pg.Client({ connectionString: db.url });
     await other.connect();
     try {
-      await other.query('SELECT pg_advisory_lock(72707371)');
+      await other.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCKS.retentionCleanup]);
       assert.deepEqual(await app.app.services.cleanup.runOnce(), { ran: false });
-      await other.query('SELECT pg_advisory_unlock(72707371)');
+      await other.query('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCKS.retentionCleanup]);
       assert.equal((await app.app.services.cleanup.runOnce()).ran, true);
     } finally {
       await other.end();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { buildApp } from '../../src/app.ts';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ConfigError, loadConfig } from '../../src/config/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { codeIn, eventually, startTestApp, testEnv, useLocalAws, type TestApp } from '../helpers/app.ts';
 import { startSesLocal, type ReceivedEmail, type SesLocal } from '../helpers/ses-local.ts';

@@ -1,8 +1,8 @@
 // Small pure pieces of the abuse defences: client keys, metrics text, the SMS caps' bookkeeping.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseDemoUsers } from '../../src/abuse-config.ts';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { parseDemoUsers } from '../../src/config/demo-users.ts';
+import { ConfigError, loadConfig } from '../../src/config/index.ts';
 import { createMetrics } from '../../src/lib/metrics.ts';
 import { clientKey } from '../../src/plugins/rate-limit.ts';
 import type { CounterWindow } from '../../src/repositories/sms-counter-repository.ts';

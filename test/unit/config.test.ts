@@ -1,7 +1,9 @@
 // loadConfig: defaults, validation of every variable at once, production refusals (S36).
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ConfigError, loadConfig } from '../../src/config/index.ts';
 
 const PRODUCTION = {
   NODE_ENV: 'production',
@@ -79,5 +81,30 @@ describe('loadConfig', () => {
       assert.ok(found.some((problem) => problem.startsWith(`${name}:`)), name);
     }
     assert.ok(problems({ ...PRODUCTION, SESAME_SECRET: 'change-me-to-at-least-32-random-bytes-of-secret' }).some((p) => p.startsWith('SESAME_SECRET:')));
+  });
+
+  it('refuses a blank JWT_ISSUER in production instead of defaulting it to localhost (S36)', () => {
+    for (const blank of ['', '   ']) {
+      assert.deepEqual(problems({ ...PRODUCTION, JWT_ISSUER: blank }), ['JWT_ISSUER: required in production (the public base URL of this service)']);
+    }
+    assert.equal(loadConfig({ JWT_ISSUER: ' ' }).jwtIssuer, 'http://localhost:3000');
+    assert.equal(loadConfig({ ...PRODUCTION, JWT_ISSUER: ' https://auth.example.com ' }).jwtIssuer, 'https://auth.example.com');
+  });
+
+  it('treats blank values as unset everywhere', () => {
+    assert.deepEqual(problems({ ...PRODUCTION, SESAME_SECRET: '  ' }), ['SESAME_SECRET: required in production (at least 32 random bytes)']);
+    assert.deepEqual(problems({ ...PRODUCTION, DATABASE_URL: '' }), ['DATABASE_URL: required in production (the embedded PostgreSQL is for development)']);
+    assert.equal(loadConfig({ PORT: ' ', SHORT_TOKEN_CHARS: '' }).port, 3000);
+  });
+});
+
+describe('the environment', () => {
+  it('is read only under src/config/', () => {
+    const src = new URL('../../src/', import.meta.url).pathname;
+    const readers = readdirSync(src, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts') && !file.startsWith('generated') && !file.startsWith('config'))
+      .filter((file) => readFileSync(join(src, file), 'utf8').includes('process.env'))
+      .map((file) => relative(src, join(src, file)));
+    assert.deepEqual(readers, []);
   });
 });

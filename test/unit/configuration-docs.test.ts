@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config/index.ts';
 
 const DOC = new URL('../../docs/configuration.md', import.meta.url);
 const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;

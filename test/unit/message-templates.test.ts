@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILTIN_TEMPLATES, MESSAGE_TEMPLATES, TEMPLATE_NAMES } from '../../src/delivery/builtin-templates.ts';
-import { ConfigError } from '../../src/config.ts';
+import { ConfigError } from '../../src/config/index.ts';
 import { loadMessageTemplates } from '../../src/delivery/message-templates.ts';
 import { createMessageRenderer } from '../../src/delivery/messages.ts';
 

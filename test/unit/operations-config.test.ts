@@ -2,7 +2,7 @@
 // mean "unavailable" (503) rather than a bug (500).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config/index.ts';
 import { isDatabaseUnavailable } from '../../src/plugins/error-handler.ts';
 
 describe('operations settings', () => {

@@ -1,7 +1,7 @@
 // Refresh-token material (S29) and the new settings, without I/O.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config/index.ts';
 import { childRefreshToken, hashPresentedRefreshToken, newRefreshToken } from '../../src/lib/refresh-tokens.ts';
 import { cryptoRandom } from '../../src/lib/random.ts';
 

@@ -1,0 +1,208 @@
+/**
+ * The composition root: from the configuration and the infrastructure (database, metrics, log)
+ * to the services and the workers. It builds and checks; it starts nothing: no timer runs and no
+ * message is sent until the workers plugin starts the workers. A new dependency is wired here and
+ * nowhere else; no Fastify here.
+ */
+import type { Config } from './config/index.ts';
+import type { Database } from './db/database.ts';
+import { createLocaleResolver } from './delivery/locale-negotiation.ts';
+import type { EmailMessage, MessageSender, SmsMessage } from './delivery/message-sender.ts';
+import { loadMessageTemplates } from './delivery/message-templates.ts';
+import { createMessageRenderer } from './delivery/messages.ts';
+import { createOutboxDispatcher, type OutboxDispatcher } from './delivery/outbox-dispatcher.ts';
+import { createPayloadSealer } from './delivery/outbox-payload.ts';
+import { createSenders } from './delivery/senders.ts';
+import { createAccessTokenSigner } from './keys/access-token-signer.ts';
+import { createAccessTokenVerifier, type AccessTokenVerifier } from './keys/access-token-verifier.ts';
+import { loadKeyStore, type KeyStore } from './keys/key-store.ts';
+import { systemClock, type Clock } from './lib/clock.ts';
+import { createCodeHasher } from './lib/code-hasher.ts';
+import { loadOrCreateDevSecret } from './lib/dev-secret.ts';
+import { maskDestination } from './lib/mask.ts';
+import type { Metrics } from './lib/metrics.ts';
+import { cryptoRandom, type RandomSource } from './lib/random.ts';
+import { deriveSubkey } from './lib/secret-keys.ts';
+import { createAuditEventRepository } from './repositories/audit-event-repository.ts';
+import { createDeliveryJobRepository } from './repositories/delivery-job-repository.ts';
+import { createOneTimeTokenRepository } from './repositories/one-time-token-repository.ts';
+import { createRetentionRepository } from './repositories/retention-repository.ts';
+import { createSessionRepository } from './repositories/session-repository.ts';
+import { createSigningKeyRepository } from './repositories/signing-key-repository.ts';
+import { createSmsCounterRepository } from './repositories/sms-counter-repository.ts';
+import { createAccounts, type Accounts } from './services/accounts-composition.ts';
+import { createBufferedAuditLog, type AuditLog } from './services/audit-log.ts';
+import { createDemoIdentities } from './services/demo-identities.ts';
+import { createPasswordlessService, type PasswordlessService } from './services/passwordless-service.ts';
+import { createRetentionCleanup, type RetentionCleanup } from './services/retention-cleanup.ts';
+import { createSessionService, type SessionService } from './services/session-service.ts';
+import { createSmsPumpingGuard } from './services/sms-pumping-guard.ts';
+import type { Logger } from './services/types.ts';
+import { createKeyMaintenanceWorker } from './workers/key-maintenance.ts';
+import { createRetentionWorker } from './workers/retention.ts';
+import { createSessionPurgeWorker } from './workers/session-purge.ts';
+import type { Worker } from './workers/worker.ts';
+
+/** What the composition is built on; the app's plugins provide it. */
+export interface Infrastructure {
+  db: Database;
+  metrics: Pick<Metrics, 'counter'>;
+  log: Logger & { child(bindings: Record<string, unknown>): Logger };
+}
+
+/** Parts an embedder or a test may supply instead of the defaults: time, randomness, the message providers. */
+export interface Substitutes {
+  clock?: Clock;
+  random?: RandomSource;
+  emailSender?: MessageSender<EmailMessage>;
+  smsSender?: MessageSender<SmsMessage>;
+}
+
+export interface Services {
+  passwordless: PasswordlessService;
+  keys: KeyStore;
+  delivery: OutboxDispatcher;
+  sessions: SessionService;
+  accessTokens: AccessTokenVerifier;
+  audit: AuditLog;
+  cleanup: RetentionCleanup;
+  accounts: Accounts['accounts'];
+  passkeys: Accounts['passkeys'];
+}
+
+export interface Composition {
+  services: Services;
+  /** Built, not started; in start order. */
+  workers: Worker[];
+  /** After the workers have stopped: writes the audit buffer and closes the providers. */
+  close(): Promise<void>;
+}
+
+/** Builds everything the app serves with. Throws on a configuration found wrong here (templates, AWS region). */
+export async function compose(config: Config, infrastructure: Infrastructure, substitutes: Substitutes = {}): Promise<Composition> {
+  const { db, metrics, log } = infrastructure;
+  // Templates are parsed first, so a broken TEMPLATES_DIR stops the start before anything else
+  // is opened, rather than failing a send later.
+  const templates = loadMessageTemplates({ dir: config.templatesDir, defaultLocale: config.defaultLocale });
+  const clock = substitutes.clock ?? systemClock;
+  const random = substitutes.random ?? cryptoRandom;
+  let secrets = config.secrets;
+  if (secrets === undefined) {
+    secrets = [await loadOrCreateDevSecret(config.dataDir)];
+    log.warn({}, 'SESAME_SECRET is not set: using a development secret stored under DATA_DIR');
+  }
+
+  const keys = await loadKeyStore({
+    keys: createSigningKeyRepository(db.prisma),
+    secrets,
+    alg: config.jwtAlg,
+    clock,
+    policy: config,
+    log: log.child({ component: 'keys' }),
+    operatorKey: config.operatorKey,
+  });
+  const senders = createSenders(config);
+  await senders.check();
+  const auditDropped = metrics.counter('sesame_audit_events_dropped_total', 'Audit events dropped because the database could not take them in time.');
+  const audit = createBufferedAuditLog(
+    { writer: createAuditEventRepository(db.pool), clock, log: log.child({ component: 'audit' }) },
+    { onDropped: (count) => auditDropped.inc(undefined, count) },
+  );
+  const smsBlocked = metrics.counter('sesame_sms_blocked_total', 'Code requests answered normally but not sent by the SMS-pumping defences, by reason.');
+  const smsGuard = createSmsPumpingGuard({ counters: createSmsCounterRepository(db.pool), clock, settings: config, blocked: smsBlocked });
+  const sealer = createPayloadSealer(secrets);
+  const delivery = createOutboxDispatcher({
+    jobs: createDeliveryJobRepository(db.pool),
+    sealer,
+    renderer: createMessageRenderer({ templates, appName: config.appName, smsOrigin: config.smsOrigin }),
+    email: substitutes.emailSender ?? senders.email,
+    sms: substitutes.smsSender ?? senders.sms,
+    clock,
+    random,
+    log: log.child({ component: 'delivery' }),
+    audit,
+    smsCaps: smsGuard,
+    settings: {
+      pollIntervalMs: config.deliveryPollIntervalMs,
+      maxConcurrency: config.deliveryMaxConcurrency,
+      leaseSeconds: config.deliveryLeaseSeconds,
+      sendTimeoutMs: config.deliverySendTimeoutMs,
+      retryBaseMs: config.deliveryRetryBaseMs,
+      retryMaxMs: config.deliveryRetryMaxMs,
+    },
+  });
+  const signer = createAccessTokenSigner({
+    keys,
+    clock,
+    issuer: config.jwtIssuer,
+    audience: config.jwtAudience,
+    clientId: config.jwtClientId,
+    ttlSeconds: config.accessTokenTtlSeconds,
+  });
+  const oneTimeTokens = createOneTimeTokenRepository(db.pool);
+  const hasher = createCodeHasher(secrets);
+  const locales = createLocaleResolver(templates.locales, templates.defaultLocale);
+  const passwordless = createPasswordlessService({
+    tokens: oneTimeTokens,
+    signer,
+    delivery,
+    sealer,
+    locales,
+    hasher,
+    clock,
+    random,
+    log: log.child({ component: 'passwordless' }),
+    settings: config,
+    audit,
+    smsGuard,
+    demo: createDemoIdentities(config.demoUsers, clock),
+  });
+  const sessions = createSessionService({
+    sessions: createSessionRepository(db.pool),
+    signer,
+    refreshKey: deriveSubkey(secrets[0]!, 'refresh-token'),
+    clock,
+    log: log.child({ component: 'sessions' }),
+    audit,
+    settings: config,
+  });
+  const accessTokens = createAccessTokenVerifier({
+    keys,
+    clock,
+    issuer: config.jwtIssuer,
+    audience: config.jwtAudience,
+    maxTokenAgeSeconds: config.accessTokenTtlSeconds,
+  });
+  // Identifiers and passkeys on a signed-in account.
+  const { accounts, passkeys } = createAccounts({ db, tokens: oneTimeTokens, sessions, signer, delivery, sealer, locales, hasher, clock, random, audit, smsGuard, config, log: log.child({ component: 'accounts' }) });
+  const cleanup = createRetentionCleanup({ repository: createRetentionRepository(db.pool), clock, log: log.child({ component: 'retention' }), settings: config });
+
+  const workers: Worker[] = [
+    // An operator-managed key is never rotated: nothing to maintain.
+    ...(config.operatorKey === undefined ? [createKeyMaintenanceWorker({ keys, intervalSeconds: config.keyReloadIntervalSeconds, log: log.child({ component: 'keys' }) })] : []),
+    createSessionPurgeWorker({ sessions, log }),
+    createRetentionWorker({ cleanup, intervalSeconds: config.cleanupIntervalSeconds, log: log.child({ component: 'retention' }) }),
+    delivery,
+  ];
+
+  warnAboutRiskySettings(config, clock, log);
+  return {
+    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys },
+    workers,
+    async close() {
+      await audit.close();
+      senders.close();
+    },
+  };
+}
+
+/** Settings that are allowed but deserve a line in the log at every start. */
+function warnAboutRiskySettings(config: Config, clock: Clock, log: Logger): void {
+  if (config.allowedMethods.includes('mobile') && config.smsAllowedCountries === 'all') {
+    log.warn({}, 'SMS_ALLOWED_COUNTRIES allows every country (no DEFAULT_PHONE_REGION): set it to the countries you serve (S21)');
+  }
+  for (const user of config.demoUsers) {
+    const expired = user.expiresAt !== null && user.expiresAt <= clock.now();
+    log.warn({ to: maskDestination(user.channel, user.destination), expiresAt: user.expiresAt, expired }, expired ? 'demo identity has expired; it is an ordinary identifier again' : 'demo identity enabled: a fixed code signs it in');
+  }
+}

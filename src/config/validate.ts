@@ -1,0 +1,40 @@
+/**
+ * The production rules (S36), which span sections. They read the parsed configuration only,
+ * never the environment, so they see exactly what the service will run with: a blank variable
+ * is unset here as everywhere else.
+ */
+import type { Config } from './index.ts';
+import { secretName } from './secrets.ts';
+
+/** Placeholder values that must never protect a production deployment. */
+const KNOWN_PLACEHOLDER_SECRETS = new Set([
+  'change-me-to-at-least-32-random-bytes-of-secret',
+  'changeme',
+  'secret',
+]);
+
+/** Returns the problems of a production configuration; none outside production. */
+export function validate(config: Config): string[] {
+  if (!config.production) return [];
+  const problems: string[] = [];
+  if (config.secrets === undefined) {
+    problems.push('SESAME_SECRET: required in production (at least 32 random bytes)');
+  } else {
+    config.secrets.forEach((secret, index) => {
+      if (KNOWN_PLACEHOLDER_SECRETS.has(secret.toString('utf8'))) problems.push(`${secretName(index)}: the example placeholder cannot be used in production`);
+    });
+  }
+  if (config.databaseUrl === undefined) problems.push('DATABASE_URL: required in production (the embedded PostgreSQL is for development)');
+  if (config.emailProvider === 'console' && config.allowedMethods.includes('email')) {
+    problems.push('EMAIL_PROVIDER: "console" is for development; use "ses" in production');
+  }
+  if (config.smsProvider === 'console' && config.allowedMethods.includes('mobile')) {
+    problems.push('SMS_PROVIDER: "console" is for development; use "sns" in production');
+  }
+  if (config.jwtIssuer === '') problems.push('JWT_ISSUER: required in production (the public base URL of this service)');
+  // A fixed code is a development and review convenience.
+  if (config.demoUsers.length > 0 && !config.allowDemoUsersInProduction) {
+    problems.push('DEMO_USERS: refused in production unless ALLOW_DEMO_USERS_IN_PRODUCTION=true');
+  }
+  return problems;
+}
