@@ -133,7 +133,7 @@ describe('passkeys', () => {
     assert.equal((await db.pool.query('SELECT device_type FROM passkeys WHERE id = $1', [authenticator.id])).rows[0].device_type, 'multiDevice');
   });
 
-  it('refuses replayed, expired and cross-purpose challenges, and another user\'s registration challenge (S44, S46)', async () => {
+  it('refuses replayed, expired and cross-purpose challenges, and a registration challenge made for another user (S44, S46)', async () => {
     const { tokens } = await newUser('challenges@example.com');
     const authenticator = new SoftAuthenticator({ rpId: RP_ID, origin: ORIGIN });
     await register(tokens.access_token, authenticator);
