@@ -210,6 +210,8 @@ async function startServer(databaseUrl: string): Promise<{ url: string; process:
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(port),
+      // The benchmark needs no admin listener (and must not collide on its default port).
+      ADMIN_PORT: '0',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       DATABASE_URL: databaseUrl,
       DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '20',

@@ -17,12 +17,12 @@ import type { Worker } from './workers/worker.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { healthRoutes } from './routes/health.ts';
-import { metricsRoutes } from './routes/metrics.ts';
 import { passwordlessRoutes } from './routes/passwordless.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { wellKnownRoutes } from './routes/well-known.ts';
 import { accountRoutes } from './routes/account.ts';
 import { passkeyRoutes } from './routes/passkeys.ts';
+import { buildAdminApp } from './admin-app.ts';
 
 /** Request bodies are a few hundred bytes; anything near this is abuse. */
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -31,6 +31,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Set by the SIGTERM handler (server.ts): /readyz answers 503 and every reply closes its connection. */
     lifecycle: { draining: boolean };
+    /** The admin listener built beside this app (ADMIN_PORT), or null when ADMIN_PORT=0. Listen on it after this app. */
+    adminApp: FastifyInstance | null;
   }
 }
 
@@ -96,6 +98,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(sessionRoutes);
   await app.register(accountRoutes);
   await app.register(passkeyRoutes);
-  await app.register(metricsRoutes);
+
+  // The admin listener shares this app's services and closes first, while they are still open.
+  const adminApp = config.adminPort === 0 ? null : await buildAdminApp(config, app);
+  app.decorate('adminApp', adminApp);
+  if (adminApp) app.addHook('preClose', async () => { await adminApp.close(); });
   return app;
 }
