@@ -11,6 +11,7 @@ import type { EmailMessage, MessageSender, SmsMessage } from './delivery/message
 import { loadMessageTemplates } from './delivery/message-templates.ts';
 import { createMessageRenderer } from './delivery/messages.ts';
 import { createOutboxDispatcher, type OutboxDispatcher } from './delivery/outbox-dispatcher.ts';
+import { createAdmissionGate } from './delivery/admission-gate.ts';
 import { createPayloadSealer } from './delivery/outbox-payload.ts';
 import { createSenders } from './delivery/senders.ts';
 import { createAccessTokenSigner } from './keys/access-token-signer.ts';
@@ -111,8 +112,17 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
   const smsBlocked = metrics.counter('sesame_sms_blocked_total', 'Code requests answered normally but not sent by the SMS-pumping defences, by reason.');
   const smsGuard = createSmsPumpingGuard({ counters: createSmsCounterRepository(db.pool), clock, settings: config, blocked: smsBlocked });
   const sealer = createPayloadSealer(secrets);
+  const deliveryJobs = createDeliveryJobRepository(db.pool);
+  // Admission control (issue 9, S48): every replica reads the shared outbox once a second.
+  const admission = createAdmissionGate({
+    backlog: (cap) => deliveryJobs.backlog(cap),
+    clock,
+    log: log.child({ component: 'admission' }),
+    refused: metrics.counter('sesame_code_requests_overloaded_total', 'Code requests refused with 503 overloaded because delivery was behind.'),
+    settings: config,
+  });
   const delivery = createOutboxDispatcher({
-    jobs: createDeliveryJobRepository(db.pool),
+    jobs: deliveryJobs,
     sealer,
     renderer: createMessageRenderer({ templates, appName: config.appName, smsOrigin: config.smsOrigin }),
     email: substitutes.emailSender ?? senders.email,
@@ -156,6 +166,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     audit,
     smsGuard,
     demo: createDemoIdentities(config.demoUsers, clock),
+    admission,
   });
   const sessions = createSessionService({
     sessions: createSessionRepository(db.pool),
@@ -182,6 +193,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     ...(config.operatorKey === undefined ? [createKeyMaintenanceWorker({ keys, intervalSeconds: config.keyReloadIntervalSeconds, log: log.child({ component: 'keys' }) })] : []),
     createSessionPurgeWorker({ sessions, log }),
     createRetentionWorker({ cleanup, intervalSeconds: config.cleanupIntervalSeconds, log: log.child({ component: 'retention' }) }),
+    admission,
     delivery,
   ];
 

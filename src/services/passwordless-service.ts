@@ -15,6 +15,7 @@ import type { LocaleResolver } from '../delivery/locale-negotiation.ts';
 import { magicLink } from '../delivery/messages.ts';
 import type { PayloadSealer } from '../delivery/outbox-payload.ts';
 import type { AccessTokenSigner } from '../keys/access-token-signer.ts';
+import type { AdmissionGate } from '../delivery/admission-gate.ts';
 import type { NewSession, OneTimeTokenRepository, SignedInUser } from '../repositories/one-time-token-repository.ts';
 import type { Channel, Logger, RequestContext, TokenResponse } from './types.ts';
 import type { AuditLog } from './audit-log.ts';
@@ -56,8 +57,10 @@ export function createPasswordlessService(deps: {
   /** Only the country allowlist is checked here; the caps are counted by the dispatcher before it sends. */
   smsGuard: Pick<SmsPumpingGuard, 'screenCountry'>;
   demo: DemoIdentities;
+  /** Admission control: refuses new codes while delivery is too far behind (issue 9). */
+  admission: Pick<AdmissionGate, 'admit' | 'retryAfterSeconds'>;
 }): PasswordlessService {
-  const { tokens, signer, delivery, sealer, locales, hasher, clock, random, log, settings, audit, smsGuard, demo } = deps;
+  const { tokens, signer, delivery, sealer, locales, hasher, clock, random, log, settings, audit, smsGuard, demo, admission } = deps;
   const shortShape = shapeOf(settings.shortTokenChars, settings.shortTokenLength);
   const longShape = shapeOf(settings.longTokenChars, settings.longTokenLength);
 
@@ -87,6 +90,9 @@ export function createPasswordlessService(deps: {
       if (!settings.allowedMethods.includes(channel)) throw new AppError('method_not_allowed');
       const destination = normalize(channel, identifier);
       if (destination === undefined) throw new AppError(INVALID_IDENTIFIER[channel]);
+      // Delivery is behind: refuse before anything is stored or sent, whoever asks (S17). The
+      // verdict is in memory; counting and logging the refusal is the gate's.
+      if (!admission.admit()) throw new AppError('overloaded', { headers: { 'retry-after': String(admission.retryAfterSeconds()) } });
       const to = { channel, destination };
       const masked = maskDestination(channel, destination);
       const demoUser = demo.find(channel, destination);
