@@ -21,6 +21,7 @@ import { passwordlessRoutes } from './routes/passwordless.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { wellKnownRoutes } from './routes/well-known.ts';
 import { accountRoutes } from './routes/account.ts';
+import { passkeyRoutes } from './routes/passkeys.ts';
 import { buildAdminApp } from './admin-app.ts';
 
 /** Request bodies are a few hundred bytes; anything near this is abuse. */
@@ -113,6 +114,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(passwordlessRoutes);
   await app.register(sessionRoutes);
   await app.register(accountRoutes);
+  await app.register(passkeyRoutes);
 
   // The admin listener shares this app's services and closes first, while they are still open.
   const adminApp = config.adminPort === 0 ? null : await buildAdminApp(config, app);

@@ -68,6 +68,7 @@ export interface Services {
   audit: AuditLog;
   cleanup: RetentionCleanup;
   accounts: Accounts['accounts'];
+  passkeys: Accounts['passkeys'];
 }
 
 export interface Composition {
@@ -191,7 +192,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     maxTokenAgeSeconds: config.accessTokenTtlSeconds,
   });
   // Identifiers and passkeys on a signed-in account.
-  const { accounts } = createAccounts({ db, tokens: oneTimeTokens, sessions, delivery, sealer, locales, hasher, clock, random, audit, smsGuard, config, log: log.child({ component: 'accounts' }) });
+  const { accounts, passkeys } = createAccounts({ db, tokens: oneTimeTokens, sessions, signer, delivery, sealer, locales, hasher, clock, random, audit, smsGuard, config, log: log.child({ component: 'accounts' }) });
   const cleanup = createRetentionCleanup({ repository: createRetentionRepository(db.pool), clock, log: log.child({ component: 'retention' }), settings: config });
 
   const workers: Worker[] = [
@@ -205,7 +206,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
 
   warnAboutRiskySettings(config, clock, log);
   return {
-    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts },
+    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys },
     workers,
     async close() {
       await audit.close();
