@@ -1,49 +1,72 @@
 /**
  * `npm run bench`: starts Sesame as its own process (production settings, SES/SNS through the
- * real SDK clients to a local sink), seeds identities, and drives each flow with autocannon.
- * Prints requests/s, p50, p99, non-2xx answers and the server's peak RSS.
+ * real SDK clients to a provider sink in a third process that answers after
+ * BENCH_PROVIDER_LATENCY_MS, default 30), seeds identities, and drives each flow with autocannon.
+ * Per flow: requests/s, p50, p99, non-2xx, CPU per request by process; for the flows that send
+ * a code, what counts for sign-in: codes delivered per second, the delay from request to the
+ * provider's acceptance (p50/p99/max), the outbox depth when the load stops and how long it
+ * takes to drain.
+ *
+ * `npm run bench -- --sweep`: drives the request flow at fixed offered rates
+ * (BENCH_SWEEP_RATES, default 100,200,400,800,1600 requests/s; BENCH_SWEEP_DURATION seconds
+ * each, default 20) and names the sustainable rate: the highest rate at which at least 99% of
+ * requests were accepted and at least 99% of accepted codes reached the provider within 2 s.
  *
  * Database: a scratch database is created on the server of BENCH_DATABASE_URL (or DATABASE_URL)
  * and dropped afterwards; with neither set, an embedded PostgreSQL is started for the run.
- * BENCH_DURATION (seconds per flow, default 10), BENCH_CONNECTIONS (default 32).
+ * BENCH_DURATION (seconds per flow, default 10), BENCH_CONNECTIONS (default 32),
+ * BENCH_FLOWS=request,exchange (flows by first word), BENCH_DRAIN_TIMEOUT (seconds, default 60),
+ * BENCH_SERVER_ENV="NAME=value ..." (extra server settings, e.g. to compare dispatcher settings).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded-postgres.ts';
-import { createCodeHasher } from '../src/lib/code-hasher.ts';
-import { startAwsSink } from './aws-sink.ts';
+import { startProviderSink } from './provider-sink.ts';
+import { refreshToken, seed } from './seed.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
+const SWEEP = process.argv.includes('--sweep');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const PROVIDER_LATENCY_MS = Number(process.env.BENCH_PROVIDER_LATENCY_MS ?? 30);
+const SWEEP_RATES = (process.env.BENCH_SWEEP_RATES ?? '100,200,400,800,1600').split(',').map(Number).filter((rate) => rate > 0);
+const SWEEP_DURATION = Number(process.env.BENCH_SWEEP_DURATION ?? 20);
+const DRAIN_TIMEOUT_MS = Number(process.env.BENCH_DRAIN_TIMEOUT ?? 60) * 1000;
 const WARMUP_SECONDS = 3;
+/** A code counts as delivered in time when the provider accepted it within this long of the request. */
+const IN_TIME_MS = 2_000;
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 const CODE = '123456';
-/** Identities seeded per flow: enough for a fast run, every request uses a fresh one. */
-const POOL = (DURATION + WARMUP_SECONDS) * 12_000;
-
-/** BENCH_PG_DETAIL=1: CPU by PostgreSQL process role (backends, checkpointer, autovacuum, ...). */
-const pgDetail = new Map<string, number>();
+/** Identities seeded per saturated flow: enough for a fast run, every request uses a fresh one. */
+const POOL = (DURATION + WARMUP_SECONDS) * 4_000;
+/** Identities per sweep step: its offered rate for its duration, plus room for a fast run. */
+const sweepPool = (rate: number) => Math.ceil(rate * SWEEP_DURATION * 1.1) + 500;
 
 /** BENCH_FLOWS=request,exchange picks flows by their first word; unset runs all. */
 const ONLY = (process.env.BENCH_FLOWS ?? '').split(',').filter(Boolean);
-const FLOWS: { name: string; path: string; body: (i: number) => unknown; emailDelayMs?: number }[] = [
-  { name: 'request (email)', path: '/passwordless/request/email', body: (i) => ({ email: `r${i}@bench.test` }) },
+interface Flow { name: string; path: string; body: (i: number) => { email?: string }; emailLatencyMs?: number; delivers: boolean }
+const FLOWS: Flow[] = ([
+  { name: 'request (email)', path: '/passwordless/request/email', body: (i: number) => ({ email: `r${i}@bench.test` }), delivers: true },
   // The outbox promise: with SES answering after 5 s the request endpoint does not slow down.
-  { name: 'slow-ses request (SES 5 s)', path: '/passwordless/request/email', body: (i) => ({ email: `s${i}@bench.test` }), emailDelayMs: 5_000 },
-  { name: 'exchange (email)', path: '/passwordless/exchange/email', body: (i) => ({ email: `x${i}@bench.test`, token: CODE }) },
-  { name: 'refresh', path: '/token/refresh', body: (i) => ({ refresh_token: refreshToken(i) }) },
-];
+  { name: 'slow-ses request (SES 5 s)', path: '/passwordless/request/email', body: (i: number) => ({ email: `s${i}@bench.test` }), emailLatencyMs: 5_000, delivers: true },
+  { name: 'exchange (email)', path: '/passwordless/exchange/email', body: (i: number) => ({ email: `x${i}@bench.test`, token: CODE }), delivers: false },
+  { name: 'refresh', path: '/token/refresh', body: (i: number) => ({ refresh_token: refreshToken(i) }) as { email?: string }, delivers: false },
+] satisfies Flow[]).filter((flow) => SWEEP ? false : ONLY.length === 0 || ONLY.includes(flow.name.split(' ')[0]!));
 
-/** The i-th seeded refresh token: deterministic, so the seed stores only its SHA-256. */
-function refreshToken(i: number): string {
-  return createHash('sha256').update(`bench-refresh-${i}`).digest('base64url');
+interface DeliveryResult {
+  accepted: number;
+  deliveredPerSecond: number;
+  delayMs: { p50: number; p99: number; max: number };
+  /** Share of accepted codes the provider accepted within IN_TIME_MS of the request. */
+  inTimeShare: number;
+  undelivered: number;
+  depthAtEnd: number;
+  drainSeconds: number;
 }
 
 interface FlowResult {
@@ -55,52 +78,143 @@ interface FlowResult {
   errors: number;
   /** CPU milliseconds per request spent by the server, PostgreSQL and the load generator. */
   cpuMsPerRequest: { server: number; postgres: number; loadgen: number; kernelShare: number };
+  delivery?: DeliveryResult;
 }
 
-const sink = await startAwsSink();
+interface SweepStep { rate: number; sent: number; acceptedPerSecond: number; refusedPerSecond: number; requestP99: number; delivery: DeliveryResult; serverCpuMsPerRequest: number }
+
+const sink = await startProviderSink(PROVIDER_LATENCY_MS);
 const database = await scratchDatabase();
-const server = await startServer(database.url);
+const outbox = new pg.Pool({ connectionString: database.url, max: 1 });
+let server: Awaited<ReturnType<typeof startServer>> | undefined;
 const results: FlowResult[] = [];
+const steps: SweepStep[] = [];
 try {
-  await seed(database.url);
-  for (const flow of FLOWS) {
-    if (ONLY.length > 0 && !ONLY.includes(flow.name.split(' ')[0]!)) continue;
-    sink.setEmailDelay(flow.emailDelayMs ?? 0);
-    results.push(await runFlow(flow.name, flow.path, flow.body));
-    sink.setEmailDelay(0);
+  await seed(database.url, {
+    secret: SECRET,
+    code: CODE,
+    requestUsers: SWEEP ? Object.fromEntries(SWEEP_RATES.map((rate) => [`w${rate}-`, sweepPool(rate)])) : { r: POOL, s: POOL },
+    exchangeUsers: SWEEP ? 0 : POOL,
+    refreshTokens: SWEEP ? 0 : POOL,
+  });
+  server = await startServer(database.url);
+  if (SWEEP) {
+    for (const rate of SWEEP_RATES) {
+      steps.push(await runSweepStep(rate));
+      console.log(formatStep(steps.at(-1)!));
+    }
+  } else {
+    for (const flow of FLOWS) {
+      if (flow.emailLatencyMs !== undefined) sink.setEmailLatency(flow.emailLatencyMs);
+      results.push(await runFlow(flow));
+      sink.setEmailLatency(undefined);
+    }
   }
 } finally {
-  const peakRssMb = peakRss(server.process.pid!);
-  await server.stop();
+  const peakRssMb = server ? peakRss(server.process.pid!) : undefined;
+  await server?.stop();
+  await outbox.end();
   await database.drop();
   await sink.close();
-  report(results, peakRssMb);
+  if (SWEEP) reportSweep(steps, peakRssMb);
+  else report(results, peakRssMb);
 }
 
-async function runFlow(name: string, path: string, body: (i: number) => unknown): Promise<FlowResult> {
-  let next = 0;
-  const run = (duration: number) => autocannon({
-    url: server.url,
+/** Sends, per connection in turn, one fresh identity per request; remembers when each was sent and which were accepted. */
+function load(options: { path: string; body: (i: number) => { email?: string }; duration: number; overallRate?: number; pool: number; first?: number }) {
+  let next = options.first ?? 0;
+  const requestedAt = new Map<string, number>();
+  const accepted = new Set<string>();
+  const run = autocannon({
+    url: server!.url,
     connections: CONNECTIONS,
-    duration,
+    duration: options.duration,
+    ...(options.overallRate !== undefined ? { overallRate: options.overallRate } : {}),
     requests: [{
       method: 'POST',
-      path,
+      path: options.path,
       headers: { 'content-type': 'application/json' },
-      setupRequest: (request) => ({ ...request, body: JSON.stringify(body(next++ % POOL)) }),
+      setupRequest: (request, context) => {
+        const body = options.body(next++ % options.pool);
+        (context as { to?: string }).to = body.email;
+        if (body.email !== undefined) requestedAt.set(body.email, Date.now());
+        return { ...request, body: JSON.stringify(body) };
+      },
+      onResponse: (status, _body, context) => {
+        const to = (context as { to?: string }).to;
+        if (to !== undefined && status >= 200 && status < 300) accepted.add(to);
+      },
     }],
   });
-  await run(WARMUP_SECONDS);
-  pgDetail.clear();
+  return { run, requestedAt, accepted, next: () => next };
+}
+
+async function pendingJobs(): Promise<number> {
+  const { rows } = await outbox.query<{ n: number }>(`SELECT count(*)::int AS n FROM delivery_jobs WHERE status = 'pending'`);
+  return rows[0]!.n;
+}
+
+/** Waits until the outbox is empty (or BENCH_DRAIN_TIMEOUT passes); the seconds it took. */
+async function drain(): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < DRAIN_TIMEOUT_MS) {
+    if ((await pendingJobs()) === 0) return (Date.now() - start) / 1000;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
+/** Matches the provider's acceptances to the accepted requests of one measured window. */
+async function deliveryResult(window: { start: number; end: number }, requestedAt: Map<string, number>, accepted: Set<string>, depthAtEnd: number, drainSeconds: number): Promise<DeliveryResult> {
+  const deliveredAt = new Map<string, number>();
+  let inWindow = 0;
+  for (const [to, at] of await sink.collect()) {
+    if (!deliveredAt.has(to)) deliveredAt.set(to, at);
+    if (at >= window.start && at <= window.end) inWindow++;
+  }
+  const delays: number[] = [];
+  let undelivered = 0;
+  for (const to of accepted) {
+    const at = deliveredAt.get(to);
+    if (at === undefined) undelivered++;
+    else delays.push(at - requestedAt.get(to)!);
+  }
+  delays.sort((a, b) => a - b);
+  const quantile = (q: number) => (delays.length === 0 ? 0 : delays[Math.min(delays.length - 1, Math.floor(q * delays.length))]!);
+  return {
+    accepted: accepted.size,
+    deliveredPerSecond: Math.round(inWindow / ((window.end - window.start) / 1000)),
+    delayMs: { p50: quantile(0.5), p99: quantile(0.99), max: delays.at(-1) ?? 0 },
+    inTimeShare: accepted.size === 0 ? 1 : delays.filter((delay) => delay <= IN_TIME_MS).length / accepted.size,
+    undelivered,
+    depthAtEnd,
+    drainSeconds,
+  };
+}
+
+async function runFlow(flow: Flow): Promise<FlowResult> {
+  const warmup = load({ ...flow, duration: WARMUP_SECONDS, pool: POOL });
+  await warmup.run;
+  // The measured window starts with an empty outbox and forgets the warm-up's deliveries.
+  if (flow.delivers) await drain();
+  await sink.collect();
+  // Identities continue after the warm-up's, so no request is throttled by an earlier one.
+  const measured = load({ ...flow, duration: DURATION, pool: POOL, first: warmup.next() });
   const before = cpuSample();
-  const result = await run(DURATION);
-  const detailBefore = new Map(pgDetail); pgDetail.clear();
+  const start = Date.now();
+  const result = await measured.run;
+  const end = Date.now();
   const after = cpuSample();
-  if (process.env.BENCH_PG_DETAIL) console.log(name, [...pgDetail].map(([k, v]) => `${k}: ${v - (detailBefore.get(k) ?? 0)} ms`).join(', '));
-  const perRequest = (key: 'server' | 'postgres' | 'loadgen') => Math.round(((after[key] - before[key]) / result.requests.total) * 1000) / 1000;
+  let delivery: DeliveryResult | undefined;
+  if (flow.delivers) {
+    const depthAtEnd = await pendingJobs();
+    const drainSeconds = await drain();
+    delivery = await deliveryResult({ start, end }, measured.requestedAt, measured.accepted, depthAtEnd, drainSeconds);
+  }
+  const perRequest = (key: 'server' | 'postgres' | 'loadgen') => Math.round(((after[key] - before[key]) / Math.max(1, result.requests.total)) * 1000) / 1000;
   const total = (['server', 'postgres', 'loadgen'] as const).reduce((sum, key) => sum + after[key] - before[key], 0);
   return {
-    flow: name,
+    flow: flow.name,
     requestsPerSecond: Math.round(result.requests.average),
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -112,10 +226,40 @@ async function runFlow(name: string, path: string, body: (i: number) => unknown)
       loadgen: perRequest('loadgen'),
       kernelShare: Math.round(((after.system - before.system) / Math.max(1, total)) * 100) / 100,
     },
+    ...(delivery ? { delivery } : {}),
   };
 }
 
-/** CPU time (ms) of the server process, of every PostgreSQL process, and of this process (autocannon and the AWS sink). */
+async function runSweepStep(rate: number): Promise<SweepStep> {
+  await drain();
+  await sink.collect();
+  const step = load({ path: '/passwordless/request/email', body: (i) => ({ email: `w${rate}-${i}@bench.test` }), duration: SWEEP_DURATION, overallRate: rate, pool: sweepPool(rate) });
+  const before = cpuSample();
+  const start = Date.now();
+  const result = await step.run;
+  const end = Date.now();
+  const after = cpuSample();
+  const depthAtEnd = await pendingJobs();
+  const drainSeconds = await drain();
+  const delivery = await deliveryResult({ start, end }, step.requestedAt, step.accepted, depthAtEnd, drainSeconds);
+  const seconds = (end - start) / 1000;
+  return {
+    rate,
+    sent: Math.round(result.requests.total / seconds),
+    acceptedPerSecond: Math.round(step.accepted.size / seconds),
+    refusedPerSecond: Math.round(result.non2xx / seconds),
+    requestP99: result.latency.p99,
+    delivery,
+    serverCpuMsPerRequest: Math.round(((after.server - before.server) / Math.max(1, result.requests.total)) * 1000) / 1000,
+  };
+}
+
+/** Sustainable: nearly everything accepted, and nearly every accepted code at the provider within 2 s. */
+function sustainable(step: SweepStep): boolean {
+  return step.acceptedPerSecond >= 0.99 * step.sent && step.sent >= 0.95 * step.rate && step.delivery.inTimeShare >= 0.99;
+}
+
+/** CPU time (ms) of the server process, of every PostgreSQL process, and of this process (autocannon). */
 function cpuSample(): { server: number; postgres: number; loadgen: number; system: number } {
   const ticksToMs = 10; // USER_HZ is 100 on Linux
   const read = (pid: string): [number, number] => {
@@ -135,61 +279,10 @@ function cpuSample(): { server: number; postgres: number; loadgen: number; syste
     const [user, sys] = read(pid);
     postgres += user + sys;
     system += sys;
-    if (process.env.BENCH_PG_DETAIL) {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      const role = /postgres: (\S+(?: \S+)?)/.exec(cmd)?.[1] ?? cmd;
-      pgDetail.set(role.startsWith('postgres sesame_bench') ? 'backends' : role, (pgDetail.get(role.startsWith('postgres sesame_bench') ? 'backends' : role) ?? 0) + user + sys);
-    }
   }
-  const [serverUser, serverSys] = read(String(server.process.pid));
+  const [serverUser, serverSys] = read(String(server!.process.pid));
   const [selfUser, selfSys] = read(String(process.pid));
   return { server: serverUser + serverSys, postgres, loadgen: selfUser + selfSys, system: system + serverSys + selfSys };
-}
-
-/** Users for the request flow; users with a live code for the exchange flow (its hash made as the service makes it). */
-async function seed(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`INSERT INTO users (email) SELECT 'r' || i || '@bench.test' FROM generate_series(0, $1::int - 1) i`, [POOL]);
-    await client.query(`INSERT INTO users (email) SELECT 'x' || i || '@bench.test' FROM generate_series(0, $1::int - 1) i`, [POOL]);
-    await client.query(`INSERT INTO users (email) SELECT 's' || i || '@bench.test' FROM generate_series(0, $1::int - 1) i`, [POOL]);
-    const hasher = createCodeHasher([Buffer.from(SECRET)]);
-    for (let start = 0; start < POOL; start += 20_000) {
-      const destinations: string[] = [];
-      const hashes: Buffer[] = [];
-      for (let i = start; i < Math.min(POOL, start + 20_000); i++) {
-        destinations.push(`x${i}@bench.test`);
-        hashes.push(hasher.short('email', `x${i}@bench.test`, CODE));
-      }
-      await client.query(
-        `INSERT INTO one_time_tokens (user_id, channel, destination, short_hash, max_uses, max_attempts, created_at, expires_at)
-         SELECT u.id, 'email', d.destination, d.hash, 1, 5, now(), now() + interval '1 hour'
-         FROM unnest($1::text[], $2::bytea[]) AS d(destination, hash) JOIN users u ON u.email = d.destination`,
-        [destinations, hashes],
-      );
-    }
-    // One live session per refresh token, as sign-ins would have left them.
-    for (let start = 0; start < POOL; start += 20_000) {
-      const hashes: Buffer[] = [];
-      for (let i = start; i < Math.min(POOL, start + 20_000); i++) hashes.push(createHash('sha256').update(refreshToken(i)).digest());
-      await client.query(
-        `WITH owner AS (SELECT id FROM users WHERE email = 'x0@bench.test'),
-              s AS (INSERT INTO sessions (user_id, created_at, last_used_at, expires_at, ip, user_agent)
-                    SELECT owner.id, now(), now(), now() + interval '30 days', '127.0.0.1', 'bench' FROM owner, generate_series(1, $2::int)
-                    RETURNING id),
-              numbered AS (SELECT id, row_number() OVER () AS n FROM s),
-              tokens AS (SELECT hash, ordinality AS n FROM unnest($1::bytea[]) WITH ORDINALITY AS t(hash, ordinality))
-         INSERT INTO refresh_tokens (token_hash, session_id, created_at) SELECT tokens.hash, numbered.id, now() FROM numbered JOIN tokens USING (n)`,
-        [hashes, hashes.length],
-      );
-    }
-    await client.query('VACUUM ANALYZE');
-    // Write the seed's dirty pages out now, so the flows do not pay for the setup's checkpoint.
-    await client.query('CHECKPOINT').catch(() => undefined);
-  } finally {
-    await client.end();
-  }
 }
 
 async function startServer(databaseUrl: string): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> {
@@ -200,8 +293,9 @@ async function startServer(databaseUrl: string): Promise<{ url: string; process:
   // The production entry point: compiled JavaScript, as `npm start` and the container run it.
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('npm run build failed');
-  // The same V8 flags as `npm start` and the container (see README, "Performance").
+  // The same V8 flags as `npm start` and the container (see docs/benchmarks.md).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '--max-semi-space-size=4').split(' ').filter(Boolean);
+  const extraEnv = Object.fromEntries((process.env.BENCH_SERVER_ENV ?? '').split(' ').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
   const child = spawn(process.execPath, [...profile, ...nodeArgs, 'dist/server.js'], {
     cwd: ROOT,
     stdio: ['ignore', openSync(logFile, 'a'), openSync(logFile, 'a')],
@@ -210,6 +304,8 @@ async function startServer(databaseUrl: string): Promise<{ url: string; process:
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(port),
+      // The benchmark needs no admin listener (and must not collide on its default port).
+      ADMIN_PORT: '0',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       DATABASE_URL: databaseUrl,
       DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '20',
@@ -230,15 +326,16 @@ async function startServer(databaseUrl: string): Promise<{ url: string; process:
       RATE_LIMIT_EXCHANGE_PER_MINUTE: '1000000',
       RATE_LIMIT_GLOBAL_REQUEST_PER_MINUTE: '1000000',
       RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000',
+      ...extraEnv,
     },
   });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
     const ready = await fetch(`${url}/readyz`).then((response) => response.ok, () => false);
     if (ready) break;
-    if (Date.now() > deadline) throw new Error('server did not become ready in 30 s');
+    if (Date.now() > deadline) throw new Error('server did not become ready in 60 s');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
@@ -304,18 +401,64 @@ function peakRss(pid: number): number | undefined {
   }
 }
 
+function conditions(): string {
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  return `node ${process.version}, provider latency ${PROVIDER_LATENCY_MS} ms, ${CONNECTIONS} connections, load average at the end ${load}`;
+}
+
+function seconds(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(1)} s` : `> ${DRAIN_TIMEOUT_MS / 1000} s`;
+}
+
+function formatStep(s: SweepStep): string {
+  const d = s.delivery;
+  return `| ${String(s.rate).padStart(7)} | ${String(s.sent).padStart(6)} | ${String(s.acceptedPerSecond).padStart(8)} | ${String(s.refusedPerSecond).padStart(7)} | ${String(d.deliveredPerSecond).padStart(9)} | ${String(d.delayMs.p50).padStart(5)} | ${String(d.delayMs.p99).padStart(6)} | ${String(d.delayMs.max).padStart(6)} | ${(d.inTimeShare * 100).toFixed(1).padStart(6)}% | ${String(d.depthAtEnd).padStart(5)} | ${seconds(d.drainSeconds).padStart(7)} | ${String(s.requestP99).padStart(4)} | ${s.serverCpuMsPerRequest.toFixed(2)} | ${sustainable(s) ? 'yes' : 'no'} |`;
+}
+
+function reportSweep(done: SweepStep[], peakRssMb: number | undefined): void {
+  const best = done.filter(sustainable).at(-1);
+  const text = [
+    `Sesame sweep: ${SWEEP_DURATION} s per offered rate; ${conditions()}`,
+    `Sustainable rate: ${best ? `${best.rate} requests/s (${best.delivery.deliveredPerSecond} codes delivered/s, delay p99 ${best.delivery.delayMs.p99} ms)` : `below ${done[0]?.rate ?? '?'} requests/s`}`,
+    '',
+    '| offered | sent/s | accepted/s | 503/s | delivered/s | delay p50 | p99 | max | ≤ 2 s | depth at end | drain | req p99 | server CPU ms/req | sustainable |',
+    '|---------|--------|------------|-------|-------------|-----------|-----|-----|-------|--------------|-------|---------|-------------------|-------------|',
+    ...done.map(formatStep),
+    '',
+    `server peak RSS: ${peakRssMb ?? '?'} MB`,
+  ].join('\n');
+  console.log(`\n${text}`);
+  save({ sweep: done, sustainableRate: best?.rate ?? null, peakRssMb, providerLatencyMs: PROVIDER_LATENCY_MS, connections: CONNECTIONS, duration: SWEEP_DURATION });
+}
+
 function report(flows: FlowResult[], peakRssMb: number | undefined): void {
   const rows = flows.map((r) => `| ${r.flow.padEnd(26)} | ${String(r.requestsPerSecond).padStart(7)} | ${String(r.p50).padStart(4)} | ${String(r.p99).padStart(4)} | ${String(r.non2xx).padStart(6)} | ${String(r.errors).padStart(6)} | ${r.cpuMsPerRequest.server.toFixed(2)} / ${r.cpuMsPerRequest.postgres.toFixed(2)} / ${r.cpuMsPerRequest.loadgen.toFixed(2)} (${Math.round(r.cpuMsPerRequest.kernelShare * 100)}% kernel) |`);
+  const deliveries = flows.filter((r) => r.delivery).map((r) => {
+    const d = r.delivery!;
+    return `| ${r.flow.padEnd(26)} | ${String(d.accepted).padStart(8)} | ${String(d.deliveredPerSecond).padStart(11)} | ${String(d.delayMs.p50).padStart(5)} | ${String(d.delayMs.p99).padStart(6)} | ${String(d.delayMs.max).padStart(6)} | ${(d.inTimeShare * 100).toFixed(1).padStart(6)}% | ${String(d.undelivered).padStart(5)} | ${String(d.depthAtEnd).padStart(5)} | ${seconds(d.drainSeconds).padStart(7)} |`;
+  });
   const text = [
-    `Sesame benchmark: ${CONNECTIONS} connections, ${DURATION} s per flow (after ${WARMUP_SECONDS} s warm-up), node ${process.version}`,
+    `Sesame benchmark: ${DURATION} s per flow (after ${WARMUP_SECONDS} s warm-up); ${conditions()}`,
     '',
     '| flow                       |   req/s |  p50 |  p99 | non-2xx | errors | CPU ms per request: server / PostgreSQL / load generator |',
     '|----------------------------|---------|------|------|---------|--------|------|',
     ...rows,
     '',
-    `server peak RSS: ${peakRssMb ?? '?'} MB; messages handed to the local AWS endpoints: ${sink.counts.email} email, ${sink.counts.sms} SMS`,
+    ...(deliveries.length > 0 ? [
+      'Delivery (request → provider acceptance):',
+      '',
+      '| flow                       | accepted | delivered/s | delay p50 | p99 | max | ≤ 2 s | undelivered | depth at end | drain |',
+      '|----------------------------|----------|-------------|-----------|-----|-----|-------|-------------|--------------|-------|',
+      ...deliveries,
+      '',
+    ] : []),
+    `server peak RSS: ${peakRssMb ?? '?'} MB`,
   ].join('\n');
   console.log(text);
+  save({ flows, peakRssMb, connections: CONNECTIONS, duration: DURATION, providerLatencyMs: PROVIDER_LATENCY_MS });
+}
+
+function save(data: unknown): void {
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench/results', `${new Date().toISOString().replaceAll(':', '-')}.json`), JSON.stringify({ flows, peakRssMb, connections: CONNECTIONS, duration: DURATION }, null, 2));
+  writeFileSync(join(ROOT, 'bench/results', `${new Date().toISOString().replaceAll(':', '-')}${SWEEP ? '-sweep' : ''}.json`), JSON.stringify(data, null, 2));
 }

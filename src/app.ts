@@ -17,19 +17,26 @@ import type { Worker } from './workers/worker.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { healthRoutes } from './routes/health.ts';
-import { metricsRoutes } from './routes/metrics.ts';
 import { passwordlessRoutes } from './routes/passwordless.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { wellKnownRoutes } from './routes/well-known.ts';
 import { accountRoutes } from './routes/account.ts';
+import { passkeyRoutes } from './routes/passkeys.ts';
+import { buildAdminApp } from './admin-app.ts';
 
 /** Request bodies are a few hundred bytes; anything near this is abuse. */
 const BODY_LIMIT_BYTES = 64 * 1024;
+/** Node's default, stated: a request's headers fit in 16 KiB. */
+const MAX_HEADER_BYTES = 16 * 1024;
+/** Headers per request; Node allows 2,000. */
+const MAX_HEADERS_COUNT = 100;
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Set by the SIGTERM handler (server.ts): /readyz answers 503 and every reply closes its connection. */
     lifecycle: { draining: boolean };
+    /** The admin listener built beside this app (ADMIN_PORT), or null when ADMIN_PORT=0. Listen on it after this app. */
+    adminApp: FastifyInstance | null;
   }
 }
 
@@ -54,6 +61,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
     },
     bodyLimit: BODY_LIMIT_BYTES,
+    // S47: a slowly trickled request line, header block or body is cut off (Node answers 408).
+    requestTimeout: config.http.requestTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    connectionTimeout: config.http.connectionTimeoutMs,
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      maxHeaderSize: MAX_HEADER_BYTES,
+      // Node checks the header and request deadlines on this interval (default 30 s, which
+      // would let a slow client stay well past them).
+      connectionsCheckingInterval: Math.min(1_000, Math.floor(config.http.headersTimeoutMs / 2)),
+    },
     routerOptions: { ignoreTrailingSlash: true },
     // Wrong types are errors, not something to coerce: {"token": 123456} is not a code.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true } },
@@ -61,6 +79,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // S20: X-Forwarded-For is believed only when the peer is one of these proxies.
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.server.maxHeadersCount = MAX_HEADERS_COUNT;
 
   // Draining after SIGTERM: load balancers see /readyz fail at once, and keep-alive clients are
   // told to reconnect (to another replica) after the reply they are waiting for.
@@ -94,6 +114,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(passwordlessRoutes);
   await app.register(sessionRoutes);
   await app.register(accountRoutes);
-  await app.register(metricsRoutes);
+  await app.register(passkeyRoutes);
+
+  // The admin listener shares this app's services and closes first, while they are still open.
+  const adminApp = config.adminPort === 0 ? null : await buildAdminApp(config, app);
+  app.decorate('adminApp', adminApp);
+  if (adminApp) app.addHook('preClose', async () => { await adminApp.close(); });
   return app;
 }

@@ -11,6 +11,7 @@ import type { EmailMessage, MessageSender, SmsMessage } from './delivery/message
 import { loadMessageTemplates } from './delivery/message-templates.ts';
 import { createMessageRenderer } from './delivery/messages.ts';
 import { createOutboxDispatcher, type OutboxDispatcher } from './delivery/outbox-dispatcher.ts';
+import { createAdmissionGate } from './delivery/admission-gate.ts';
 import { createPayloadSealer } from './delivery/outbox-payload.ts';
 import { createSenders } from './delivery/senders.ts';
 import { createAccessTokenSigner } from './keys/access-token-signer.ts';
@@ -67,6 +68,7 @@ export interface Services {
   audit: AuditLog;
   cleanup: RetentionCleanup;
   accounts: Accounts['accounts'];
+  passkeys: Accounts['passkeys'];
 }
 
 export interface Composition {
@@ -108,10 +110,26 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     { onDropped: (count) => auditDropped.inc(undefined, count) },
   );
   const smsBlocked = metrics.counter('sesame_sms_blocked_total', 'Code requests answered normally but not sent by the SMS-pumping defences, by reason.');
-  const smsGuard = createSmsPumpingGuard({ counters: createSmsCounterRepository(db.pool), clock, settings: config, blocked: smsBlocked });
+  const smsGuard = createSmsPumpingGuard({
+    counters: createSmsCounterRepository(db.pool),
+    clock,
+    settings: config,
+    blocked: smsBlocked,
+    crossed: metrics.counter('sesame_sms_cap_reached_total', 'SMS blocked because a cap, its part open to new numbers, or one requester\'s or account\'s share of it was used up, by cap and scope; alert on it.'),
+    log: log.child({ component: 'sms-caps' }),
+  });
   const sealer = createPayloadSealer(secrets);
+  const deliveryJobs = createDeliveryJobRepository(db.pool);
+  // Admission control (issue 9, S48): every replica reads the shared outbox once a second.
+  const admission = createAdmissionGate({
+    backlog: (cap) => deliveryJobs.backlog(cap),
+    clock,
+    log: log.child({ component: 'admission' }),
+    refused: metrics.counter('sesame_code_requests_overloaded_total', 'Code requests refused with 503 overloaded because delivery was behind.'),
+    settings: config,
+  });
   const delivery = createOutboxDispatcher({
-    jobs: createDeliveryJobRepository(db.pool),
+    jobs: deliveryJobs,
     sealer,
     renderer: createMessageRenderer({ templates, appName: config.appName, smsOrigin: config.smsOrigin }),
     email: substitutes.emailSender ?? senders.email,
@@ -155,6 +173,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     audit,
     smsGuard,
     demo: createDemoIdentities(config.demoUsers, clock),
+    admission,
   });
   const sessions = createSessionService({
     sessions: createSessionRepository(db.pool),
@@ -173,7 +192,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     maxTokenAgeSeconds: config.accessTokenTtlSeconds,
   });
   // Identifiers and passkeys on a signed-in account.
-  const { accounts } = createAccounts({ db, tokens: oneTimeTokens, sessions, delivery, sealer, locales, hasher, clock, random, audit, smsGuard, config, log: log.child({ component: 'accounts' }) });
+  const { accounts, passkeys } = createAccounts({ db, tokens: oneTimeTokens, sessions, signer, delivery, sealer, locales, hasher, clock, random, audit, smsGuard, config, log: log.child({ component: 'accounts' }) });
   const cleanup = createRetentionCleanup({ repository: createRetentionRepository(db.pool), clock, log: log.child({ component: 'retention' }), settings: config });
 
   const workers: Worker[] = [
@@ -181,12 +200,13 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     ...(config.operatorKey === undefined ? [createKeyMaintenanceWorker({ keys, intervalSeconds: config.keyReloadIntervalSeconds, log: log.child({ component: 'keys' }) })] : []),
     createSessionPurgeWorker({ sessions, log }),
     createRetentionWorker({ cleanup, intervalSeconds: config.cleanupIntervalSeconds, log: log.child({ component: 'retention' }) }),
+    admission,
     delivery,
   ];
 
   warnAboutRiskySettings(config, clock, log);
   return {
-    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts },
+    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys },
     workers,
     async close() {
       await audit.close();

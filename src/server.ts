@@ -44,7 +44,8 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => void shutdown('SIGHUP'));
 
   await app.listen({ host: config.host, port: config.port });
-  app.log.info({ methods: config.allowedMethods, email: config.emailProvider, sms: config.smsProvider, alg: config.jwtAlg }, 'sesame is ready');
+  if (app.adminApp) await app.adminApp.listen({ host: config.adminHost, port: config.adminPort });
+  app.log.info({ methods: config.allowedMethods, email: config.emailProvider, sms: config.smsProvider, alg: config.jwtAlg, adminPort: config.adminPort }, 'sesame is ready');
 }
 
 main().catch((error: unknown) => {

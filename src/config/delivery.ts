@@ -13,6 +13,10 @@ export interface DeliveryConfig {
   deliverySendTimeoutMs: number;
   deliveryRetryBaseMs: number;
   deliveryRetryMaxMs: number;
+  /** Admission control (issue 9, S48): refuse new code requests while the oldest pending job is older than this. */
+  deliveryMaxLagSeconds: number;
+  /** Admission control: refuse new code requests while more jobs than this are pending. */
+  deliveryMaxPending: number;
 }
 
 export function parseDelivery(read: EnvReader, problems: string[]): DeliveryConfig {
@@ -36,10 +40,13 @@ export function parseDelivery(read: EnvReader, problems: string[]): DeliveryConf
     sesConfigurationSet: read.optional('SES_CONFIGURATION_SET'),
     smsSenderId: read.optional('SMS_SENDER_ID'),
     deliveryPollIntervalMs: read.int('DELIVERY_POLL_INTERVAL_MS', 1000, 10, 60_000),
-    deliveryMaxConcurrency: read.int('DELIVERY_MAX_CONCURRENCY', 16, 1, 1000),
+    deliveryMaxConcurrency: read.int('DELIVERY_MAX_CONCURRENCY', 512, 1, 10_000),
     deliveryLeaseSeconds,
     deliverySendTimeoutMs,
     deliveryRetryBaseMs,
     deliveryRetryMaxMs,
+    // Must be shorter than TOKEN_LIFETIME (validate.ts), or a code could expire before its send.
+    deliveryMaxLagSeconds: read.int('DELIVERY_MAX_LAG_SECONDS', 10, 1, 3600),
+    deliveryMaxPending: read.int('DELIVERY_MAX_PENDING', 20_000, 1, 10_000_000),
   };
 }

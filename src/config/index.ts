@@ -5,6 +5,7 @@
  * (reader.ts); validate.ts holds the production rules that span sections.
  */
 import { parseAccounts, type AccountsConfig } from './accounts.ts';
+import { parseAdmin, type AdminConfig } from './admin.ts';
 import { parseDatabase, type DatabaseConfig } from './database.ts';
 import { parseDelivery, type DeliveryConfig } from './delivery.ts';
 import { parseDemoUsersSection, type DemoUsersConfig } from './demo-users.ts';
@@ -20,6 +21,7 @@ import { parseSms, type SmsConfig } from './sms.ts';
 import { parseTemplates, type TemplatesConfig } from './templates.ts';
 import { parseTokens, type TokensConfig } from './tokens.ts';
 import { validate } from './validate.ts';
+import { parseHardeningConfig, type HardeningConfig } from './hardening.ts';
 
 export { ConfigError, type Env, type EnvReader } from './reader.ts';
 export type { DemoUser } from './demo-users.ts';
@@ -31,7 +33,7 @@ export { validate } from './validate.ts';
 export interface Config extends
   ServerConfig, DatabaseConfig, SecretsConfig, PasswordlessConfig, TokensConfig, KeysConfig,
   DeliveryConfig, TemplatesConfig, SmsConfig, RateLimitConfig, DemoUsersConfig, RetentionConfig,
-  AccountsConfig, OperationsConfig {}
+  AccountsConfig, OperationsConfig, HardeningConfig, AdminConfig {}
 
 /** Parses and validates the environment. Reports all problems at once, in one ConfigError. */
 export function loadConfig(env: Env): Config {
@@ -52,11 +54,17 @@ export function loadConfig(env: Env): Config {
   const retention = parseRetention(read);
   const operations = parseOperations(read, problems);
   const accounts = parseAccounts(read, problems, { jwtIssuer: tokens.jwtIssuer, production: server.production });
+  const admin = parseAdmin(read, problems, { host: server.host, port: server.port });
+
+  const hardening = parseHardeningConfig(read, problems, {
+    shortTokenChars: passwordless.shortTokenChars, shortTokenLength: passwordless.shortTokenLength,
+    maxDestinationFailuresPerHour: passwordless.maxDestinationFailures, maxTokenAttempts: passwordless.maxTokenAttempts,
+  });
 
   const config: Config = {
     ...server, ...database, ...secrets, ...passwordless, ...tokens, ...keys,
     ...delivery, ...templates, ...sms, ...rateLimits, ...demoUsers, ...retention,
-    ...accounts, ...operations,
+    ...accounts, ...operations, ...hardening, ...admin,
   };
   problems.push(...validate(config));
   if (problems.length > 0) throw new ConfigError(problems);

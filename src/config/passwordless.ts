@@ -65,7 +65,7 @@ export function parsePasswordless(read: EnvReader, problems: string[]): Password
     tokenLifetimeSeconds: read.int('TOKEN_LIFETIME', 600, 30, 86_400),
     maxTokenUses: read.int('MAX_TOKEN_USES', 1, 1, 100),
     maxTokenAttempts: read.int('MAX_TOKEN_ATTEMPTS', 5, 1, 100),
-    maxDestinationFailures: read.int('MAX_DESTINATION_FAILURES_PER_HOUR', 20, 1, 10_000),
+    maxDestinationFailures: read.int('MAX_DESTINATION_FAILURES_PER_HOUR', 10, 1, 10_000),
     tokenRequestThrottleSeconds: read.int('TOKEN_REQUEST_THROTTLE_SECONDS', 60, 0, 86_400),
     allowAdminAuthentication: read.bool('ALLOW_ADMIN_AUTHENTICATION', false),
     registerNonexistentUsers: read.bool('REGISTER_NONEXISTENT_USERS', false),

@@ -22,6 +22,7 @@ export function parseServer(read: EnvReader, problems: string[]): ServerConfig {
   const trustedProxies = read.list('TRUSTED_PROXIES', []);
   for (const entry of trustedProxies) {
     if (!isProxyEntry(entry)) problems.push(`TRUSTED_PROXIES: "${entry}" is not an IP address, a CIDR range or one of loopback, linklocal, uniquelocal`);
+    else if (isOverBroadProxyRange(entry)) problems.push(`TRUSTED_PROXIES: "${entry}" trusts far too much of the internet: every client could choose its own address (list your proxies' addresses or subnets)`);
   }
   return {
     nodeEnv,
@@ -42,4 +43,18 @@ function isProxyEntry(entry: string): boolean {
   const family = isIP(address);
   if (family === 0 || !/^\d{1,3}$/.test(bits)) return false;
   return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Shortest prefixes a proxy range may have: anything wider takes in most of the internet, and
+ * `0.0.0.0/0` or `::/0` would let every client write its own address (S20). The IPv6 floor
+ * still admits fc00::/7 (unique local addresses).
+ */
+const MIN_PROXY_PREFIX = { 4: 8, 6: 7 } as const;
+
+function isOverBroadProxyRange(entry: string): boolean {
+  const slash = entry.indexOf('/');
+  if (slash < 0) return false;
+  const family = isIP(entry.slice(0, slash));
+  return (family === 4 || family === 6) && Number(entry.slice(slash + 1)) < MIN_PROXY_PREFIX[family];
 }

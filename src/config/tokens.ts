@@ -22,6 +22,6 @@ export function parseTokens(read: EnvReader, context: { production: boolean; por
     accessTokenTtlSeconds: read.int('ACCESS_TOKEN_TTL', 900, 60, 86_400),
     refreshTokenTtlSeconds: read.int('REFRESH_TOKEN_TTL', 30 * 86_400, 60, 365 * 86_400),
     refreshTokenIdleTtlSeconds: read.int('REFRESH_TOKEN_IDLE_TTL', 7 * 86_400, 60, 365 * 86_400),
-    refreshReuseGraceSeconds: read.int('REFRESH_REUSE_GRACE_SECONDS', 0, 0, 300),
+    refreshReuseGraceSeconds: read.int('REFRESH_REUSE_GRACE_SECONDS', 10, 0, 300),
   };
 }

@@ -15,8 +15,13 @@ const KNOWN_PLACEHOLDER_SECRETS = new Set([
 
 /** Returns the problems of a production configuration; none outside production. */
 export function validate(config: Config): string[] {
-  if (!config.production) return [];
-  const problems: string[] = [];
+  // In every environment: a code accepted just under the admission limit waits about that long
+  // for its send (S48), so the limit must leave it valid when it arrives.
+  const lagProblems = config.deliveryMaxLagSeconds >= config.tokenLifetimeSeconds
+    ? ['DELIVERY_MAX_LAG_SECONDS: must be shorter than TOKEN_LIFETIME, or codes could be accepted that expire before they are sent']
+    : [];
+  if (!config.production) return lagProblems;
+  const problems: string[] = [...lagProblems];
   if (config.secrets === undefined) {
     problems.push('SESAME_SECRET: required in production (at least 32 random bytes)');
   } else {

@@ -27,3 +27,27 @@ export interface MessageSender<M> {
   readonly provider: string;
   send(message: M, options?: SendOptions): Promise<SendResult>;
 }
+
+/**
+ * One email template sent to many destinations in one provider call (SES v2 `SendBulkEmail`):
+ * the parts hold `{{name}}` placeholders the provider fills from each entry's values by plain
+ * substitution, without escaping. Values for the HTML part are therefore escaped by the caller.
+ */
+export interface BulkEmail {
+  template: { subject: string; text: string; html: string };
+  entries: { to: string; values: Record<string, string> }[];
+}
+
+/** Per entry, in order: accepted with the provider's id, or refused with its status name. */
+export type BulkEntryResult = { ok: true; messageId: string | undefined } | { ok: false; error: { name: string; transient: boolean } };
+
+export interface BulkEmailSender extends MessageSender<EmailMessage> {
+  /** At most this many entries per call (SES: 50). */
+  readonly maxBulkEntries: number;
+  /** One call for every entry; throws when the call as a whole fails (throttling, network, 5xx). */
+  sendBulk(email: BulkEmail, options?: SendOptions): Promise<BulkEntryResult[]>;
+}
+
+export function canSendBulk(sender: MessageSender<EmailMessage>): sender is BulkEmailSender {
+  return typeof (sender as Partial<BulkEmailSender>).sendBulk === 'function';
+}

@@ -10,11 +10,11 @@ import type { Clock } from '../lib/clock.ts';
 import type { RandomSource } from '../lib/random.ts';
 import type { ClaimedDeliveryJob, DeliveryJobEnd, DeliveryJobRepository } from '../repositories/delivery-job-repository.ts';
 import type { AuditLog } from '../services/audit-log.ts';
-import type { SmsVerdict } from '../services/sms-pumping-guard.ts';
+import type { SmsPumpingGuard, SmsVerdict } from '../services/sms-pumping-guard.ts';
 import type { Logger } from '../services/types.ts';
-import type { EmailMessage, MessageSender, SendResult, SmsMessage } from './message-sender.ts';
-import type { MessageRenderer, OutboundMessage } from './messages.ts';
-import type { PayloadSealer } from './outbox-payload.ts';
+import { canSendBulk, type BulkEmail, type BulkEmailSender, type EmailMessage, type MessageSender, type SendResult, type SmsMessage } from './message-sender.ts';
+import { bulkKeyString, type MessageRenderer, type OutboundMessage } from './messages.ts';
+import type { DeliveryPayload, PayloadSealer } from './outbox-payload.ts';
 import { describeProviderError, formatProviderError, isTransientProviderError, type ProviderErrorSummary } from './provider-errors.ts';
 import { retryDelayMs } from './retry-backoff.ts';
 import type { Worker } from '../workers/worker.ts';
@@ -24,8 +24,12 @@ import type { Worker } from '../workers/worker.ts';
 // shares one claim.
 const WAKE_DELAY_MS = 2;
 
+// At most this many jobs per claim: one statement and one commit lease a whole batch.
+const CLAIM_BATCH_MAX = 250;
+
 export interface DispatcherSettings {
   pollIntervalMs: number;
+  /** Jobs in flight at most (claimed and not yet recorded); an email bulk call carries up to 50. */
   maxConcurrency: number;
   leaseSeconds: number;
   sendTimeoutMs: number;
@@ -59,11 +63,12 @@ export function createOutboxDispatcher(deps: {
    * count's round trip cannot tell known numbers apart (S17), and only for messages that would
    * really go out. Unreachable counters: nothing is sent and the job is retried (S22).
    */
-  smsCaps: { admit(e164: string): Promise<SmsVerdict> };
+  smsCaps: Pick<SmsPumpingGuard, 'admit'>;
   settings: DispatcherSettings;
 }): OutboxDispatcher {
   const { jobs, sealer, renderer, clock, random, log, settings } = deps;
   const inFlight = new Set<Promise<void>>();
+  let inFlightJobs = 0;
   let started = false;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -93,7 +98,7 @@ export function createOutboxDispatcher(deps: {
 
   async function pump(): Promise<void> {
     while (again && !stopped) {
-      const free = settings.maxConcurrency - inFlight.size;
+      const free = Math.min(settings.maxConcurrency - inFlightJobs, CLAIM_BATCH_MAX);
       if (free <= 0) return; // `again` stays set: a finishing send resumes the loop
       again = false;
       let claimed: ClaimedDeliveryJob[];
@@ -107,26 +112,97 @@ export function createOutboxDispatcher(deps: {
       // A full batch suggests more are waiting: claim again now and as sends finish.
       backlog = claimed.length === free;
       if (backlog) again = true;
-      for (const job of claimed) {
-        const running = run(job).finally(() => {
-          inFlight.delete(running);
-          if (again || backlog) wake();
-        });
-        inFlight.add(running);
-      }
+      dispatch(claimed);
     }
   }
 
-  async function run(job: ClaimedDeliveryJob): Promise<void> {
+  /** Runs a task for `count` claimed jobs, counted in flight until it has recorded their outcome. */
+  function track(count: number, task: () => Promise<void>): void {
+    inFlightJobs += count;
+    const running = task().finally(() => {
+      inFlight.delete(running);
+      inFlightJobs -= count;
+      if (again || backlog) wake();
+    });
+    inFlight.add(running);
+  }
+
+  // Email codes of one language, lifetime and link presence go out together, up to the
+  // provider's bulk limit per call (SES SendBulkEmail: 50): the SDK's CPU cost per call is paid
+  // once per group rather than once per code. SMS, and email to a provider without bulk
+  // sending, go one by one.
+  function dispatch(claimed: ClaimedDeliveryJob[]): void {
+    const groups = new Map<string, { template: BulkEmail['template']; items: { job: ClaimedDeliveryJob; payload: DeliveryPayload }[] }>();
+    const bulk = canSendBulk(deps.email) ? deps.email : undefined;
+    for (const job of claimed) {
+      const opened = open(job);
+      if (opened === undefined || opened.channel !== 'email' || bulk === undefined) {
+        track(1, () => guard(job, () => attempt(job, opened)));
+        continue;
+      }
+      const key = { kind: opened.kind ?? 'sign_in', locale: opened.locale, lifetimeMinutes: lifetimeMinutes(job), hasLink: opened.link !== undefined };
+      const template = renderer.bulkTemplate(key);
+      if (template === undefined) {
+        track(1, () => guard(job, () => attempt(job, opened)));
+        continue;
+      }
+      const id = bulkKeyString(key);
+      let group = groups.get(id);
+      if (group === undefined || group.items.length >= bulk.maxBulkEntries) {
+        if (group !== undefined) sendGroup(bulk, group);
+        group = { template, items: [] };
+        groups.set(id, group);
+      }
+      group.items.push({ job, payload: opened });
+    }
+    if (bulk !== undefined) for (const group of groups.values()) sendGroup(bulk, group);
+  }
+
+  function sendGroup(bulk: BulkEmailSender, group: { template: BulkEmail['template']; items: { job: ClaimedDeliveryJob; payload: DeliveryPayload }[] }): void {
+    const { template, items } = group;
+    track(items.length, async () => {
+      let results: Awaited<ReturnType<typeof bulk.sendBulk>>;
+      try {
+        const signal = AbortSignal.timeout(settings.sendTimeoutMs);
+        results = await bulk.sendBulk({ template, entries: items.map((item) => ({ to: item.payload.to, values: renderer.bulkValues(item.payload) })) }, { signal });
+      } catch (error) {
+        // The call as a whole failed: every code in it is retried or failed alike.
+        const summary = describeProviderError(error);
+        await Promise.all(items.map((item) => guard(item.job, () => retryOrFail(item.job, bulk.provider, summary))));
+        return;
+      }
+      await Promise.all(items.map((item, index) => guard(item.job, () => {
+        const result = results[index]!;
+        if (result.ok) return finish(item.job, { status: 'delivered', provider: bulk.provider, providerMessageId: result.messageId ?? null, error: null });
+        return retryOrFail(item.job, bulk.provider, { name: result.error.name }, result.error.transient);
+      })));
+    });
+  }
+
+  async function guard(job: ClaimedDeliveryJob, step: () => Promise<void>): Promise<void> {
     try {
-      await attempt(job);
+      await step();
     } catch (error) {
       // Bookkeeping failed (database unreachable): the lease runs out and the job is retried.
       log.error({ jobId: job.id, channel: job.channel, to: job.destinationMasked, error: describeProviderError(error) }, 'delivery job bookkeeping failed; it will be retried after its lease');
     }
   }
 
-  async function attempt(job: ClaimedDeliveryJob): Promise<void> {
+  function lifetimeMinutes(job: ClaimedDeliveryJob): number {
+    return Math.ceil((job.expiresAt.getTime() - job.createdAt.getTime()) / 60_000);
+  }
+
+  /** The job's payload when it should still be sent; undefined when it ends without a send. */
+  function open(job: ClaimedDeliveryJob): DeliveryPayload | undefined {
+    if (job.expiresAt.getTime() <= clock.now().getTime() || job.superseded || job.payload === null) return undefined;
+    try {
+      return sealer.open(job.payload);
+    } catch {
+      return undefined;
+    }
+  }
+
+  async function attempt(job: ClaimedDeliveryJob, payload: DeliveryPayload | undefined): Promise<void> {
     if (job.expiresAt.getTime() <= clock.now().getTime()) {
       return finish(job, { status: 'expired', provider: null, providerMessageId: null, error: null });
     }
@@ -137,9 +213,8 @@ export function createOutboxDispatcher(deps: {
     }
     let message: OutboundMessage;
     try {
-      if (job.payload === null) throw new Error('payload missing');
-      const lifetimeMinutes = Math.ceil((job.expiresAt.getTime() - job.createdAt.getTime()) / 60_000);
-      message = renderer.render(sealer.open(job.payload), lifetimeMinutes);
+      if (payload === undefined) throw new Error('payload missing or unreadable');
+      message = renderer.render(payload, lifetimeMinutes(job));
     } catch {
       // A payload no configured secret opens (its secret was rotated out) can never be sent.
       return finish(job, { status: 'failed', provider: null, providerMessageId: null, error: 'PayloadUnreadable' }, { name: 'PayloadUnreadable' });
@@ -149,7 +224,7 @@ export function createOutboxDispatcher(deps: {
     if (message.channel === 'mobile') {
       let verdict: SmsVerdict;
       try {
-        verdict = await deps.smsCaps.admit(message.to);
+        verdict = await deps.smsCaps.admit({ jobId: job.id, e164: message.to, userId: job.userId, clientIp: job.clientIp });
       } catch {
         // No HTTP status: retried like a network failure until the code expires.
         return retryOrFail(job, sender.provider, { name: 'SmsCountersUnavailable' });
@@ -168,9 +243,9 @@ export function createOutboxDispatcher(deps: {
     return finish(job, { status: 'delivered', provider: sender.provider, providerMessageId: result.messageId ?? null, error: null });
   }
 
-  async function retryOrFail(job: ClaimedDeliveryJob, provider: string, error: ProviderErrorSummary): Promise<void> {
+  async function retryOrFail(job: ClaimedDeliveryJob, provider: string, error: ProviderErrorSummary, transient = isTransientProviderError(error)): Promise<void> {
     const formatted = formatProviderError(error);
-    if (!isTransientProviderError(error)) {
+    if (!transient) {
       return finish(job, { status: 'failed', provider, providerMessageId: null, error: formatted }, error);
     }
     const next = new Date(clock.now().getTime() + retryDelayMs(job.attempt, { baseMs: settings.retryBaseMs, maxMs: settings.retryMaxMs }, random));

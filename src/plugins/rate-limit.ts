@@ -20,6 +20,7 @@ import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
 import type { Config } from '../config/index.ts';
 import { AppError } from '../errors.ts';
+import { clientIp } from './client-ip.ts';
 
 export type RateLimitFamily = 'request' | 'exchange' | 'public' | 'none';
 
@@ -118,7 +119,7 @@ export const rateLimitPlugin = fp(async (app: FastifyInstance, options: { config
     const check = app.createRateLimit({ max, timeWindow: WINDOW_MS, keyGenerator: key, skipOnError: false, cache: MEMORY_CACHE_SIZE } as Parameters<FastifyInstance['createRateLimit']>[0]);
     return { name, check };
   }
-  const perIp = (family: string, max: number) => limiter(family, max, (request) => `${family}:${clientKey(request.ip)}`);
+  const perIp = (family: string, max: number) => limiter(family, max, (request) => `${family}:${clientKey(clientIp(request))}`);
 
   function hook(limiters: ReturnType<typeof limiter>[]): onRequestAsyncHookHandler {
     return async function rateLimitHook(request) {

@@ -40,6 +40,6 @@ export function createAccountRepository(prisma: PrismaClient): AccountRepository
 
 type Transaction = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
-async function countPasskeys(_tx: Transaction, _userId: string): Promise<number> {
-  return 0;
+function countPasskeys(tx: Transaction, userId: string): Promise<number> {
+  return tx.passkey.count({ where: { userId } });
 }

@@ -48,6 +48,15 @@ export interface DeliveryJobRepository {
   reschedule(job: ClaimedDeliveryJob, input: { nextAttemptAt: Date; error: string; provider: string }): Promise<boolean>;
 }
 
+export interface DeliveryBacklogReader {
+  /**
+   * What admission control reads once a second: when the oldest pending job was created, how
+   * old that is by the database's clock (which every replica shares), and how many jobs are
+   * pending, counted up to `cap` (so the probe's cost stays bounded).
+   */
+  backlog(cap: number): Promise<{ oldestCreatedAt: Date | null; databaseLagSeconds: number; pending: number }>;
+}
+
 // Due and expiry times follow the service's clock (they come from the request's); leases follow
 // the database's clock, which every replica shares, so clock skew between replicas cannot make
 // one of them take over a job another is still sending.
@@ -92,12 +101,18 @@ FROM unnest(:ids::bigint[], :attempts::int[], :statuses::text[], :providers::tex
 WHERE d.id = v.id AND d.attempts = v.attempts AND d.status = 'pending'
 RETURNING d.id`);
 
+// Reads only the pending jobs (partial index delivery_jobs_pending_due_idx); the count stops at
+// the cap. Unnamed, like the claim, so it is planned against the outbox as it is now.
+const BACKLOG_SQL = `
+SELECT min(created_at) AS oldest, coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 AS lag, count(*)::int AS pending
+FROM (SELECT created_at FROM delivery_jobs WHERE status = 'pending' LIMIT $1) p`;
+
 const RESCHEDULE = statement<{ id: string; attempt: number; next_attempt_at: Date; error: string; provider: string }>('outbox_reschedule', `
 UPDATE delivery_jobs SET next_attempt_at = :next_attempt_at, locked_until = NULL, last_error = :error, provider = :provider
 WHERE id = :id AND attempts = :attempt AND status = 'pending'`);
 
 /** Builds the repository on a pg pool; each statement is one round trip. */
-export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepository {
+export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepository & DeliveryBacklogReader {
   let finishing: { job: ClaimedDeliveryJob; end: DeliveryJobEnd; now: Date; resolve(recorded: boolean): void; reject(error: unknown): void }[] = [];
 
   function flushFinished(): void {
@@ -156,6 +171,11 @@ export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepositor
         finishing.push({ job, end, now, resolve, reject });
         if (finishing.length === 1) setImmediate(flushFinished);
       });
+    },
+
+    async backlog(cap) {
+      const { rows } = await pool.query<{ oldest: Date | null; lag: number; pending: number }>({ text: BACKLOG_SQL, values: [cap] });
+      return { oldestCreatedAt: rows[0]!.oldest, databaseLagSeconds: rows[0]!.lag, pending: rows[0]!.pending };
     },
 
     async reschedule(job, input) {

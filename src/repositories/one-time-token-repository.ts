@@ -142,7 +142,41 @@ interface IssueParams {
 
 // Counts the guess before the caller compares anything (S5): the live, newest token for the
 // destination gets attempts + 1 only while it has attempts and uses left and the destination
-// is under its hourly failure budget (S6). Correct guesses are refunded by consume(). It commits
+// is within its failure budgets (S6, S38): per source network per hour ($7) and per day ($8),
+// and across all networks per day ($9, the ceiling that bounds the chance of a lucky guess).
+// The guess is booked to the requester's network in the same statement; correct guesses are
+// refunded by consume(). Counting per network means a third party's wrong guesses spend only
+// their own network's budget, never the owner's. It commits without waiting for the WAL flush
+// (see async-commit.ts): the count is visible to every concurrent guess at once, and known and
+// unknown identifiers take the same time. Concurrent guesses may pass a budget read from the
+// same snapshot, but they all hit the newest token, whose attempts are re-checked under its row
+// lock: the ceiling is overshot by fewer than MAX_TOKEN_ATTEMPTS guesses.
+const CLAIM_SQL = `
+WITH budget AS (
+  SELECT coalesce(sum(failures) FILTER (WHERE network = $4 AND window_start >= $10), 0) AS network_hour,
+         coalesce(sum(failures) FILTER (WHERE network = $4), 0) AS network_day,
+         coalesce(sum(failures), 0) AS total_day
+  FROM guess_failures WHERE channel = $1 AND destination = $2 AND window_start >= $6
+), claimed AS (
+  UPDATE one_time_tokens SET attempts = attempts + 1
+  WHERE id = (
+      SELECT id FROM one_time_tokens
+      WHERE channel = $1 AND destination = $2 AND revoked_at IS NULL AND expires_at > $3 AND purpose = 'sign_in'
+      ORDER BY created_at DESC, id DESC LIMIT 1
+    )
+    AND attempts < max_attempts AND uses < max_uses AND revoked_at IS NULL AND expires_at > $3
+    AND (SELECT network_hour < $7 AND network_day < $8 AND total_day < $9 FROM budget)
+    AND ${ASYNC_COMMIT}
+  RETURNING id, user_id, short_hash, long_hash
+), booked AS (
+  INSERT INTO guess_failures AS g (channel, destination, network, window_start, failures)
+  SELECT $1, $2, $4, $5, 1 FROM claimed
+  ON CONFLICT (channel, destination, network, window_start) DO UPDATE SET failures = g.failures + 1
+)
+SELECT id, user_id, short_hash, long_hash FROM claimed`;
+
+// is under its hourly failure budget (S6). Verification codes (signed-in users) keep this
+// per-destination budget; sign-in codes use the per-network budgets of CLAIM_SQL above. Correct guesses are refunded by consume(). It commits
 // without waiting for the WAL flush (see async-commit.ts): the count is visible to every
 // concurrent guess at once, and known and unknown identifiers take the same time.
 // `purpose` picks the token kind (S44); the failure budget counts every kind, so verification
@@ -162,7 +196,6 @@ WHERE id = (
   AND ${ASYNC_COMMIT}
 RETURNING id, user_id, short_hash, long_hash`);
 }
-const CLAIM = claimStatement<ClaimParams>('otp_claim', `purpose = 'sign_in'`);
 // A verification code is claimed only by the signed-in user it was sent for (S44).
 const CLAIM_VERIFICATION = claimStatement<ClaimParams & { user_id: string }>('verify_claim', `purpose = 'verify' AND user_id = :user_id`);
 
@@ -185,8 +218,13 @@ function signInStatement<Params extends SignInParams>(name: string, tokenConditi
 WITH consumed AS (
   UPDATE one_time_tokens SET uses = uses + 1${refundAttempt ? ', attempts = attempts - 1' : ''}
   WHERE ${tokenCondition} AND purpose = 'sign_in' AND uses < max_uses AND revoked_at IS NULL AND expires_at > :now
-  RETURNING user_id, channel
-), signed_in AS (
+  RETURNING user_id, channel, destination
+),${refundAttempt ? `
+-- The right code was booked as a guess by claimAttempt: it is no failure.
+refunded AS (
+  UPDATE guess_failures g SET failures = g.failures - 1 FROM consumed c
+  WHERE g.channel = c.channel AND g.destination = c.destination AND g.network = :guess_network AND g.window_start = :guess_window_start AND g.failures > 0
+),` : ''} signed_in AS (
   UPDATE users u SET
     last_login_at = :now,
     updated_at = :now,
@@ -207,10 +245,27 @@ WITH consumed AS (
 SELECT u.id, u.email, u.phone_number, s.id AS session_id, s.amr FROM signed_in u, session s`);
 }
 
-const CONSUME_BY_ID = signInStatement<SignInParams & { id: string }>('otp_consume', 'id = :id', true);
+const CONSUME_BY_ID = signInStatement<SignInParams & { id: string; guess_network: string; guess_window_start: Date }>('otp_consume', 'id = :id', true);
 // A link whose code was guessed at MAX_TOKEN_ATTEMPTS times is dead too (S5).
 const CONSUME_BY_LONG_HASH = signInStatement<SignInParams & { long_hashes: Buffer[] }>('otp_consume_long', 'long_hash = ANY(:long_hashes::bytea[]) AND attempts < max_attempts', false);
 const BURN_USE = statement<{ id: string }>('otp_burn_use', `UPDATE one_time_tokens SET uses = uses + 1 WHERE id = :id AND uses < max_uses AND ${ASYNC_COMMIT}`);
+
+/** Where a guess is booked: the requester's source network and the minute it falls in. */
+export interface GuessBooking {
+  network: string;
+  windowStart: Date;
+}
+
+/** The wrong guesses a destination may take (S6, S38). */
+export interface GuessBudget {
+  perNetworkPerHour: number;
+  perNetworkPerDay: number;
+  perDay: number;
+  /** The first one-minute window the hourly budget counts. */
+  hourWindowStart: Date;
+  /** The first one-minute window the daily budgets count. */
+  dayWindowStart: Date;
+}
 
 // Identifier verification for a signed-in user (S44, S45), on the same throttle, tokens and
 // outbox as sign-in. One statement, whatever the address: the throttle gate as in the issue
@@ -334,8 +389,9 @@ export interface NoticeInput {
 
 export interface OneTimeTokenRepository {
   issue(input: IssueTokenInput): Promise<IssueTokenResult>;
-  claimAttempt(input: { channel: Channel; destination: string; now: Date; failureWindowStart: Date; maxDestinationFailures: number }): Promise<ClaimedToken | null>;
-  consume(input: { id: string; now: Date; allowAdmin: boolean; session: NewSession }): Promise<SignedInUser | null>;
+  claimAttempt(input: { channel: Channel; destination: string; now: Date; guess: GuessBooking; budget: GuessBudget }): Promise<ClaimedToken | null>;
+  /** Consumes the claimed token and refunds its guess, booked under `guess`. */
+  consume(input: { id: string; now: Date; allowAdmin: boolean; session: NewSession; guess: GuessBooking }): Promise<SignedInUser | null>;
   consumeByLongHash(input: { longHashes: Buffer[]; now: Date; allowAdmin: boolean; session: NewSession }): Promise<SignedInUser | null>;
   burnUse(id: string): Promise<void>;
   issueVerification(input: IssueVerificationInput): Promise<IssueVerificationResult>;
@@ -378,19 +434,20 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
     },
 
     async claimAttempt(input) {
-      const { rows } = await pool.query<{ id: string; user_id: string; short_hash: Buffer; long_hash: Buffer | null }>(CLAIM.bind({
-        channel: input.channel,
-        destination: input.destination,
-        now: input.now,
-        failure_window_start: input.failureWindowStart,
-        max_destination_failures: input.maxDestinationFailures,
-      }));
+      const { rows } = await pool.query<{ id: string; user_id: string; short_hash: Buffer; long_hash: Buffer | null }>({
+        name: 'otp_claim',
+        text: CLAIM_SQL,
+        values: [
+          input.channel, input.destination, input.now, input.guess.network, input.guess.windowStart, input.budget.dayWindowStart,
+          input.budget.perNetworkPerHour, input.budget.perNetworkPerDay, input.budget.perDay, input.budget.hourWindowStart,
+        ],
+      });
       const row = rows[0];
       return row ? { id: row.id, userId: row.user_id, shortHash: row.short_hash, longHash: row.long_hash } : null;
     },
 
     async consume(input) {
-      const { rows } = await pool.query<SignedInRow>(CONSUME_BY_ID.bind({ id: input.id, ...signInParams(input) }));
+      const { rows } = await pool.query<SignedInRow>(CONSUME_BY_ID.bind({ id: input.id, ...signInParams(input), guess_network: input.guess.network, guess_window_start: input.guess.windowStart }));
       return toUser(rows[0]);
     },
 

@@ -52,6 +52,13 @@ export const PURGE_STATEMENTS: PurgeStatement[] = [
     params: ({ now }) => [new Date(now.getTime() - DAY_MS)],
   },
   {
+    name: 'guess_failures',
+    table: 'guess_failures',
+    // The daily guess budgets look back 24 hours.
+    where: 'window_start < $1',
+    params: ({ now }) => [new Date(now.getTime() - 2 * DAY_MS)],
+  },
+  {
     name: 'sms_counters',
     table: 'sms_counters',
     // Hourly and daily windows: anything two days old is over.

@@ -49,6 +49,9 @@ export interface UserProfile {
 // request that started no later than the winning one could not have known better; it loses
 // the race without ending the family. Reuse revokes the family in the same statement, unless
 // the grace period lets a retry have the same (still unused) child.
+// \`raced\`: the snapshot showed the token live, yet another statement spent it first (this one
+// waited on its row lock). Nothing was written; with a grace period the caller runs the
+// statement once more, sees the winner's child and is given it (two tabs refreshing at once).
 const ROTATE = statement<{ presented_hash: Buffer; child_hash: Buffer; now: Date; grace_seconds: number; idle_seconds: number }>('session_rotate', `
 WITH presented AS (
   SELECT session_id, spent_at FROM refresh_tokens WHERE token_hash = :presented_hash
@@ -84,6 +87,8 @@ SELECT CASE WHEN EXISTS (SELECT 1 FROM touched) THEN 'rotated'
             WHEN EXISTS (SELECT 1 FROM retried) THEN 'retried'
             WHEN EXISTS (SELECT 1 FROM reused) THEN 'reused'
             ELSE 'invalid' END AS outcome,
+       (EXISTS (SELECT 1 FROM presented WHERE spent_at IS NULL) AND EXISTS (SELECT 1 FROM live)
+        AND NOT EXISTS (SELECT 1 FROM spent)) AS raced,
        coalesce((SELECT id FROM live), (SELECT id FROM reused)) AS session_id,
        coalesce((SELECT user_id FROM live), (SELECT user_id FROM reused)) AS user_id,
        (SELECT email FROM live) AS email,
@@ -142,14 +147,17 @@ export interface SessionRepository {
 export function createSessionRepository(pool: pg.Pool): SessionRepository {
   return {
     async rotate(input) {
-      const { rows } = await pool.query<{ outcome: 'rotated' | 'retried' | 'reused' | 'invalid'; session_id: string | null; user_id: string | null; email: string | null; phone_number: string | null; auth_time: Date | null; amr: string[] | null }>(ROTATE.bind({
+      const run = async () => (await pool.query<{ outcome: 'rotated' | 'retried' | 'reused' | 'invalid'; raced: boolean; session_id: string | null; user_id: string | null; email: string | null; phone_number: string | null; auth_time: Date | null; amr: string[] | null }>(ROTATE.bind({
         presented_hash: input.presentedHash,
         child_hash: input.childHash,
         now: input.now,
         grace_seconds: input.graceSeconds,
         idle_seconds: input.idleSeconds,
-      }));
-      const row = rows[0]!;
+      }))).rows[0]!;
+      let row = await run();
+      // A lost race within the grace period is a retry the winner's commit now makes visible.
+      // Without a grace period the loser is refused, and the family lives on (S30).
+      if (row.outcome === 'invalid' && row.raced && input.graceSeconds > 0) row = await run();
       switch (row.outcome) {
         case 'rotated':
         case 'retried':

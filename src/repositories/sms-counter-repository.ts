@@ -1,50 +1,72 @@
 /**
- * SMS-pumping counters (S21) in PostgreSQL: one upsert increments every counter a message
- * touches and returns the new values, atomically per row and shared by all replicas. Rows are
- * always locked in the order given (country, prefix, global), so concurrent statements cannot
- * deadlock on each other.
+ * SMS-pumping counters (S21, S38) in PostgreSQL: one statement marks the delivery job charged
+ * and increments every counter its message touches, returning the new values; atomic per row
+ * and shared by all replicas. A job already charged (a retry) increments nothing, so one
+ * message is counted once however often its delivery is retried. Rows are always locked in
+ * the order given, and every caller gives them in the same order (cap, then scope), so
+ * concurrent statements cannot deadlock on each other.
  */
 import type pg from 'pg';
-import { statement } from './sql.ts';
 
 export interface CounterWindow {
   key: string;
   windowStart: Date;
 }
 
+export interface SmsCharge {
+  /** False: the job was charged before (a retry); nothing was counted now. */
+  charged: boolean;
+  /** The job's user has signed in with this number before (phone_number_verified). */
+  proven: boolean;
+  /** The new counts, in the order of the windows given; empty when not charged. */
+  counts: number[];
+}
+
 export interface SmsCounterRepository {
-  /** Adds one to each counter; returns the new counts in the same order. */
-  increment(counters: readonly CounterWindow[]): Promise<number[]>;
-  /** Takes back an increment (the message was blocked, so it is not counted as sent). */
+  /** Charges the job once: adds one to each counter and returns the new counts. */
+  charge(input: { jobId: string; counters: readonly CounterWindow[] }): Promise<SmsCharge>;
+  /** Takes back a charge (the message was blocked, so it is not counted as sent). */
   decrement(counters: readonly CounterWindow[]): Promise<void>;
 }
 
-interface CounterParams {
-  keys: string[];
-  window_starts: Date[];
-}
+const CHARGE_SQL = `
+WITH job AS (
+  UPDATE delivery_jobs SET sms_charged = true WHERE id = $3 AND NOT sms_charged
+  RETURNING user_id
+), counted AS (
+  INSERT INTO sms_counters AS c (key, window_start, count)
+  SELECT k, w, 1 FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS t(k, w, n)
+  WHERE EXISTS (SELECT 1 FROM job) ORDER BY n
+  ON CONFLICT (key, window_start) DO UPDATE SET count = c.count + 1
+  RETURNING key, count
+)
+SELECT EXISTS (SELECT 1 FROM job) AS charged,
+       coalesce((SELECT u.phone_number_verified FROM users u JOIN job ON u.id = job.user_id), false) AS proven,
+       coalesce((SELECT array_agg(key) FROM counted), '{}') AS keys,
+       coalesce((SELECT array_agg(count) FROM counted), '{}') AS counts`;
 
-function upsert(name: string, delta: '+ 1' | '- 1') {
-  return statement<CounterParams>(name, `
+// An upsert in the same order as the charge, so the two never wait on each other in a cycle.
+const DECREMENT_SQL = `
 INSERT INTO sms_counters AS c (key, window_start, count)
-SELECT k, w, ${delta === '+ 1' ? 1 : 0} FROM unnest(:keys::text[], :window_starts::timestamptz[]) WITH ORDINALITY AS t(k, w, n) ORDER BY n
-ON CONFLICT (key, window_start) DO UPDATE SET count = c.count ${delta}
-RETURNING key, count`);
-}
-
-const INCREMENT = upsert('sms_counter_increment', '+ 1');
-const DECREMENT = upsert('sms_counter_decrement', '- 1');
+SELECT k, w, 0 FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS t(k, w, n) ORDER BY n
+ON CONFLICT (key, window_start) DO UPDATE SET count = c.count - 1`;
 
 export function createSmsCounterRepository(pool: pg.Pool): SmsCounterRepository {
-  const params = (counters: readonly CounterWindow[]): CounterParams => ({ keys: counters.map((c) => c.key), window_starts: counters.map((c) => c.windowStart) });
+  const args = (counters: readonly CounterWindow[]) => [counters.map((c) => c.key), counters.map((c) => c.windowStart)];
   return {
-    async increment(counters) {
-      const { rows } = await pool.query<{ key: string; count: number }>(INCREMENT.bind(params(counters)));
-      const byKey = new Map(rows.map((row) => [row.key, row.count]));
-      return counters.map((c) => byKey.get(c.key) ?? 0);
+    async charge(input) {
+      const { rows } = await pool.query<{ charged: boolean; proven: boolean; keys: string[]; counts: number[] }>({
+        name: 'sms_counter_charge',
+        text: CHARGE_SQL,
+        values: [...args(input.counters), input.jobId],
+      });
+      const row = rows[0]!;
+      if (!row.charged) return { charged: false, proven: row.proven, counts: [] };
+      const byKey = new Map(row.keys.map((key, index) => [key, row.counts[index]!]));
+      return { charged: true, proven: row.proven, counts: input.counters.map((c) => byKey.get(c.key) ?? 0) };
     },
     async decrement(counters) {
-      await pool.query(DECREMENT.bind(params(counters)));
+      await pool.query({ name: 'sms_counter_decrement', text: DECREMENT_SQL, values: args(counters) });
     },
   };
 }

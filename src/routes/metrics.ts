@@ -1,6 +1,6 @@
 /**
  * Prometheus text exposition of the in-process counters (rate limits, SMS blocks, audit drops).
- * Counters only, no identifiers; still, keep it off the public internet (scrape it internally).
+ * Counters only, no identifiers; served on the admin listener only, never on the public port.
  */
 import type { FastifyPluginAsync } from 'fastify';
 

@@ -6,7 +6,10 @@ import type { PayloadSealer } from '../delivery/outbox-payload.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { CodeHasher } from '../lib/code-hasher.ts';
 import type { RandomSource } from '../lib/random.ts';
+import type { AccessTokenSigner } from '../keys/access-token-signer.ts';
 import { createAccountRepository } from '../repositories/account-repository.ts';
+import { createPasskeyRepository } from '../repositories/passkey-repository.ts';
+import { createPasskeyService, type PasskeyService } from './passkey-service.ts';
 import type { OneTimeTokenRepository } from '../repositories/one-time-token-repository.ts';
 import { createAccountService, type AccountService } from './account-service.ts';
 import type { AuditLog } from './audit-log.ts';
@@ -16,12 +19,14 @@ import type { Logger } from './types.ts';
 
 export interface Accounts {
   accounts: AccountService;
+  passkeys: PasskeyService;
 }
 
 export function createAccounts(deps: {
   db: Database;
   tokens: OneTimeTokenRepository;
   sessions: Pick<SessionService, 'profile'>;
+  signer: AccessTokenSigner;
   delivery: { wake(): void };
   sealer: PayloadSealer;
   locales: LocaleResolver;
@@ -48,5 +53,15 @@ export function createAccounts(deps: {
     smsGuard: deps.smsGuard,
     settings: deps.config,
   });
-  return { accounts };
+  const passkeys = createPasskeyService({
+    passkeys: createPasskeyRepository(deps.db.prisma),
+    sessions: deps.sessions,
+    signer: deps.signer,
+    clock: deps.clock,
+    random: deps.random,
+    log: deps.log,
+    audit: deps.audit,
+    settings: deps.config,
+  });
+  return { accounts, passkeys };
 }

@@ -9,13 +9,15 @@ import type { CodeHasher } from '../lib/code-hasher.ts';
 import { normalizeEmail, normalizePhone } from '../lib/identifiers.ts';
 import { maskDestination } from '../lib/mask.ts';
 import { randomString, type RandomSource } from '../lib/random.ts';
+import { sourceNetwork } from '../lib/source-network.ts';
 import { newRefreshToken } from '../lib/refresh-tokens.ts';
 import { secretsEqual } from '../lib/secret-keys.ts';
 import type { LocaleResolver } from '../delivery/locale-negotiation.ts';
 import { magicLink } from '../delivery/messages.ts';
 import type { PayloadSealer } from '../delivery/outbox-payload.ts';
 import type { AccessTokenSigner } from '../keys/access-token-signer.ts';
-import type { NewSession, OneTimeTokenRepository, SignedInUser } from '../repositories/one-time-token-repository.ts';
+import type { AdmissionGate } from '../delivery/admission-gate.ts';
+import type { GuessBudget, NewSession, OneTimeTokenRepository, SignedInUser } from '../repositories/one-time-token-repository.ts';
 import type { Channel, Logger, RequestContext, TokenResponse } from './types.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { DemoIdentities } from './demo-identities.ts';
@@ -24,7 +26,7 @@ import type { SmsPumpingGuard } from './sms-pumping-guard.ts';
 /** The settings the sign-in rules read; the names are the configuration's. */
 export type PasswordlessSettings = Pick<Config,
   | 'allowedMethods' | 'shortTokenLength' | 'shortTokenChars' | 'longTokenLength' | 'longTokenChars'
-  | 'tokenLifetimeSeconds' | 'maxTokenUses' | 'maxTokenAttempts' | 'maxDestinationFailures'
+  | 'tokenLifetimeSeconds' | 'maxTokenUses' | 'maxTokenAttempts' | 'maxDestinationFailures' | 'maxDestinationFailuresPerDay'
   | 'tokenRequestThrottleSeconds' | 'allowAdminAuthentication' | 'registerNonexistentUsers'
   | 'incorrectShortTokenRedeemsToken' | 'emailLoginUrl' | 'defaultPhoneRegion' | 'refreshTokenTtlSeconds'>;
 
@@ -37,7 +39,10 @@ export interface PasswordlessService {
   exchangeStandalone(token: string, context: RequestContext): Promise<TokenResponse>;
 }
 
-const FAILURE_WINDOW_MS = 60 * 60 * 1000;
+const MINUTE_MS = 60 * 1000;
+const HOUR_MS = 60 * MINUTE_MS;
+/** One source network may use this share of a destination's daily guess ceiling. */
+const NETWORK_SHARE_OF_DAILY_CEILING = 1 / 3;
 const INVALID_IDENTIFIER = { email: 'invalid_email', mobile: 'invalid_phone_number' } as const;
 
 export function createPasswordlessService(deps: {
@@ -56,10 +61,28 @@ export function createPasswordlessService(deps: {
   /** Only the country allowlist is checked here; the caps are counted by the dispatcher before it sends. */
   smsGuard: Pick<SmsPumpingGuard, 'screenCountry'>;
   demo: DemoIdentities;
+  /** Admission control: refuses new codes while delivery is too far behind (issue 9). */
+  admission: Pick<AdmissionGate, 'admit' | 'retryAfterSeconds'>;
 }): PasswordlessService {
-  const { tokens, signer, delivery, sealer, locales, hasher, clock, random, log, settings, audit, smsGuard, demo } = deps;
+  const { tokens, signer, delivery, sealer, locales, hasher, clock, random, log, settings, audit, smsGuard, demo, admission } = deps;
   const shortShape = shapeOf(settings.shortTokenChars, settings.shortTokenLength);
   const longShape = shapeOf(settings.longTokenChars, settings.longTokenLength);
+
+  /**
+   * The wrong guesses a destination may take, over sliding windows of one-minute buckets. The
+   * daily ones count from 24 hours before the current minute began, so every span of 24 hours
+   * is covered and none sees more than the ceiling (docs/security.md has the arithmetic); the
+   * hourly one forgets a guess up to a minute early, which only the ceiling needs to be exact about.
+   */
+  function guessBudget(minuteStart: Date): GuessBudget {
+    return {
+      perNetworkPerHour: settings.maxDestinationFailures,
+      perNetworkPerDay: Math.max(1, Math.floor(settings.maxDestinationFailuresPerDay * NETWORK_SHARE_OF_DAILY_CEILING)),
+      perDay: settings.maxDestinationFailuresPerDay,
+      hourWindowStart: new Date(minuteStart.getTime() - HOUR_MS + MINUTE_MS),
+      dayWindowStart: new Date(minuteStart.getTime() - 24 * HOUR_MS),
+    };
+  }
 
   function normalize(channel: Channel, identifier: string): string | undefined {
     return channel === 'email' ? normalizeEmail(identifier) : normalizePhone(identifier, settings.defaultPhoneRegion);
@@ -87,6 +110,9 @@ export function createPasswordlessService(deps: {
       if (!settings.allowedMethods.includes(channel)) throw new AppError('method_not_allowed');
       const destination = normalize(channel, identifier);
       if (destination === undefined) throw new AppError(INVALID_IDENTIFIER[channel]);
+      // Delivery is behind: refuse before anything is stored or sent, whoever asks (S17). The
+      // verdict is in memory; counting and logging the refusal is the gate's.
+      if (!admission.admit()) throw new AppError('overloaded', { headers: { 'retry-after': String(admission.retryAfterSeconds()) } });
       const to = { channel, destination };
       const masked = maskDestination(channel, destination);
       const demoUser = demo.find(channel, destination);
@@ -173,15 +199,12 @@ export function createPasswordlessService(deps: {
       if (asShort === undefined && asLong === undefined) throw failed('malformed', { to });
 
       const now = clock.now();
+      // The guess is booked to the requester's network (S38) in one-minute windows.
+      const minuteStart = new Date(now.getTime() - (now.getTime() % MINUTE_MS));
+      const guess = { network: sourceNetwork(context.ip), windowStart: minuteStart };
       // The guess is counted before we compare (S5); a null means no live token with attempts left.
-      const claimed = await tokens.claimAttempt({
-        channel,
-        destination,
-        now,
-        failureWindowStart: new Date(now.getTime() - FAILURE_WINDOW_MS),
-        maxDestinationFailures: settings.maxDestinationFailures,
-      });
-      // No live token, or its guesses or the destination's failure budget are used up.
+      const claimed = await tokens.claimAttempt({ channel, destination, now, guess, budget: guessBudget(minuteStart) });
+      // No live token, or its guesses or the destination's failure budgets are used up.
       if (claimed === null) throw failed('no_live_token', { to });
 
       // S9, S10: constant-time comparison against hashes bound to this channel and destination.
@@ -195,7 +218,7 @@ export function createPasswordlessService(deps: {
       }
 
       const { session, refreshToken } = newSession(now, context);
-      const user = await tokens.consume({ id: claimed.id, now, allowAdmin: settings.allowAdminAuthentication, session });
+      const user = await tokens.consume({ id: claimed.id, now, allowAdmin: settings.allowAdminAuthentication, session, guess });
       if (user === null) throw failed('user_ineligible', { to, userId: claimed.userId });
       log.info({ channel, userId: user.id, sessionId: user.sessionId }, 'sign-in succeeded');
       const issued = await tokensFor(user, refreshToken, now);

@@ -42,6 +42,8 @@ export interface TestApp {
   app: FastifyInstance;
   config: Config;
   url: string;
+  /** The admin listener's base URL (ADMIN_PORT), or undefined when the test turned it off with ADMIN_PORT=0. */
+  adminUrl: string | undefined;
   logs: string[];
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
   close(): Promise<void>;
@@ -65,6 +67,10 @@ export function testEnv(db: TestDatabase, env: Record<string, string> = {}): Rec
     RATE_LIMIT_EXCHANGE_PER_MINUTE: '1000000',
     RATE_LIMIT_GLOBAL_REQUEST_PER_MINUTE: '1000000',
     RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000',
+    // Every test request comes from 127.0.0.1 (one requester), to numbers nobody signed in with
+    // before: the SMS share and reserve tests set their own.
+    SMS_REQUESTER_SHARE_PERCENT: '100',
+    SMS_RESERVED_PERCENT: '0',
     ...env,
   };
 }
@@ -87,12 +93,14 @@ export async function startTestApp(options: {
     runsWorker: (worker) => !(options.disableDispatcher && worker.name === 'outbox-dispatcher'),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const url = listeningUrl(app);
+  // Tests never bind the configured admin port: a free one, like the public listener's.
+  if (app.adminApp) await app.adminApp.listen({ host: '127.0.0.1', port: 0 });
   return {
     app,
     config,
     url,
+    adminUrl: app.adminApp ? listeningUrl(app.adminApp) : undefined,
     logs,
     post: (path, body, headers = {}) => fetch(`${url}${path}`, {
       method: 'POST',
@@ -101,6 +109,11 @@ export async function startTestApp(options: {
     }),
     close: () => app.close(),
   };
+}
+
+function listeningUrl(instance: FastifyInstance): string {
+  const address = instance.server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 }
 
 /** Resolves once `check` returns a value, polling; for mail that is sent after the reply. */

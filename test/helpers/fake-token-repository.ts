@@ -89,9 +89,9 @@ export function createFakeTokenRepository(): FakeTokenRepository {
     async claimAttempt(input): Promise<ClaimedToken | null> {
       const [newest] = live(input.channel, input.destination, input.now).reverse();
       const failures = repository.tokens
-        .filter((token) => token.channel === input.channel && token.destination === input.destination && token.createdAt > input.failureWindowStart)
+        .filter((token) => token.channel === input.channel && token.destination === input.destination && token.createdAt >= input.budget.hourWindowStart)
         .reduce((sum, token) => sum + token.attempts, 0);
-      if (!newest || newest.attempts >= newest.maxAttempts || newest.uses >= newest.maxUses || failures >= input.maxDestinationFailures) return null;
+      if (!newest || newest.attempts >= newest.maxAttempts || newest.uses >= newest.maxUses || failures >= input.budget.perNetworkPerHour) return null; // one network: the fake has no others
       newest.attempts += 1;
       return { id: newest.id, userId: newest.userId, shortHash: newest.shortHash, longHash: newest.longHash };
     },

@@ -258,6 +258,58 @@ describe('one-time codes', () => {
     assert.equal((await exchange(app, email, later)).status, 200);
   });
 
+  // The attack from the review: four code requests and 20 wrong guesses from the attacker's own
+  // network used to spend the victim's hourly budget and refuse their correct fresh code.
+  it("counts wrong guesses per source network, so a third party's guesses cannot lock the owner out (S6, S38)", async () => {
+    const app = await start({ TRUSTED_PROXIES: '127.0.0.1', TOKEN_REQUEST_THROTTLE_SECONDS: '0' });
+    const email = uniqueEmail('lockout');
+    await createUser(db, email);
+    const attacker = (suffix: number) => ({ 'x-forwarded-for': `198.51.100.${suffix}` });
+    for (let round = 0; round < 4; round++) {
+      const code = await requestCode(app, email);
+      // Two addresses of one /24: the same network, one budget.
+      for (let i = 0; i < 5; i++) {
+        const response = await app.post('/passwordless/exchange/email', { email, token: wrongCode(code) }, attacker(7 + (i % 2)));
+        await expectInvalidToken(response);
+      }
+    }
+    const { rows } = await db.pool.query('SELECT network, failures FROM guess_failures WHERE destination = $1 ORDER BY network', [email]);
+    assert.deepEqual(rows, [{ network: '198.51.100.0/24', failures: 10 }], 'the /24 spent its hourly budget of 10 and no more');
+    // The attacker's network is out of guesses, even with the right code.
+    const seen = await requestCode(app, email);
+    const attackerTry = await app.post('/passwordless/exchange/email', { email, token: seen }, attacker(9));
+    await expectInvalidToken(attackerTry);
+    // The owner, on another network, still signs in with a fresh code.
+    const fresh = await requestCode(app, email);
+    const owner = await app.post('/passwordless/exchange/email', { email, token: fresh }, { 'x-forwarded-for': '203.0.113.20' });
+    assert.equal(owner.status, 200);
+    const after = await db.pool.query("SELECT failures FROM guess_failures WHERE destination = $1 AND network = '203.0.113.0/24'", [email]);
+    assert.deepEqual(after.rows, [{ failures: 0 }], 'a right code is no failure');
+  });
+
+  it('caps wrong guesses per destination per day across networks, one network at a third of it (S6)', async () => {
+    const clock = createTestClock(new Date(Date.UTC(2032, 5, 1, 10, 5)));
+    const app = await start({ TRUSTED_PROXIES: '127.0.0.1', TOKEN_REQUEST_THROTTLE_SECONDS: '0', MAX_DESTINATION_FAILURES_PER_HOUR: '3', MAX_DESTINATION_FAILURES_PER_DAY: '6', MAX_TOKEN_ATTEMPTS: '10' }, clock);
+    const email = uniqueEmail('ceiling');
+    await createUser(db, email);
+    const from = (network: number) => ({ 'x-forwarded-for': `10.${network}.0.1` });
+    const guess = async (network: number, code: string) => app.post('/passwordless/exchange/email', { email, token: code }, from(network));
+    let code = await requestCode(app, email);
+    // Network 1: two wrong guesses use its daily share (6 / 3 = 2), under its hourly 3.
+    await expectInvalidToken(await guess(1, wrongCode(code)));
+    await expectInvalidToken(await guess(1, wrongCode(code)));
+    await expectInvalidToken(await guess(1, code));
+    // Networks 2 and 3 spend the rest of the daily ceiling: now every network is refused.
+    for (const network of [2, 2, 3, 3]) await expectInvalidToken(await guess(network, wrongCode(code)));
+    await expectInvalidToken(await guess(4, code));
+    const { rows } = await db.pool.query('SELECT sum(failures)::int AS total FROM guess_failures WHERE destination = $1', [email]);
+    assert.equal(rows[0].total, 6);
+    // The ceiling looks back 24 hours from the current minute; past that it has room again.
+    clock.advance(24 * 3600 + 60);
+    code = await requestCode(app, email);
+    assert.equal((await guess(4, code)).status, 200);
+  });
+
   it('spends a use on a wrong guess with INCORRECT_SHORT_TOKEN_REDEEMS_TOKEN', async () => {
     const app = await start({ INCORRECT_SHORT_TOKEN_REDEEMS_TOKEN: 'true' });
     const email = uniqueEmail('redeems');

@@ -189,10 +189,11 @@ describe('operations', () => {
   it('serves sign-ins from `npm start` with no configuration: embedded PostgreSQL and console delivery', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sesame-start-'));
     const port = await freePort();
+    const adminPort = await freePort();
     // The real command, build step included; npm must hand SIGTERM on to the server.
     const child = spawn('npm', ['start', '--silent'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', EMBEDDED_POSTGRES_PORT: String(await freePort()), REGISTER_NONEXISTENT_USERS: 'true' },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: String(port), ADMIN_PORT: String(adminPort), HOST: '127.0.0.1', EMBEDDED_POSTGRES_PORT: String(await freePort()), REGISTER_NONEXISTENT_USERS: 'true' },
     });
     try {
       let stdout = '';
@@ -209,6 +210,9 @@ describe('operations', () => {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'fresh@example.com', token: code }),
       });
       assert.equal(exchange.status, 200);
+      // The admin listener came up with it, and carries the metrics the public port does not.
+      assert.equal((await fetch(`http://127.0.0.1:${adminPort}/metrics`)).status, 200);
+      assert.equal((await fetch(`${base}/metrics`)).status, 404);
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       assert.equal(await exited, 0);

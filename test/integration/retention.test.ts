@@ -42,6 +42,8 @@ describe('retention cleanup', () => {
     await token('live-from-long-ago', 2 * 3600_000, 3600_000);
     await q("INSERT INTO request_throttle (key, last_request_at) VALUES ('\\x01', $1), ('\\x02', $2)", [ago(61_000), ago(59_000)]);
     await q("INSERT INTO sms_counters (key, window_start, count) VALUES ('global', $1, 3), ('global', $2, 4)", [ago(3 * DAY), ago(DAY)]);
+    // Guesses count for the daily budget (25 hourly windows); older ones go.
+    await q("INSERT INTO guess_failures (channel, destination, network, window_start, failures) VALUES ('email', 'old', '10.0.0.0/24', $1, 3), ('email', 'recent', '10.0.0.0/24', $2, 4)", [ago(3 * DAY), ago(DAY)]);
     // Finished delivery jobs hold no secret and go after a day; a pending one stays (not yet due here).
     const job = (name: string, status: string, finishedAgo: number | null) =>
       q(`INSERT INTO delivery_jobs (user_id, channel, destination_masked, status, next_attempt_at, expires_at, created_at, finished_at)
@@ -51,7 +53,8 @@ describe('retention cleanup', () => {
     await job('still-pending', 'pending', null);
 
     const result = await app.app.services.cleanup.runOnce();
-    assert.deepEqual(result, { ran: true, deleted: { audit_events: 1, one_time_tokens: 3, request_throttle: 1, delivery_jobs: 1, sms_counters: 1 } });
+    assert.deepEqual(result, { ran: true, deleted: { audit_events: 1, one_time_tokens: 3, request_throttle: 1, delivery_jobs: 1, guess_failures: 1, sms_counters: 1 } });
+    assert.deepEqual(await names('SELECT destination AS name FROM guess_failures'), ['recent']);
     assert.deepEqual(await names('SELECT destination_masked AS name FROM delivery_jobs'), ['failed-recently', 'still-pending']);
     assert.deepEqual(await names('SELECT reason AS name FROM audit_events'), ['recent']);
     assert.deepEqual(await names('SELECT destination AS name FROM one_time_tokens'), ['expired-recently', 'live-from-long-ago']);
@@ -61,7 +64,7 @@ describe('retention cleanup', () => {
     // Time moves on: what was recent ages out.
     clock.advance(2 * 86_400);
     const later = await app.app.services.cleanup.runOnce();
-    assert.deepEqual(later, { ran: true, deleted: { audit_events: 1, one_time_tokens: 2, request_throttle: 1, delivery_jobs: 1, sms_counters: 1 } });
+    assert.deepEqual(later, { ran: true, deleted: { audit_events: 1, one_time_tokens: 2, request_throttle: 1, delivery_jobs: 1, guess_failures: 1, sms_counters: 1 } });
     assert.deepEqual(await names('SELECT destination_masked AS name FROM delivery_jobs'), ['still-pending']);
   });
 

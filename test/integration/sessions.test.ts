@@ -94,10 +94,13 @@ describe('sessions and refresh tokens', () => {
     assert.ok(!server.logs.some((line) => line.includes(first.refresh_token) || line.includes(third.refresh_token)), 'tokens are never logged (S34)');
   });
 
-  // Concurrent means: presented at the same instant (the frozen clock), before any of them spent it.
-  it('lets exactly one of 20 concurrent refreshes of one token succeed, leaving one live child (S30)', async () => {
+  // Strict mode (no grace): concurrent means presented at the same instant (the frozen clock),
+  // before any of them spent it; the losers are refused and the family lives on.
+  it('with REFRESH_REUSE_GRACE_SECONDS=0 lets exactly one of 20 concurrent refreshes of one token succeed, leaving one live child (S30)', async () => {
+    const strict = await withTestApp(suite, { db, clock, env: { TOKEN_REQUEST_THROTTLE_SECONDS: '0', REFRESH_REUSE_GRACE_SECONDS: '0' } });
+    const refresh = (token: string) => strict.post('/token/refresh', { refresh_token: token });
     await createUser(db, 'race@example.com');
-    const tokens = await signIn(server, ses, 'race@example.com');
+    const tokens = await signIn(strict, ses, 'race@example.com');
     const sid = String(decodeJwt(tokens.access_token).sid);
     const responses = await Promise.all(Array.from({ length: 20 }, () => refresh(tokens.refresh_token)));
     const statuses = responses.map((response) => response.status).sort();
@@ -111,6 +114,28 @@ describe('sessions and refresh tokens', () => {
     assert.deepEqual(live[0].token_hash, sha256(winner.refresh_token));
     assert.equal((await sessionRow(sid)).revoked_at, null, 'losing a race is not reuse');
     assert.equal((await refresh(winner.refresh_token)).status, 200, 'the child is live');
+  });
+
+  // The real clock: requests that overlap read it at different instants, so a loser can find the
+  // token already spent "before" it arrived. With the default grace period (10 s) every one of
+  // them gets the winner's child, and the session lives on: two tabs never sign a user out.
+  it('on the real clock, gives every one of 2 or 10 parallel refreshes the same live child and keeps the session (S30)', async () => {
+    assert.equal(server.config.refreshReuseGraceSeconds, 10, 'the default grace period');
+    const realClockApp = await withTestApp(suite, { db, env: { TOKEN_REQUEST_THROTTLE_SECONDS: '0' } });
+    await createUser(db, 'parallel@example.com');
+    for (const parallel of [2, 2, 2, 2, 2, 2, 10]) {
+      const tokens = await signIn(realClockApp, ses, 'parallel@example.com');
+      const sid = String(decodeJwt(tokens.access_token).sid);
+      const responses = await Promise.all(Array.from({ length: parallel }, () => refresh(tokens.refresh_token, realClockApp)));
+      assert.deepEqual(responses.map((response) => response.status), Array(parallel).fill(200), `${parallel} parallel refreshes all succeed`);
+      const children = new Set(await Promise.all(responses.map(async (response) => ((await response.json()) as Tokens).refresh_token)));
+      assert.equal(children.size, 1, 'one child, handed to every tab');
+      const [child] = [...children] as [string];
+      assert.equal((await sessionRow(sid)).revoked_at, null, 'a parallel refresh is not reuse');
+      const next = await refresh(child, realClockApp);
+      assert.equal(next.status, 200, 'the child is live');
+      assert.equal((await getWithToken(realClockApp, '/me', ((await next.json()) as Tokens).access_token)).status, 200);
+    }
   });
 
   it('gives a retry within REFRESH_REUSE_GRACE_SECONDS the same child, and treats later replays as reuse', async () => {

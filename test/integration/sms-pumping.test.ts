@@ -3,10 +3,9 @@
 // nothing, is audited and counted.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { TestDatabase } from '../helpers/database.ts';
-import { createTestClock, startTestApp, type TestApp } from '../helpers/app.ts';
-import type { SnsFake } from '../helpers/sns-fake.ts';
-import { suiteScope, withDatabase, withLocalAws, createUser } from '../helpers/fixtures.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { createTestClock, startTestApp, useLocalAws, type TestApp } from '../helpers/app.ts';
+import { startSnsFake, type SnsFake } from '../helpers/sns-fake.ts';
 
 const ACCEPTED = { detail: 'If this identifier can sign in, a code is on its way.' };
 
@@ -17,11 +16,15 @@ describe('SMS pumping defences', () => {
   const clock = createTestClock();
   let day = 0;
 
-  const suite = suiteScope();
   before(async () => {
-    ({ sns } = await withLocalAws(suite, { sns: true }));
-    db = await withDatabase(suite);
-    suite.after(() => Promise.all(apps.splice(0).map((app) => app.close())));
+    sns = await startSnsFake();
+    useLocalAws({ sns: sns.url });
+    db = await createTestDatabase();
+  });
+  after(async () => {
+    await Promise.all(apps.map((app) => app.close()));
+    await sns.close();
+    await db.drop();
   });
 
   /** Each test runs on a day of its own, ten minutes past midnight UTC, so windows never overlap. */
@@ -31,9 +34,18 @@ describe('SMS pumping defences', () => {
     await Promise.all(apps.splice(0).map((app) => app.close()));
     day += 3;
     clock.set(new Date(Date.UTC(2031, 0, day, 0, 10)));
-    const app = await startTestApp({ db, clock, env: { TOKEN_REQUEST_THROTTLE_SECONDS: '0', ...env } });
+    // Every request of these tests comes from one address: the per-requester share (tested on its
+    // own below) would otherwise be the first limit any of them meets.
+    const app = await startTestApp({ db, clock, env: { TOKEN_REQUEST_THROTTLE_SECONDS: '0', SMS_REQUESTER_SHARE_PERCENT: '100', ...env } });
     apps.push(app);
     return app;
+  }
+
+  /** A user with this number; `signedInBefore`: the number has been verified by a sign-in. */
+  async function createUser(phone: string, signedInBefore = false): Promise<string> {
+    const { rows } = await db.pool.query<{ id: string }>(
+      'INSERT INTO users (phone_number, phone_number_verified) VALUES ($1, $2) ON CONFLICT (phone_number) DO UPDATE SET disabled = false RETURNING id', [phone, signedInBefore]);
+    return rows[0]!.id;
   }
 
   function sentTo(phone: string): number {
@@ -47,8 +59,8 @@ describe('SMS pumping defences', () => {
   }
 
   /** Requests a code and checks the answer is the one every accepted request gets. */
-  async function request(app: TestApp, phone: string): Promise<Record<string, string>> {
-    const response = await app.post('/passwordless/request/mobile', { phone_number: phone });
+  async function request(app: TestApp, phone: string, fromIp?: string): Promise<Record<string, string>> {
+    const response = await app.post('/passwordless/request/mobile', { phone_number: phone }, fromIp === undefined ? {} : { 'x-forwarded-for': fromIp });
     assert.equal(response.status, 202, phone);
     assert.deepEqual(await response.json(), ACCEPTED);
     return comparable(response);
@@ -66,8 +78,8 @@ describe('SMS pumping defences', () => {
   it('answers a number in a country off the allowlist like an accepted request, and stores and sends nothing', async () => {
     // Default allowlist: DEFAULT_PHONE_REGION's country only.
     const app = await start({ DEFAULT_PHONE_REGION: 'US' });
-    await createUser(db, '+14155550123');
-    const germanId = await createUser(db, '+4915112345678');
+    await createUser('+14155550123');
+    const germanId = await createUser('+4915112345678');
     const accepted = await request(app, '+14155550123');
     const refused = await request(app, '+4915112345678');
     assert.deepEqual(refused, accepted);
@@ -89,7 +101,7 @@ describe('SMS pumping defences', () => {
     const app = await start({ DEFAULT_PHONE_REGION: 'US', TOKEN_REQUEST_THROTTLE_SECONDS: '60' });
     const answers: Array<[number, number, string | null]> = [];
     for (const phone of ['+14155550124', '+4915112345679']) {
-      await createUser(db, phone);
+      await createUser(phone);
       const first = await app.post('/passwordless/request/mobile', { phone_number: phone });
       const again = await app.post('/passwordless/request/mobile', { phone_number: phone });
       answers.push([first.status, again.status, again.headers.get('retry-after')]);
@@ -101,9 +113,9 @@ describe('SMS pumping defences', () => {
 
   it('caps messages per destination country per hour', async () => {
     const app = await start({ SMS_MAX_PER_COUNTRY_PER_HOUR: '2' });
-    await createUser(db, '+12015550123');
-    await createUser(db, '+13125550123');
-    const thirdId = await createUser(db, '+16175550123');
+    await createUser('+12015550123');
+    await createUser('+13125550123');
+    const thirdId = await createUser('+16175550123');
     for (const phone of ['+12015550123', '+13125550123', '+16175550123']) {
       await request(app, phone);
       await app.app.services.delivery.drain();
@@ -111,10 +123,10 @@ describe('SMS pumping defences', () => {
     assert.deepEqual([sentTo('+12015550123'), sentTo('+13125550123'), sentTo('+16175550123')], [1, 1, 0]);
     assert.deepEqual(await blocked(app), [{ user_id: thirdId, destination: '+1******0123', reason: 'country_cap', outcome: 'blocked', client_ip: '127.0.0.1' }]);
     // Other countries have their own budget; the blocked message was not counted.
-    await createUser(db, '+33612345678');
+    await createUser('+33612345678');
     await request(app, '+33612345678');
     await app.app.services.delivery.drain();
-    const counters = await db.pool.query("SELECT key, count FROM sms_counters WHERE key LIKE 'country:%' AND window_start = $1 ORDER BY key", [new Date(Date.UTC(2031, 0, day, 0))]);
+    const counters = await db.pool.query("SELECT key, count FROM sms_counters WHERE key LIKE 'country:%' AND key NOT LIKE '%|%' AND window_start = $1 ORDER BY key", [new Date(Date.UTC(2031, 0, day, 0))]);
     assert.deepEqual(counters.rows, [{ key: 'country:FR', count: 1 }, { key: 'country:US', count: 2 }]);
 
     clock.advance(3600);
@@ -125,7 +137,7 @@ describe('SMS pumping defences', () => {
 
   it('caps messages per number prefix per hour', async () => {
     const app = await start({ SMS_MAX_PER_PREFIX_PER_HOUR: '2', SMS_PREFIX_LENGTH: '7' });
-    for (const phone of ['+14155550131', '+14155550132', '+14155550133', '+12125550123']) await createUser(db, phone);
+    for (const phone of ['+14155550131', '+14155550132', '+14155550133', '+12125550123']) await createUser(phone);
     // Counted by the dispatcher just before each send: one at a time, so which one meets the cap is fixed.
     for (const phone of ['+14155550131', '+14155550132', '+14155550133', '+12125550123']) {
       await request(app, phone);
@@ -139,7 +151,7 @@ describe('SMS pumping defences', () => {
 
   it('caps messages per day across all countries', async () => {
     const app = await start({ SMS_MAX_PER_DAY: '2' });
-    for (const phone of ['+14155550141', '+4915112345641', '+33612345641']) await createUser(db, phone);
+    for (const phone of ['+14155550141', '+4915112345641', '+33612345641']) await createUser(phone);
     // The caps are counted by the dispatcher just before it sends: one send at a time here, so
     // which message reaches the cap first is fixed.
     for (const phone of ['+14155550141', '+4915112345641', '+33612345641']) {
@@ -161,7 +173,7 @@ describe('SMS pumping defences', () => {
   it('counts only messages that would be sent: requests for unknown numbers cannot use up the budget', async () => {
     const app = await start({ SMS_MAX_PER_DAY: '1' });
     for (let i = 0; i < 5; i++) await request(app, `+1415555016${i}`);
-    await createUser(db, '+14155550170');
+    await createUser('+14155550170');
     await request(app, '+14155550170');
     await app.app.services.delivery.drain();
     assert.equal(sentTo('+14155550170'), 1);
@@ -177,9 +189,73 @@ describe('SMS pumping defences', () => {
     assert.deepEqual((await blocked(app)).map((row) => row.reason), ['daily_cap']);
   });
 
+  // From the review: one undelivered SMS used 10 units of each cap, and then its own retry was blocked.
+  it('charges the caps once per message, however often its delivery is retried', async () => {
+    const app = await start({ SMS_MAX_PER_PREFIX_PER_HOUR: '1', SMS_MAX_PER_COUNTRY_PER_HOUR: '1', SMS_MAX_PER_DAY: '1' });
+    await createUser('+14155550201');
+    sns.failNext('InternalError', 500, 4);
+    await request(app, '+14155550201');
+    for (let round = 0; round < 10 && sentTo('+14155550201') === 0; round++) {
+      await app.app.services.delivery.drain();
+      clock.advance(30);
+    }
+    assert.equal(sentTo('+14155550201'), 1, 'delivered once SNS recovers, not blocked by its own earlier attempts');
+    const { rows: [job] } = await db.pool.query("SELECT status, attempts, sms_charged FROM delivery_jobs WHERE destination_masked = '+1******0201'");
+    assert.equal(job.status, 'delivered');
+    assert.ok(job.attempts > 2, `retried (${job.attempts} attempts)`);
+    assert.equal(job.sms_charged, true);
+    const counters = await db.pool.query("SELECT key, count FROM sms_counters WHERE key IN ('country:US', 'prefix:141555', 'global') AND window_start >= $1 ORDER BY key", [new Date(Date.UTC(2031, 0, day))]);
+    assert.deepEqual(counters.rows, [{ key: 'country:US', count: 1 }, { key: 'global', count: 1 }, { key: 'prefix:141555', count: 1 }]);
+    assert.deepEqual(await blocked(app), []);
+  });
+
+  // From the review: repeated code requests to one's own numbers used up the prefix, country and
+  // daily caps, and real users then got 202 and no SMS.
+  it("keeps one requester to a share of every cap, so its requests cannot use up others' SMS (S38)", async () => {
+    const app = await start({ TRUSTED_PROXIES: '127.0.0.1', SMS_REQUESTER_SHARE_PERCENT: '20', SMS_MAX_PER_PREFIX_PER_HOUR: '10', SMS_MAX_PER_COUNTRY_PER_HOUR: '10', SMS_MAX_PER_DAY: '10' });
+    const own = Array.from({ length: 6 }, (_, i) => `+1415555030${i}`);
+    for (const phone of own) await createUser(phone);
+    // The attacker's network (two addresses of one /24) asks for its own numbers again and again.
+    for (const [i, phone] of own.entries()) {
+      await request(app, phone, `198.51.100.${i % 2 + 1}`);
+      await app.app.services.delivery.drain();
+    }
+    assert.equal(own.map(sentTo).reduce((a, b) => a + b, 0), 2, '20% of a cap of 10');
+    assert.deepEqual(new Set((await blocked(app)).map((row) => row.reason)), new Set(['requester_share']));
+    // Someone else, elsewhere, still gets their code.
+    await createUser('+14155550399');
+    await request(app, '+14155550399', '203.0.113.50');
+    await app.app.services.delivery.drain();
+    assert.equal(sentTo('+14155550399'), 1);
+    // The crossing is counted and logged once for the operator, without the number or address.
+    assert.equal(app.app.metrics.snapshot()['sesame_sms_cap_reached_total{cap="country",scope="requester"}'], 4);
+    const lines = app.logs.filter((line) => line.includes('SMS cap reached'));
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /"cap":"country","scope":"requester","limit":2/);
+    assert.ok(!/198\.51|4155550|user:/.test(lines[0]!), 'no address, number or account in the line (S34)');
+  });
+
+  it('keeps a reserved part of every cap for numbers that have signed in before (S38)', async () => {
+    const app = await start({ TRUSTED_PROXIES: '127.0.0.1', SMS_RESERVED_PERCENT: '30', SMS_MAX_PER_DAY: '10', SMS_MAX_PER_PREFIX_PER_HOUR: '100' });
+    // New numbers from many networks: only 7 of the 10 go out.
+    const fresh = Array.from({ length: 9 }, (_, i) => `+1312555040${i}`);
+    for (const [i, phone] of fresh.entries()) {
+      await createUser(phone);
+      await request(app, phone, `10.0.${i}.1`);
+      await app.app.services.delivery.drain();
+    }
+    assert.equal(fresh.map(sentTo).reduce((a, b) => a + b, 0), 7);
+    // A number with a past sign-in still gets its code from the reserve.
+    await createUser('+16175550499', true);
+    await request(app, '+16175550499', '10.1.0.1');
+    await app.app.services.delivery.drain();
+    assert.equal(sentTo('+16175550499'), 1);
+    assert.equal(app.app.metrics.snapshot()['sesame_sms_cap_reached_total{cap="daily",scope="open"}'], 2);
+  });
+
   it('sends nothing when the counters cannot be reached (S22)', async () => {
     const app = await start({});
-    await createUser(db, '+14155550191');
+    await createUser('+14155550191');
     await db.pool.query('ALTER TABLE sms_counters RENAME TO sms_counters_away');
     try {
       await request(app, '+14155550191');

@@ -37,43 +37,90 @@ describe('metrics', () => {
   });
 });
 
-describe('SMS pumping guard (S21)', () => {
-  function fakeCounters() {
+describe('SMS pumping guard (S21, S38)', () => {
+  function fakeCounters(proven: Set<string> = new Set()) {
     const counts = new Map<string, number>();
+    const charged = new Set<string>();
     const id = (window: CounterWindow) => `${window.key}@${window.windowStart.toISOString()}`;
     return {
       counts,
-      async increment(windows: readonly CounterWindow[]) {
-        return windows.map((window) => {
-          counts.set(id(window), (counts.get(id(window)) ?? 0) + 1);
-          return counts.get(id(window))!;
-        });
+      async charge(input: { jobId: string; counters: readonly CounterWindow[] }) {
+        if (charged.has(input.jobId)) return { charged: false, proven: false, counts: [] };
+        charged.add(input.jobId);
+        return {
+          charged: true,
+          proven: proven.has(input.jobId),
+          counts: input.counters.map((window) => {
+            counts.set(id(window), (counts.get(id(window)) ?? 0) + 1);
+            return counts.get(id(window))!;
+          }),
+        };
       },
       async decrement(windows: readonly CounterWindow[]) {
         for (const window of windows) counts.set(id(window), counts.get(id(window))! - 1);
       },
     };
   }
+  const settings = { smsAllowedCountries: ['US'] as const, smsMaxPerCountryPerHour: 10, smsMaxPerPrefixPerHour: 1, smsPrefixLength: 4, smsMaxPerDay: 10, smsRequesterSharePercent: 100, smsReservedPercent: 0 };
+  const clock = { now: () => new Date('2031-03-04T05:06:07Z') };
+  const silent = { info() {}, warn() {}, error() {} };
+  const sms = (jobId: string, e164: string, clientIp: string | null = '198.51.100.7', userId = `user-${jobId}`) => ({ jobId, e164, userId, clientIp });
 
-  it('keys hourly country and prefix windows and a daily window, and takes back blocked messages', async () => {
+  it('keys hourly country and prefix windows and a daily window, per requester network and account, and takes back blocked messages', async () => {
     const counters = fakeCounters();
     const metrics = createMetrics();
-    const guard = createSmsPumpingGuard({
-      counters,
-      clock: { now: () => new Date('2031-03-04T05:06:07Z') },
-      settings: { smsAllowedCountries: ['US'], smsMaxPerCountryPerHour: 10, smsMaxPerPrefixPerHour: 1, smsPrefixLength: 4, smsMaxPerDay: 10 },
-      blocked: metrics.counter('blocked', 'Blocked.'),
-    });
+    const guard = createSmsPumpingGuard({ counters, clock, settings: { ...settings, smsAllowedCountries: ['US'] }, blocked: metrics.counter('blocked', 'Blocked.'), crossed: metrics.counter('crossed', 'Crossed.'), log: silent });
     assert.deepEqual(guard.screenCountry('+14155550123'), { allowed: true });
     assert.deepEqual(guard.screenCountry('+33612345678'), { allowed: false, reason: 'country_not_allowed' });
-    assert.deepEqual(await guard.admit('+14155550123'), { allowed: true });
-    assert.deepEqual(await guard.admit('+14155550999'), { allowed: false, reason: 'prefix_cap' });
-    assert.deepEqual(Object.fromEntries(counters.counts), {
-      'country:US@2031-03-04T05:00:00.000Z': 1,
-      'prefix:1415@2031-03-04T05:00:00.000Z': 1,
-      'global@2031-03-04T00:00:00.000Z': 1,
+    assert.deepEqual(await guard.admit(sms('1', '+14155550123')), { allowed: true });
+    assert.deepEqual(await guard.admit(sms('2', '+14155550999')), { allowed: false, reason: 'prefix_cap' });
+    const hour = '2031-03-04T05:00:00.000Z';
+    const day = '2031-03-04T00:00:00.000Z';
+    assert.deepEqual(Object.fromEntries([...counters.counts].filter(([, count]) => count > 0)), {
+      [`country:US@${hour}`]: 1, [`country:US|net:198.51.100.0/24@${hour}`]: 1, [`country:US|user:user-1@${hour}`]: 1,
+      [`prefix:1415@${hour}`]: 1, [`prefix:1415|net:198.51.100.0/24@${hour}`]: 1, [`prefix:1415|user:user-1@${hour}`]: 1,
+      [`global@${day}`]: 1, [`global|net:198.51.100.0/24@${day}`]: 1, [`global|user:user-1@${day}`]: 1,
     });
-    assert.deepEqual(metrics.snapshot(), { 'blocked{reason="country_not_allowed"}': 1, 'blocked{reason="prefix_cap"}': 1 });
+    assert.deepEqual(metrics.snapshot(), { 'blocked{reason="country_not_allowed"}': 1, 'blocked{reason="prefix_cap"}': 1, 'crossed{cap="prefix",scope="total"}': 1 });
+  });
+
+  it('charges a job once: its retries are admitted without counting again', async () => {
+    const counters = fakeCounters();
+    const metrics = createMetrics();
+    const guard = createSmsPumpingGuard({ counters, clock, settings, blocked: metrics.counter('blocked', 'Blocked.'), crossed: metrics.counter('crossed', 'Crossed.'), log: silent });
+    for (let attempt = 0; attempt < 10; attempt++) assert.deepEqual(await guard.admit(sms('7', '+14155550123')), { allowed: true });
+    assert.equal(counters.counts.get('prefix:1415@2031-03-04T05:00:00.000Z'), 1);
+  });
+
+  it('keeps any one requester network or account to its share, and a reserved part for numbers that signed in before', async () => {
+    const counters = fakeCounters(new Set(['proven-1', 'proven-2']));
+    const metrics = createMetrics();
+    const warnings: object[] = [];
+    const log = { ...silent, warn: (fields: object) => { warnings.push(fields); } };
+    const guard = createSmsPumpingGuard({
+      counters, clock, log, blocked: metrics.counter('blocked', 'Blocked.'), crossed: metrics.counter('crossed', 'Crossed.'),
+      settings: { ...settings, smsMaxPerPrefixPerHour: 100, smsMaxPerCountryPerHour: 100, smsMaxPerDay: 10, smsRequesterSharePercent: 20, smsReservedPercent: 30 },
+    });
+    // One network: 20% of the daily 10 is 2 messages, whatever the numbers.
+    assert.deepEqual(await guard.admit(sms('a', '+14155550001', '198.51.100.1')), { allowed: true });
+    assert.deepEqual(await guard.admit(sms('b', '+14155550002', '198.51.100.2')), { allowed: true });
+    assert.deepEqual(await guard.admit(sms('c', '+14155550003', '198.51.100.3')), { allowed: false, reason: 'requester_share' });
+    // One account from many networks: the same share.
+    assert.deepEqual(await guard.admit(sms('d', '+14155550004', '203.0.113.1', 'acct')), { allowed: true });
+    assert.deepEqual(await guard.admit(sms('e', '+14155550004', '203.0.114.1', 'acct')), { allowed: true });
+    assert.deepEqual(await guard.admit(sms('f', '+14155550004', '203.0.115.1', 'acct')), { allowed: false, reason: 'account_share' });
+    // New numbers may use 7 of the 10 (4 used so far); the last 3 are kept for proven numbers.
+    for (const net of [1, 2, 3]) assert.deepEqual(await guard.admit(sms(`g${net}`, `+1415555010${net}`, `10.0.${net}.1`)), { allowed: true });
+    assert.deepEqual(await guard.admit(sms('h', '+14155550200', '10.0.9.1')), { allowed: false, reason: 'daily_cap' });
+    assert.deepEqual(await guard.admit(sms('proven-1', '+14155550300', '10.0.10.1')), { allowed: true });
+    assert.deepEqual(await guard.admit(sms('proven-2', '+14155550301', '10.0.11.1')), { allowed: true });
+    assert.deepEqual(await guard.admit(sms('i', '+14155550201', '10.0.12.1')), { allowed: false, reason: 'daily_cap' });
+    assert.deepEqual(metrics.snapshot()['crossed{cap="daily",scope="open"}'], 2);
+    assert.deepEqual(warnings.map((fields) => Object.entries(fields).filter(([key]) => key !== 'windowStart')), [
+      [['cap', 'daily'], ['scope', 'requester'], ['limit', 2]],
+      [['cap', 'daily'], ['scope', 'account'], ['limit', 2]],
+      [['cap', 'daily'], ['scope', 'open'], ['limit', 7]],
+    ], 'one line per cap, scope and window; no number, account or address');
   });
 });
 

@@ -17,8 +17,16 @@ describe('delivery and template settings', () => {
     const config = loadConfig({});
     assert.deepEqual(
       [config.defaultLocale, config.templatesDir, config.smsOrigin, config.deliveryPollIntervalMs, config.deliveryMaxConcurrency, config.deliveryLeaseSeconds, config.deliverySendTimeoutMs, config.deliveryRetryBaseMs, config.deliveryRetryMaxMs],
-      ['en', undefined, undefined, 1000, 16, 60, 10_000, 1000, 60_000],
+      ['en', undefined, undefined, 1000, 512, 60, 10_000, 1000, 60_000],
     );
+  });
+
+  it('admission control: 10 s of lag and 20,000 pending jobs by default; the lag limit must be shorter than TOKEN_LIFETIME', () => {
+    const config = loadConfig({});
+    assert.deepEqual([config.deliveryMaxLagSeconds, config.deliveryMaxPending], [10, 20_000]);
+    assert.deepEqual(problemsOf({ DELIVERY_MAX_LAG_SECONDS: '60', TOKEN_LIFETIME: '60' }).filter((p) => p.startsWith('DELIVERY_MAX_LAG_SECONDS')).length, 1);
+    assert.deepEqual(problemsOf({ DELIVERY_MAX_LAG_SECONDS: '0' }).filter((p) => p.startsWith('DELIVERY_MAX_LAG_SECONDS')).length, 1);
+    assert.deepEqual(problemsOf({ DELIVERY_MAX_LAG_SECONDS: '30', DELIVERY_MAX_PENDING: '1000' }), []);
   });
 
   it('accepts a host with a port as SMS_ORIGIN and lower-cases tags and hosts', () => {

@@ -43,6 +43,7 @@ describe('passwordless service', () => {
       audit: { record: (event) => { audit.push(event); }, flush: async () => {}, close: async () => {} },
       smsGuard: { screenCountry: (e164) => (e164.startsWith('+1') ? { allowed: true } : { allowed: false, reason: 'country_not_allowed' }) },
       demo: createDemoIdentities(config.demoUsers, clock),
+      admission: { admit: () => true, retryAfterSeconds: () => 1 },
     });
   }
 

@@ -34,11 +34,11 @@ describe('refresh tokens', () => {
 describe('session and key settings', () => {
   const base = { NODE_ENV: 'test' };
 
-  it('default to 30 days absolute, 7 days idle, no grace, rotation every 30 days', () => {
+  it('default to 30 days absolute, 7 days idle, a 10 s grace for parallel tabs, rotation every 30 days', () => {
     const config = loadConfig(base);
     assert.equal(config.refreshTokenTtlSeconds, 30 * 86_400);
     assert.equal(config.refreshTokenIdleTtlSeconds, 7 * 86_400);
-    assert.equal(config.refreshReuseGraceSeconds, 0);
+    assert.equal(config.refreshReuseGraceSeconds, 10);
     assert.equal(config.keyRotationIntervalSeconds, 30 * 86_400);
     assert.equal(config.keyReloadIntervalSeconds, 60);
     assert.equal(config.operatorKey, undefined);

@@ -1,0 +1,78 @@
+/**
+ * The benchmark's data: the schema comes from the project's migrations (src/db/migrator.ts) and
+ * the rows from the Prisma client, so the seed follows schema.prisma and never restates it.
+ *   - users for the request flows (`<prefix><i>@bench.test`), one fresh identity per request;
+ *   - users with a live code for the exchange flow (the hash made as the service makes it);
+ *   - one live session per refresh token for the refresh flow.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createDatabase } from '../src/db/database.ts';
+import { migrate } from '../src/db/migrator.ts';
+import { createCodeHasher } from '../src/lib/code-hasher.ts';
+
+const CHUNK = 4_000;
+
+export interface SeedPlan {
+  secret: string;
+  code: string;
+  /** Request-flow identities: prefix → how many. */
+  requestUsers: Record<string, number>;
+  /** Exchange-flow identities (`x<i>@bench.test`), each with a live code. */
+  exchangeUsers: number;
+  /** Refresh tokens, each with its own live session. */
+  refreshTokens: number;
+}
+
+/** The i-th seeded refresh token: deterministic, so the seed stores only its SHA-256. */
+export function refreshToken(i: number): string {
+  return createHash('sha256').update(`bench-refresh-${i}`).digest('base64url');
+}
+
+export async function seed(url: string, plan: SeedPlan): Promise<void> {
+  await migrate(url);
+  const db = createDatabase(url, { poolSize: 4 });
+  const { prisma } = db;
+  try {
+    const now = new Date();
+    for (const [prefix, count] of Object.entries(plan.requestUsers)) {
+      for (const range of chunks(count)) {
+        await prisma.user.createMany({ data: range.map((i) => ({ email: `${prefix}${i}@bench.test` })) });
+      }
+    }
+    const hasher = createCodeHasher([Buffer.from(plan.secret)]);
+    const expiresAt = new Date(now.getTime() + 3_600_000);
+    for (const range of chunks(plan.exchangeUsers)) {
+      const users = range.map((i) => ({ id: randomUUID(), email: `x${i}@bench.test` }));
+      await prisma.user.createMany({ data: users });
+      await prisma.oneTimeToken.createMany({
+        data: users.map((user) => ({
+          userId: user.id, channel: 'email', destination: user.email, shortHash: new Uint8Array(hasher.short('email', user.email, plan.code)),
+          maxUses: 1, maxAttempts: 5, createdAt: now, expiresAt,
+        })),
+      });
+    }
+    // The refresh flow's sessions all belong to one user, as sign-ins on many devices would leave them.
+    const owner = await prisma.user.create({ data: { email: 'refresh-owner@bench.test' } });
+    const sessionExpiresAt = new Date(now.getTime() + 30 * 86_400_000);
+    for (const range of chunks(plan.refreshTokens)) {
+      const sessions = range.map((i) => ({ id: randomUUID(), i }));
+      await prisma.session.createMany({
+        data: sessions.map((session) => ({ id: session.id, userId: owner.id, createdAt: now, lastUsedAt: now, authTime: now, expiresAt: sessionExpiresAt, ip: '127.0.0.1', userAgent: 'bench' })),
+      });
+      await prisma.refreshToken.createMany({
+        data: sessions.map((session) => ({ tokenHash: new Uint8Array(createHash('sha256').update(refreshToken(session.i)).digest()), sessionId: session.id, createdAt: now })),
+      });
+    }
+    await db.pool.query('VACUUM ANALYZE');
+    // Write the seed's dirty pages out now, so the flows do not pay for the setup's checkpoint.
+    await db.pool.query('CHECKPOINT').catch(() => undefined);
+  } finally {
+    await db.close();
+  }
+}
+
+function* chunks(count: number): Generator<number[]> {
+  for (let start = 0; start < count; start += CHUNK) {
+    yield Array.from({ length: Math.min(CHUNK, count - start) }, (_, k) => start + k);
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * buildAdminApp: the operators' listener (ADMIN_PORT). A second Fastify instance sharing the
+ * public app's database, services and metrics, so one process serves both with one pool and
+ * one set of workers; it carries none of the public routes, and the public listener carries
+ * none of these (S41). Bind it to an internal interface; its routes are never rate-limited by
+ * client IP because every call is authenticated by an admin key.
+ */
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from './config/index.ts';
+import { errorHandlerPlugin } from './plugins/error-handler.ts';
+import { securityHeadersPlugin } from './plugins/security-headers.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+
+/** Admin bodies (a user with two 4 KB metadata objects) stay far below this. */
+const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
+
+/** Builds the admin listener over `shared`'s decorations; it does not listen yet. */
+export async function buildAdminApp(config: Config, shared: FastifyInstance): Promise<FastifyInstance> {
+  const admin = Fastify({
+    loggerInstance: shared.log.child({ listener: 'admin' }),
+    bodyLimit: ADMIN_BODY_LIMIT_BYTES,
+    routerOptions: { ignoreTrailingSlash: true },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: true } },
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  admin.decorate('db', shared.db);
+  admin.decorate('metrics', shared.metrics);
+  admin.decorate('services', shared.services);
+
+  // One access line per request, after the reply; bodies and the Authorization header never.
+  admin.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, url: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+  });
+
+  await admin.register(errorHandlerPlugin);
+  await admin.register(securityHeadersPlugin);
+
+  await admin.register(metricsRoutes);
+  return admin;
+}

@@ -1,0 +1,72 @@
+/**
+ * Passkeys: registration and management for the signed-in caller (/me/passkeys), and sign-in
+ * with a discoverable credential (/passkeys/authenticate). Each handler is one service call.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import { AccessTokenReply, ProblemReply } from '../schemas/passwordless.ts';
+import {
+  AuthenticateBody, AuthenticationOptionsBody, OptionsReply, PasskeyParams, PasskeyReply, PasskeysReply, RegisterBody, RegisteredReply, RenameBody,
+} from '../schemas/passkeys.ts';
+import { EmptyReply } from '../schemas/sessions.ts';
+import type { PasskeyView } from '../services/passkey-service.ts';
+import type { Caller } from '../services/session-service.ts';
+import { requestContext } from './request-context.ts';
+
+const AUTHENTICATED = { 401: ProblemReply, 429: ProblemReply, 503: ProblemReply };
+// Any sign-in failure, malformed bodies included, is the same invalid_passkey (S18).
+const SIGN_IN = { inputErrors: { body: 'invalid_passkey' as const }, rateLimitFamily: 'exchange' as const };
+
+function passkeyView(passkey: PasskeyView) {
+  return {
+    id: passkey.id,
+    name: passkey.name,
+    created_at: passkey.createdAt.toISOString(),
+    last_used_at: passkey.lastUsedAt?.toISOString() ?? null,
+    backed_up: passkey.backedUp,
+  };
+}
+
+export const passkeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { passkeys } = app.services;
+  const caller = (request: { caller: Caller | null }): Caller => request.caller!;
+  const onRequest = app.requireAccessToken;
+
+  app.post('/me/passkeys/options', { onRequest, schema: { response: { 200: OptionsReply, ...AUTHENTICATED } } },
+    async (request) => passkeys.registrationOptions(caller(request)));
+
+  app.post('/me/passkeys', {
+    onRequest,
+    schema: { body: RegisterBody, response: { 201: RegisteredReply, 400: ProblemReply, ...AUTHENTICATED } },
+    config: { inputErrors: { body: 'invalid_passkey' } },
+  }, async (request, reply) => {
+    const registered = await passkeys.register(caller(request), request.body.response as RegistrationResponseJSON, request.body.name, requestContext(request));
+    return reply.code(201).send({ id: registered.id, name: registered.name, created_at: registered.createdAt.toISOString() });
+  });
+
+  app.get('/me/passkeys', { onRequest, schema: { response: { 200: PasskeysReply, ...AUTHENTICATED } } },
+    async (request) => ({ passkeys: (await passkeys.list(caller(request))).map(passkeyView) }));
+
+  app.patch('/me/passkeys/:id', {
+    onRequest,
+    schema: { params: PasskeyParams, body: RenameBody, response: { 200: PasskeyReply, 400: ProblemReply, 404: ProblemReply, ...AUTHENTICATED } },
+  }, async (request) => passkeyView(await passkeys.rename(caller(request), request.params.id, request.body.name, requestContext(request))));
+
+  app.delete('/me/passkeys/:id', {
+    onRequest,
+    schema: { params: PasskeyParams, response: { 204: EmptyReply, 404: ProblemReply, ...AUTHENTICATED } },
+  }, async (request, reply) => {
+    await passkeys.remove(caller(request), request.params.id, requestContext(request));
+    return reply.code(204).send(null);
+  });
+
+  app.post('/passkeys/authenticate/options', {
+    schema: { body: AuthenticationOptionsBody, response: { 200: OptionsReply, 400: ProblemReply, 429: ProblemReply, 503: ProblemReply } },
+    config: { rateLimitFamily: 'exchange' },
+  }, async () => passkeys.authenticationOptions());
+
+  app.post('/passkeys/authenticate', {
+    schema: { body: AuthenticateBody, response: { 200: AccessTokenReply, 400: ProblemReply, 429: ProblemReply, 503: ProblemReply } },
+    config: SIGN_IN,
+  }, async (request) => passkeys.authenticate(request.body.response as AuthenticationResponseJSON, requestContext(request)));
+};

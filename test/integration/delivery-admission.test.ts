@@ -1,0 +1,100 @@
+// Admission control (issue 9): when delivery falls behind (here: SES stalls), new code requests
+// answer 503 overloaded with Retry-After within seconds, on every replica (the signal is read
+// from the shared outbox), for known and unknown identifiers alike (S17), with nothing stored
+// or sent; refusals are counted and logged once per interval; recovery reopens admission.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { eventually, startTestApp, useLocalAws, type TestApp } from '../helpers/app.ts';
+import { startSesFaults, type SesFaults } from '../helpers/ses-faults.ts';
+import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
+
+// A stalled send times out after 2 s and is retried soon after, stalling again, until SES recovers.
+const ENV = {
+  TOKEN_REQUEST_THROTTLE_SECONDS: '0', DELIVERY_MAX_LAG_SECONDS: '1', DELIVERY_POLL_INTERVAL_MS: '50',
+  DELIVERY_SEND_TIMEOUT_MS: '2000', DELIVERY_RETRY_BASE_MS: '100', DELIVERY_RETRY_MAX_MS: '500',
+};
+const REFUSAL_LOG = 'code requests refused while delivery is overloaded';
+
+describe('delivery admission control', () => {
+  let db: TestDatabase;
+  let ses: SesLocal;
+  let faults: SesFaults;
+  const apps: TestApp[] = [];
+
+  before(async () => {
+    ses = await startSesLocal();
+    faults = await startSesFaults({ target: ses.url });
+    useLocalAws({ ses: faults.url });
+    db = await createTestDatabase();
+  });
+  after(async () => {
+    for (const app of apps) await app.close();
+    await faults.close();
+    await ses.close();
+    await db.drop();
+  });
+
+  async function stored(address: string): Promise<number> {
+    const { rows } = await db.pool.query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM one_time_tokens WHERE destination = $1)
+            + (SELECT count(*) FROM delivery_jobs j JOIN users u ON u.id = j.user_id WHERE u.email = $1) AS n`,
+      [address],
+    );
+    return Number(rows[0]!.n);
+  }
+
+  it('refuses new code requests with 503 while SES stalls, on every replica and for every identifier, and reopens on recovery (S48, S17)', async () => {
+    const dispatching = await startTestApp({ db, env: ENV });
+    const accepting = await startTestApp({ db, env: ENV, disableDispatcher: true });
+    apps.push(dispatching, accepting);
+    for (const address of ['stalled@example.com', 'refused@example.com']) await db.pool.query('INSERT INTO users (email) VALUES ($1)', [address]);
+
+    faults.setDelay(60_000);
+    assert.equal((await dispatching.post('/passwordless/request/email', { email: 'stalled@example.com' })).status, 202);
+    // The stalled send keeps the oldest pending job growing older: admission closes, on the
+    // replica that dispatches and on the one that only accepts requests.
+    for (const app of [dispatching, accepting]) {
+      await eventually(async () => ((await app.post('/passwordless/request/email', { email: 'probe@example.com' })).status === 503 ? true : undefined), 20_000);
+    }
+
+    const answers = [];
+    for (const app of [dispatching, accepting]) {
+      for (const email of ['refused@example.com', 'nobody@example.com']) {
+        const response = await app.post('/passwordless/request/email', { email });
+        answers.push({ status: response.status, type: response.headers.get('content-type'), retryAfter: response.headers.get('retry-after'), body: await response.json() as { code: string; status: number } });
+      }
+    }
+    for (const answer of answers) {
+      assert.equal(answer.status, 503);
+      assert.equal(answer.body.code, 'overloaded');
+      assert.match(answer.retryAfter ?? '', /^[1-9]\d*$/);
+    }
+    // Known and unknown identifiers get the same answer (S17).
+    assert.deepEqual(answers[0]!.body, answers[1]!.body);
+    assert.equal(answers[0]!.type, answers[1]!.type);
+    assert.equal(await stored('refused@example.com'), 0, 'nothing is stored for a refused request');
+
+    for (let i = 0; i < 20; i++) assert.equal((await dispatching.post('/passwordless/request/email', { email: `burst-${i}@example.com` })).status, 503);
+    const refused = dispatching.app.metrics.snapshot()['sesame_code_requests_overloaded_total'] ?? 0;
+    assert.ok(refused >= 22, `refusals are counted (${refused})`);
+    // Logged once per probe interval with a count, not once per request.
+    await eventually(() => (dispatching.logs.some((line) => line.includes(REFUSAL_LOG)) ? true : undefined), 10_000);
+    const lines = dispatching.logs.filter((line) => line.includes(REFUSAL_LOG));
+    assert.ok(lines.length < refused, `${lines.length} log lines for ${refused} refusals`);
+    assert.ok(!dispatching.logs.some((line) => line.includes('refused@example.com') || line.includes('nobody@example.com')));
+
+    // SES answers again: the stalled code is delivered, and admission reopens everywhere.
+    faults.reset();
+    // (The fault proxy forwards each stalled attempt and withholds only the answer, so the mail
+    // store may hold copies; the job's status says when an attempt was answered.)
+    await eventually(async () => {
+      const { rows } = await db.pool.query<{ status: string }>(`SELECT j.status FROM delivery_jobs j JOIN users u ON u.id = j.user_id WHERE u.email = 'stalled@example.com'`);
+      return rows[0]?.status === 'delivered' ? true : undefined;
+    }, 20_000);
+    await eventually(async () => ((await dispatching.post('/passwordless/request/email', { email: 'refused@example.com' })).status === 202 ? true : undefined), 20_000);
+    await eventually(async () => ((await accepting.post('/passwordless/request/email', { email: 'nobody@example.com' })).status === 202 ? true : undefined), 20_000);
+    await eventually(async () => ((await ses.emails('refused@example.com')).length >= 1 ? true : undefined), 20_000);
+    assert.equal((await ses.emails('probe@example.com')).length, 0);
+  });
+});
