@@ -103,9 +103,9 @@ RETURNING d.id`);
 
 // Reads only the pending jobs (partial index delivery_jobs_pending_due_idx); the count stops at
 // the cap. Unnamed, like the claim, so it is planned against the outbox as it is now.
-const BACKLOG_SQL = `
+const BACKLOG = statement<{ cap: number }>('outbox_backlog', `
 SELECT min(created_at) AS oldest, coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 AS lag, count(*)::int AS pending
-FROM (SELECT created_at FROM delivery_jobs WHERE status = 'pending' LIMIT $1) p`;
+FROM (SELECT created_at FROM delivery_jobs WHERE status = 'pending' LIMIT :cap) p`, { prepared: false });
 
 const RESCHEDULE = statement<{ id: string; attempt: number; next_attempt_at: Date; error: string; provider: string }>('outbox_reschedule', `
 UPDATE delivery_jobs SET next_attempt_at = :next_attempt_at, locked_until = NULL, last_error = :error, provider = :provider
@@ -174,7 +174,7 @@ export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepositor
     },
 
     async backlog(cap) {
-      const { rows } = await pool.query<{ oldest: Date | null; lag: number; pending: number }>({ text: BACKLOG_SQL, values: [cap] });
+      const { rows } = await pool.query<{ oldest: Date | null; lag: number; pending: number }>(BACKLOG.bind({ cap }));
       return { oldestCreatedAt: rows[0]!.oldest, databaseLagSeconds: rows[0]!.lag, pending: rows[0]!.pending };
     },
 

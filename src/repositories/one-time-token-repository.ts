@@ -142,8 +142,8 @@ interface IssueParams {
 
 // Counts the guess before the caller compares anything (S5): the live, newest token for the
 // destination gets attempts + 1 only while it has attempts and uses left and the destination
-// is within its failure budgets (S6, S38): per source network per hour ($7) and per day ($8),
-// and across all networks per day ($9, the ceiling that bounds the chance of a lucky guess).
+// is within its failure budgets (S6, S38): per source network per hour and per day, and across
+// all networks per day (the ceiling that bounds the chance of a lucky guess).
 // The guess is booked to the requester's network in the same statement; correct guesses are
 // refunded by consume(). Counting per network means a third party's wrong guesses spend only
 // their own network's budget, never the owner's. It commits without waiting for the WAL flush
@@ -151,32 +151,43 @@ interface IssueParams {
 // unknown identifiers take the same time. Concurrent guesses may pass a budget read from the
 // same snapshot, but they all hit the newest token, whose attempts are re-checked under its row
 // lock: the ceiling is overshot by fewer than MAX_TOKEN_ATTEMPTS guesses.
-const CLAIM_SQL = `
+const CLAIM = statement<{
+  channel: Channel;
+  destination: string;
+  now: Date;
+  network: string;
+  guess_window_start: Date;
+  day_window_start: Date;
+  hour_window_start: Date;
+  per_network_per_hour: number;
+  per_network_per_day: number;
+  per_day: number;
+}>('otp_claim', `
 WITH budget AS (
-  SELECT coalesce(sum(failures) FILTER (WHERE network = $4 AND window_start >= $10), 0) AS network_hour,
-         coalesce(sum(failures) FILTER (WHERE network = $4), 0) AS network_day,
+  SELECT coalesce(sum(failures) FILTER (WHERE network = :network AND window_start >= :hour_window_start), 0) AS network_hour,
+         coalesce(sum(failures) FILTER (WHERE network = :network), 0) AS network_day,
          coalesce(sum(failures), 0) AS total_day
-  FROM guess_failures WHERE channel = $1 AND destination = $2 AND window_start >= $6
+  FROM guess_failures WHERE channel = :channel AND destination = :destination AND window_start >= :day_window_start
 ), claimed AS (
   UPDATE one_time_tokens SET attempts = attempts + 1
   WHERE id = (
       SELECT id FROM one_time_tokens
-      WHERE channel = $1 AND destination = $2 AND revoked_at IS NULL AND expires_at > $3 AND purpose = 'sign_in'
+      WHERE channel = :channel AND destination = :destination AND revoked_at IS NULL AND expires_at > :now AND purpose = 'sign_in'
       ORDER BY created_at DESC, id DESC LIMIT 1
     )
-    AND attempts < max_attempts AND uses < max_uses AND revoked_at IS NULL AND expires_at > $3
-    AND (SELECT network_hour < $7 AND network_day < $8 AND total_day < $9 FROM budget)
+    AND attempts < max_attempts AND uses < max_uses AND revoked_at IS NULL AND expires_at > :now
+    AND (SELECT network_hour < :per_network_per_hour AND network_day < :per_network_per_day AND total_day < :per_day FROM budget)
     AND ${ASYNC_COMMIT}
   RETURNING id, user_id, short_hash, long_hash
 ), booked AS (
   INSERT INTO guess_failures AS g (channel, destination, network, window_start, failures)
-  SELECT $1, $2, $4, $5, 1 FROM claimed
+  SELECT :channel, :destination, :network, :guess_window_start, 1 FROM claimed
   ON CONFLICT (channel, destination, network, window_start) DO UPDATE SET failures = g.failures + 1
 )
-SELECT id, user_id, short_hash, long_hash FROM claimed`;
+SELECT id, user_id, short_hash, long_hash FROM claimed`);
 
 // is under its hourly failure budget (S6). Verification codes (signed-in users) keep this
-// per-destination budget; sign-in codes use the per-network budgets of CLAIM_SQL above. Correct guesses are refunded by consume(). It commits
+// per-destination budget; sign-in codes use the per-network budgets of CLAIM above. Correct guesses are refunded by consume(). It commits
 // without waiting for the WAL flush (see async-commit.ts): the count is visible to every
 // concurrent guess at once, and known and unknown identifiers take the same time.
 // `purpose` picks the token kind (S44); the failure budget counts every kind, so verification
@@ -434,14 +445,18 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
     },
 
     async claimAttempt(input) {
-      const { rows } = await pool.query<{ id: string; user_id: string; short_hash: Buffer; long_hash: Buffer | null }>({
-        name: 'otp_claim',
-        text: CLAIM_SQL,
-        values: [
-          input.channel, input.destination, input.now, input.guess.network, input.guess.windowStart, input.budget.dayWindowStart,
-          input.budget.perNetworkPerHour, input.budget.perNetworkPerDay, input.budget.perDay, input.budget.hourWindowStart,
-        ],
-      });
+      const { rows } = await pool.query<{ id: string; user_id: string; short_hash: Buffer; long_hash: Buffer | null }>(CLAIM.bind({
+        channel: input.channel,
+        destination: input.destination,
+        now: input.now,
+        network: input.guess.network,
+        guess_window_start: input.guess.windowStart,
+        day_window_start: input.budget.dayWindowStart,
+        hour_window_start: input.budget.hourWindowStart,
+        per_network_per_hour: input.budget.perNetworkPerHour,
+        per_network_per_day: input.budget.perNetworkPerDay,
+        per_day: input.budget.perDay,
+      }));
       const row = rows[0];
       return row ? { id: row.id, userId: row.user_id, shortHash: row.short_hash, longHash: row.long_hash } : null;
     },

@@ -5,6 +5,7 @@
  * PURGE_STATEMENTS.
  */
 import type pg from 'pg';
+import { ADVISORY_LOCKS } from '../db/locks.ts';
 
 export interface PurgeInput {
   now: Date;
@@ -68,7 +69,7 @@ export const PURGE_STATEMENTS: PurgeStatement[] = [
 ];
 
 /** Advisory lock key of the cleanup (the migrator uses another). */
-const CLEANUP_LOCK_KEY = 72707371;
+const CLEANUP_LOCK_KEY = ADVISORY_LOCKS.retentionCleanup;
 const BATCH_SIZE = 5_000;
 
 export type PurgeResult = { ran: false } | { ran: true; deleted: Record<string, number> };

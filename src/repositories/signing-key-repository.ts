@@ -1,5 +1,6 @@
 /** Signing keys in the database, through Prisma. The private part arrives and leaves encrypted. */
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { ADVISORY_LOCKS } from '../db/locks.ts';
 
 export type KeyState = 'next' | 'current' | 'retired';
 
@@ -17,7 +18,7 @@ export interface StoredSigningKey {
 type Tx = Pick<PrismaClient, 'signingKey'>;
 
 /** Advisory lock key serializing key bootstrap across replicas. */
-const KEY_BOOTSTRAP_LOCK = 0x5e5a_0001;
+const KEY_BOOTSTRAP_LOCK = ADVISORY_LOCKS.signingKeys;
 
 export interface SigningKeyRepository {
   /** Runs `work` in a transaction holding the key-management lock, so replicas agree on one key. */

@@ -6,14 +6,11 @@
  */
 import type { Config } from '../config/index.ts';
 import { AppError } from '../errors.ts';
-import type { Clock } from '../lib/clock.ts';
-import type { CodeHasher } from '../lib/code-hasher.ts';
 import { normalizeEmail, normalizePhone } from '../lib/identifiers.ts';
 import { maskDestination } from '../lib/mask.ts';
-import { randomString, type RandomSource } from '../lib/random.ts';
+import { randomString } from '../lib/random.ts';
 import { secretsEqual } from '../lib/secret-keys.ts';
-import type { LocaleResolver } from '../delivery/locale-negotiation.ts';
-import type { MessageKind, PayloadSealer } from '../delivery/outbox-payload.ts';
+import type { MessageKind } from '../delivery/outbox-payload.ts';
 import type { AccountRepository } from '../repositories/account-repository.ts';
 import type { OneTimeTokenRepository } from '../repositories/one-time-token-repository.ts';
 import type { UserProfile } from '../repositories/session-repository.ts';
@@ -21,6 +18,7 @@ import type { AuditLog } from './audit-log.ts';
 import { liveProfile, requireRecentSignIn } from './recent-sign-in.ts';
 import type { Caller } from './session-service.ts';
 import type { SmsPumpingGuard } from './sms-pumping-guard.ts';
+import type { CodeSendingDeps } from './code-sending.ts';
 import type { Channel, Logger, RequestContext } from './types.ts';
 
 export type AccountSettings = Pick<Config,
@@ -42,16 +40,10 @@ const FAILURE_WINDOW_MS = 60 * 60 * 1000;
 const NOTICE_LIFETIME_MS = 24 * 60 * 60 * 1000;
 const INVALID_IDENTIFIER = { email: 'invalid_email', mobile: 'invalid_phone_number' } as const;
 
-export function createAccountService(deps: {
+export function createAccountService(deps: CodeSendingDeps & {
   tokens: Pick<OneTimeTokenRepository, 'issueVerification' | 'claimVerificationAttempt' | 'consumeVerification' | 'enqueueNotice' | 'burnUse'>;
   accounts: AccountRepository;
   sessions: { profile(caller: Caller): Promise<UserProfile | null> };
-  delivery: { wake(): void };
-  sealer: PayloadSealer;
-  locales: LocaleResolver;
-  hasher: CodeHasher;
-  clock: Clock;
-  random: RandomSource;
   log: Logger;
   audit: Pick<AuditLog, 'record'>;
   smsGuard: Pick<SmsPumpingGuard, 'screenCountry'>;

@@ -1,11 +1,6 @@
 /** Builds the account services (identifiers, passkeys) from what the composition root already has. */
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/database.ts';
-import type { LocaleResolver } from '../delivery/locale-negotiation.ts';
-import type { PayloadSealer } from '../delivery/outbox-payload.ts';
-import type { Clock } from '../lib/clock.ts';
-import type { CodeHasher } from '../lib/code-hasher.ts';
-import type { RandomSource } from '../lib/random.ts';
 import type { AccessTokenSigner } from '../keys/access-token-signer.ts';
 import { createAccountRepository } from '../repositories/account-repository.ts';
 import { createPasskeyRepository } from '../repositories/passkey-repository.ts';
@@ -16,23 +11,18 @@ import type { AuditLog } from './audit-log.ts';
 import type { SessionService } from './session-service.ts';
 import type { SmsPumpingGuard } from './sms-pumping-guard.ts';
 import type { Logger } from './types.ts';
+import type { CodeSendingDeps } from './code-sending.ts';
 
 export interface Accounts {
   accounts: AccountService;
   passkeys: PasskeyService;
 }
 
-export function createAccounts(deps: {
+export function createAccounts(deps: CodeSendingDeps & {
   db: Database;
   tokens: OneTimeTokenRepository;
   sessions: Pick<SessionService, 'profile'>;
   signer: AccessTokenSigner;
-  delivery: { wake(): void };
-  sealer: PayloadSealer;
-  locales: LocaleResolver;
-  hasher: CodeHasher;
-  clock: Clock;
-  random: RandomSource;
   audit: AuditLog;
   smsGuard: Pick<SmsPumpingGuard, 'screenCountry'>;
   config: Config;

@@ -4,17 +4,13 @@
  */
 import type { Config } from '../config/index.ts';
 import { AppError } from '../errors.ts';
-import type { Clock } from '../lib/clock.ts';
-import type { CodeHasher } from '../lib/code-hasher.ts';
 import { normalizeEmail, normalizePhone } from '../lib/identifiers.ts';
 import { maskDestination } from '../lib/mask.ts';
-import { randomString, type RandomSource } from '../lib/random.ts';
+import { randomString } from '../lib/random.ts';
 import { sourceNetwork } from '../lib/source-network.ts';
 import { newRefreshToken } from '../lib/refresh-tokens.ts';
 import { secretsEqual } from '../lib/secret-keys.ts';
-import type { LocaleResolver } from '../delivery/locale-negotiation.ts';
 import { magicLink } from '../delivery/messages.ts';
-import type { PayloadSealer } from '../delivery/outbox-payload.ts';
 import type { AccessTokenSigner } from '../keys/access-token-signer.ts';
 import type { AdmissionGate } from '../delivery/admission-gate.ts';
 import type { GuessBudget, NewSession, OneTimeTokenRepository, SignedInUser } from '../repositories/one-time-token-repository.ts';
@@ -22,6 +18,7 @@ import type { Channel, Logger, RequestContext, TokenResponse } from './types.ts'
 import type { AuditLog } from './audit-log.ts';
 import type { DemoIdentities } from './demo-identities.ts';
 import type { SmsPumpingGuard } from './sms-pumping-guard.ts';
+import type { CodeSendingDeps } from './code-sending.ts';
 
 /** The settings the sign-in rules read; the names are the configuration's. */
 export type PasswordlessSettings = Pick<Config,
@@ -45,16 +42,9 @@ const HOUR_MS = 60 * MINUTE_MS;
 const NETWORK_SHARE_OF_DAILY_CEILING = 1 / 3;
 const INVALID_IDENTIFIER = { email: 'invalid_email', mobile: 'invalid_phone_number' } as const;
 
-export function createPasswordlessService(deps: {
+export function createPasswordlessService(deps: CodeSendingDeps & {
   tokens: OneTimeTokenRepository;
   signer: AccessTokenSigner;
-  /** Told when a delivery job was committed, so sending starts at once. */
-  delivery: { wake(): void };
-  sealer: PayloadSealer;
-  locales: LocaleResolver;
-  hasher: CodeHasher;
-  clock: Clock;
-  random: RandomSource;
   log: Logger;
   settings: PasswordlessSettings;
   audit: AuditLog;
