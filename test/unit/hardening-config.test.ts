@@ -1,18 +1,11 @@
 // Settings added by the hardening work: guess budgets (S6, S38), SMS shares (S21, S38).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config/index.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { configProblems } from '../helpers/config-problems.ts';
 import { sourceNetwork } from '../../src/lib/source-network.ts';
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError);
-    return error.problems;
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe('hardening settings', () => {
   it('keeps the chance of guessing a 6-digit code within a day under 1 in 10,000 (S6)', () => {
