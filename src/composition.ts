@@ -30,6 +30,7 @@ import { createWebhookSecretBox } from './lib/webhook-secret-box.ts';
 import { createWebhookRepository } from './repositories/webhook-repository.ts';
 import { createWebhookAdmin, type WebhookAdmin } from './services/webhook-admin.ts';
 import { createWebhookEvents, type WebhookEvents } from './services/webhook-events.ts';
+import { createAdminKeyRepository } from './repositories/admin-key-repository.ts';
 import { createAuditEventRepository } from './repositories/audit-event-repository.ts';
 import { createDeliveryJobRepository } from './repositories/delivery-job-repository.ts';
 import { createOneTimeTokenRepository } from './repositories/one-time-token-repository.ts';
@@ -38,6 +39,8 @@ import { createSessionRepository } from './repositories/session-repository.ts';
 import { createSigningKeyRepository } from './repositories/signing-key-repository.ts';
 import { createSmsCounterRepository } from './repositories/sms-counter-repository.ts';
 import { createAccounts, type Accounts } from './services/accounts-composition.ts';
+import { createAdminKeyService, type AdminKeyService } from './services/admin/admin-keys.ts';
+import { createSigningKeyAdmin, type SigningKeyAdmin } from './services/admin/signing-key-admin.ts';
 import { createBufferedAuditLog, type AuditLog } from './services/audit-log.ts';
 import { createDemoIdentities } from './services/demo-identities.ts';
 import { createPasswordlessService, type PasswordlessService } from './services/passwordless-service.ts';
@@ -83,6 +86,10 @@ export interface Services {
   events: WebhookEvents;
   webhooks: WebhookAdmin;
   webhookDelivery: WebhookDispatcher;
+  /** Admin API keys: the admin listener authenticates with it (S41). */
+  adminKeys: AdminKeyService;
+  /** The admin API's signing-key list and rotation. */
+  signingKeyAdmin: SigningKeyAdmin;
 }
 
 export interface Composition {
@@ -107,8 +114,9 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     log.warn({}, 'SESAME_SECRET is not set: using a development secret stored under DATA_DIR');
   }
 
+  const signingKeyRepository = createSigningKeyRepository(db.prisma);
   const keys = await loadKeyStore({
-    keys: createSigningKeyRepository(db.prisma),
+    keys: signingKeyRepository,
     secrets,
     alg: config.jwtAlg,
     clock,
@@ -244,6 +252,9 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
   const { accounts, passkeys } = createAccounts({ db, tokens: oneTimeTokens, sessions, signer, delivery, sealer, locales, hasher, clock, random, audit, smsGuard, config, events, log: log.child({ component: 'accounts' }) });
   const cleanup = createRetentionCleanup({ repository: createRetentionRepository(db.pool), clock, log: log.child({ component: 'retention' }), settings: config });
 
+  const adminKeys = createAdminKeyService({ keys: createAdminKeyRepository(db.prisma), clock, random });
+  const signingKeyAdmin = createSigningKeyAdmin({ keys, repository: signingKeyRepository, audit, operatorManaged: config.operatorKey !== undefined });
+
   const workers: Worker[] = [
     // An operator-managed key is never rotated: nothing to maintain.
     ...(config.operatorKey === undefined ? [createKeyMaintenanceWorker({ keys, intervalSeconds: config.keyReloadIntervalSeconds, log: log.child({ component: 'keys' }) })] : []),
@@ -256,7 +267,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
 
   warnAboutRiskySettings(config, clock, log);
   return {
-    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys, events, webhooks, webhookDelivery },
+    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys, adminKeys, signingKeyAdmin, events, webhooks, webhookDelivery },
     workers,
     async close() {
       await audit.close();

@@ -25,6 +25,13 @@ export const ERRORS = {
     title: 'Last sign-in method',
     detail: 'This is the account\'s last way to sign in; add a verified identifier or a passkey first.',
   },
+  invalid_api_key: { status: 401, title: 'Unauthorized', detail: 'A valid admin API key is required.' },
+  insufficient_scope: { status: 403, title: 'Insufficient scope', detail: 'This admin API key lacks the scope this call needs.' },
+  keys_managed_by_operator: {
+    status: 409,
+    title: 'Keys managed by the operator',
+    detail: 'JWT_PRIVATE_KEY is set: the signing key is managed outside Sesame; rotate it there.',
+  },
   invalid_passkey: { status: 400, title: 'Invalid passkey', detail: 'The passkey could not be verified.' },
   throttled: { status: 429, title: 'Too many requests', detail: 'A code was sent recently; wait before asking again.' },
   rate_limited: { status: 429, title: 'Too many requests', detail: 'Too many requests from this client; retry later.' },
