@@ -180,6 +180,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     secrets: webhookSecrets,
     policy: { allowPrivateNetworks: config.webhookAllowPrivateNetworks },
     clock,
+    audit,
     wake: () => webhookDelivery.wake(),
   });
   const delivery = createOutboxDispatcher({

@@ -98,7 +98,7 @@ const DELETE = statement<{ id: string }>('webhook_delete', 'DELETE FROM webhooks
 // The event's statement: nothing is written when no enabled webhook wants the event.
 const ENQUEUE = statement<{ type: string; payload: string; now: Date; retry_until: Date }>('webhook_enqueue', `
 INSERT INTO webhook_deliveries (webhook_id, event_type, payload, next_attempt_at, retry_until, created_at)
-SELECT id, :type, :payload::jsonb, :now, :retry_until, :now FROM webhooks WHERE enabled AND :type = ANY(events)`);
+SELECT id, :type::text, :payload::jsonb, :now::timestamptz, :retry_until::timestamptz, :now::timestamptz FROM webhooks WHERE enabled AND :type::text = ANY(events)`);
 
 // Like the code outbox's claim: leases follow the database's clock, due times the service's.
 const CLAIM = statement<{ now: Date; limit: number; lease_seconds: number }>('webhook_claim', `
@@ -119,14 +119,14 @@ const RECORD = statement<{
   status: string; next_attempt_at: Date | null;
 }>('webhook_record_attempt', `
 WITH updated AS (
-  UPDATE webhook_deliveries SET status = :status, locked_until = NULL, last_status = :http_status, last_error = :error,
-    next_attempt_at = coalesce(:next_attempt_at, next_attempt_at),
-    finished_at = CASE WHEN :status = 'pending' THEN NULL ELSE :attempted_at END
-  WHERE id = :id AND attempts = :attempt AND status = 'pending'
+  UPDATE webhook_deliveries SET status = :status::text, locked_until = NULL, last_status = :http_status::int, last_error = :error::text,
+    next_attempt_at = coalesce(:next_attempt_at::timestamptz, next_attempt_at),
+    finished_at = CASE WHEN :status::text = 'pending' THEN NULL ELSE :attempted_at::timestamptz END
+  WHERE id = :id::uuid AND attempts = :attempt::int AND status = 'pending'
   RETURNING id
 )
 INSERT INTO webhook_attempts (delivery_id, attempted_at, status, duration_ms, error)
-SELECT id, :attempted_at, :http_status, :duration_ms, :error FROM updated
+SELECT id, :attempted_at::timestamptz, :http_status::int, :duration_ms::int, :error::text FROM updated
 RETURNING delivery_id`);
 
 const LIST_DELIVERIES = statement<{ webhook_id: string; before_at: Date | null; before_id: string | null; limit: number }>('webhook_list_deliveries', `

@@ -9,6 +9,8 @@ import type { Clock } from '../lib/clock.ts';
 import { newWebhookSecret } from '../lib/standard-webhooks.ts';
 import type { WebhookSecretBox } from '../lib/webhook-secret-box.ts';
 import type { WebhookDeliveryRecord, WebhookRecord, WebhookRepository } from '../repositories/webhook-repository.ts';
+import { auditAdminChange, type AdminActor } from './admin/admin-actor.ts';
+import type { AuditLog } from './audit-log.ts';
 import { WEBHOOK_EVENT_TYPES, WEBHOOK_RETRY_WINDOW_MS } from './webhook-events.ts';
 
 export interface WebhookInput {
@@ -23,14 +25,14 @@ export interface Page<T> {
 }
 
 export interface WebhookAdmin {
-  create(input: WebhookInput): Promise<{ webhook: WebhookRecord; secret: string }>;
+  create(actor: AdminActor, input: WebhookInput): Promise<{ webhook: WebhookRecord; secret: string }>;
   list(input: { limit: number; cursor: string | undefined }): Promise<Page<WebhookRecord>>;
   get(id: string): Promise<WebhookRecord>;
-  update(id: string, patch: Partial<WebhookInput>): Promise<WebhookRecord>;
-  remove(id: string): Promise<void>;
+  update(actor: AdminActor, id: string, patch: Partial<WebhookInput>): Promise<WebhookRecord>;
+  remove(actor: AdminActor, id: string): Promise<void>;
   deliveries(id: string, input: { limit: number; cursor: string | undefined }): Promise<Page<WebhookDeliveryRecord>>;
   /** Makes the delivery due now (a fresh 24-hour retry window) and wakes the dispatcher. */
-  retry(id: string, deliveryId: string): Promise<void>;
+  retry(actor: AdminActor, id: string, deliveryId: string): Promise<void>;
 }
 
 const KNOWN_EVENTS = new Set<string>(WEBHOOK_EVENT_TYPES);
@@ -55,9 +57,10 @@ export function createWebhookAdmin(deps: {
   secrets: WebhookSecretBox;
   policy: OutboundPolicy;
   clock: Clock;
+  audit: Pick<AuditLog, 'record'>;
   wake(): void;
 }): WebhookAdmin {
-  const { repository, secrets, policy, clock } = deps;
+  const { repository, secrets, policy, clock, audit } = deps;
 
   function checkUrl(url: string): string {
     if (url.length > MAX_URL_LENGTH) throw new AppError('invalid_webhook_url');
@@ -80,11 +83,12 @@ export function createWebhookAdmin(deps: {
   }
 
   return {
-    async create(input) {
+    async create(actor, input) {
       const url = checkUrl(input.url);
       const events = checkEvents(input.events);
       const secret = newWebhookSecret();
       const webhook = await repository.create({ url, events, enabled: input.enabled ?? true, secretEnc: secrets.seal(secret), now: clock.now() });
+      auditAdminChange(audit, actor, 'admin.webhook_created', { detail: { webhookId: webhook.id } });
       return { webhook, secret };
     },
 
@@ -97,7 +101,7 @@ export function createWebhookAdmin(deps: {
 
     get: found,
 
-    async update(id, patch) {
+    async update(actor, id, patch) {
       const changes = {
         ...(patch.url !== undefined ? { url: checkUrl(patch.url) } : {}),
         ...(patch.events !== undefined ? { events: checkEvents(patch.events) } : {}),
@@ -105,11 +109,13 @@ export function createWebhookAdmin(deps: {
       };
       const webhook = await repository.update(id, changes, clock.now());
       if (webhook === null) throw new AppError('webhook_not_found');
+      auditAdminChange(audit, actor, 'admin.webhook_updated', { detail: { webhookId: id } });
       return webhook;
     },
 
-    async remove(id) {
+    async remove(actor, id) {
       if (!(await repository.delete(id))) throw new AppError('webhook_not_found');
+      auditAdminChange(audit, actor, 'admin.webhook_deleted', { detail: { webhookId: id } });
     },
 
     async deliveries(id, { limit, cursor }) {
@@ -124,12 +130,13 @@ export function createWebhookAdmin(deps: {
       return { data, next_cursor: rows.length > limit && last ? encodeCursor({ at: last.createdAt.toISOString(), id: last.id }) : null };
     },
 
-    async retry(id, deliveryId) {
+    async retry(actor, id, deliveryId) {
       await found(id);
       const now = clock.now();
       if (!(await repository.retry({ webhookId: id, deliveryId, now, retryUntil: new Date(now.getTime() + WEBHOOK_RETRY_WINDOW_MS) }))) {
         throw new AppError('webhook_delivery_not_found');
       }
+      auditAdminChange(audit, actor, 'admin.webhook_delivery_retried', { detail: { webhookId: id, deliveryId } });
       deps.wake();
     },
   };
