@@ -55,7 +55,7 @@ export function loadConfig(env: Env): Config {
   const retention = parseRetention(read);
   const operations = parseOperations(read, problems);
   const accounts = parseAccounts(read, problems, { jwtIssuer: tokens.jwtIssuer, production: server.production });
-  const admin = parseAdmin(read, problems, { host: server.host, port: server.port });
+  const admin = parseAdmin(read, problems, { host: server.host, port: server.port, production: server.production });
   const hooks = parseHooks(read, problems, { production: server.production });
 
   const hardening = parseHardeningConfig(read, problems, {
