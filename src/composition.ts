@@ -24,6 +24,7 @@ import { maskDestination } from './lib/mask.ts';
 import type { Metrics } from './lib/metrics.ts';
 import { cryptoRandom, type RandomSource } from './lib/random.ts';
 import { deriveSubkey } from './lib/secret-keys.ts';
+import { createAdminKeyRepository } from './repositories/admin-key-repository.ts';
 import { createAuditEventRepository } from './repositories/audit-event-repository.ts';
 import { createDeliveryJobRepository } from './repositories/delivery-job-repository.ts';
 import { createOneTimeTokenRepository } from './repositories/one-time-token-repository.ts';
@@ -32,6 +33,8 @@ import { createSessionRepository } from './repositories/session-repository.ts';
 import { createSigningKeyRepository } from './repositories/signing-key-repository.ts';
 import { createSmsCounterRepository } from './repositories/sms-counter-repository.ts';
 import { createAccounts, type Accounts } from './services/accounts-composition.ts';
+import { createAdminKeyService, type AdminKeyService } from './services/admin/admin-keys.ts';
+import { createSigningKeyAdmin, type SigningKeyAdmin } from './services/admin/signing-key-admin.ts';
 import { createBufferedAuditLog, type AuditLog } from './services/audit-log.ts';
 import { createDemoIdentities } from './services/demo-identities.ts';
 import { createPasswordlessService, type PasswordlessService } from './services/passwordless-service.ts';
@@ -69,6 +72,10 @@ export interface Services {
   cleanup: RetentionCleanup;
   accounts: Accounts['accounts'];
   passkeys: Accounts['passkeys'];
+  /** Admin API keys: the admin listener authenticates with it (S41). */
+  adminKeys: AdminKeyService;
+  /** The admin API's signing-key list and rotation. */
+  signingKeyAdmin: SigningKeyAdmin;
 }
 
 export interface Composition {
@@ -93,8 +100,9 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     log.warn({}, 'SESAME_SECRET is not set: using a development secret stored under DATA_DIR');
   }
 
+  const signingKeyRepository = createSigningKeyRepository(db.prisma);
   const keys = await loadKeyStore({
-    keys: createSigningKeyRepository(db.prisma),
+    keys: signingKeyRepository,
     secrets,
     alg: config.jwtAlg,
     clock,
@@ -195,6 +203,9 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
   const { accounts, passkeys } = createAccounts({ db, tokens: oneTimeTokens, sessions, signer, delivery, sealer, locales, hasher, clock, random, audit, smsGuard, config, log: log.child({ component: 'accounts' }) });
   const cleanup = createRetentionCleanup({ repository: createRetentionRepository(db.pool), clock, log: log.child({ component: 'retention' }), settings: config });
 
+  const adminKeys = createAdminKeyService({ keys: createAdminKeyRepository(db.prisma), clock, random });
+  const signingKeyAdmin = createSigningKeyAdmin({ keys, repository: signingKeyRepository, audit, operatorManaged: config.operatorKey !== undefined });
+
   const workers: Worker[] = [
     // An operator-managed key is never rotated: nothing to maintain.
     ...(config.operatorKey === undefined ? [createKeyMaintenanceWorker({ keys, intervalSeconds: config.keyReloadIntervalSeconds, log: log.child({ component: 'keys' }) })] : []),
@@ -206,7 +217,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
 
   warnAboutRiskySettings(config, clock, log);
   return {
-    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys },
+    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys, adminKeys, signingKeyAdmin },
     workers,
     async close() {
       await audit.close();
