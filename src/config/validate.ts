@@ -26,7 +26,11 @@ export function validate(config: Config): string[] {
   }
   if (config.databaseUrl === undefined) problems.push('DATABASE_URL: required in production (the embedded PostgreSQL is for development)');
   if (config.emailProvider === 'console' && config.allowedMethods.includes('email')) {
-    problems.push('EMAIL_PROVIDER: "console" is for development; use "ses" in production');
+    problems.push('EMAIL_PROVIDER: "console" is for development; use "ses" or "smtp" in production');
+  }
+  // Codes would cross the network in clear, readable and alterable on the way.
+  if (config.smtpAllowInsecure) {
+    problems.push('SMTP_ALLOW_INSECURE: refused in production (SMTP without TLS is for local mail catchers); use smtps:// or an smtp:// server with STARTTLS');
   }
   if (config.smsProvider === 'console' && config.allowedMethods.includes('mobile')) {
     problems.push('SMS_PROVIDER: "console" is for development; use "sns" in production');

@@ -40,3 +40,38 @@ describe('delivery and template settings', () => {
     assert.deepEqual(problems.map((problem) => problem.split(':')[0]).sort(), ['DELIVERY_RETRY_MAX_MS', 'DELIVERY_SEND_TIMEOUT_MS', 'SMS_ORIGIN']);
   });
 });
+
+describe('SMTP settings', () => {
+  const production = {
+    NODE_ENV: 'production', SESAME_SECRET: 'q7R2vX9kLm4PzW8tYc3NbH6sJf1GdA5e', DATABASE_URL: 'postgresql://db/sesame',
+    JWT_ISSUER: 'https://auth.example.com', ALLOWED_PASSWORDLESS_METHODS: 'email', EMAIL_FROM: 'Acme <no-reply@example.com>',
+  };
+
+  it('reads smtp:// and smtps:// URLs with percent-encoded credentials and default ports', () => {
+    const starttls = loadConfig({ NODE_ENV: 'test', EMAIL_PROVIDER: 'smtp', EMAIL_FROM: 'a@example.com', SMTP_URL: 'smtp://mailer:p%40ss%3Aword@smtp.example.com' });
+    assert.deepEqual(starttls.smtp, { secure: false, host: 'smtp.example.com', port: 587, user: 'mailer', password: 'p@ss:word' });
+    const implicit = loadConfig({ NODE_ENV: 'test', EMAIL_PROVIDER: 'smtp', EMAIL_FROM: 'a@example.com', SMTP_URL: 'smtps://[::1]:2465' });
+    assert.deepEqual(implicit.smtp, { secure: true, host: '::1', port: 2465, user: undefined, password: undefined });
+    assert.deepEqual([starttls.smtpAllowInsecure, starttls.smtpCaFile, starttls.smtpMaxConnections], [false, undefined, 5]);
+  });
+
+  it('requires SMTP_URL and EMAIL_FROM for EMAIL_PROVIDER=smtp', () => {
+    assert.deepEqual(problemsOf({ EMAIL_PROVIDER: 'smtp' }).map((p) => p.split(':')[0]).sort(), ['EMAIL_FROM', 'SMTP_URL']);
+  });
+
+  it('refuses other schemes and paths, and never quotes the password in a problem (S34)', () => {
+    for (const url of ['http://user:hunter2-secret@mail.example.com', 'smtp://user:hunter2-secret@mail.example.com/path', 'smtp://user:hunter2-secret@', 'not a url hunter2-secret']) {
+      const problems = problemsOf({ EMAIL_PROVIDER: 'smtp', EMAIL_FROM: 'a@example.com', SMTP_URL: url });
+      assert.equal(problems.length, 1, url);
+      assert.match(problems[0]!, /^SMTP_URL: /);
+      assert.ok(!problems[0]!.includes('hunter2'), problems[0]);
+    }
+  });
+
+  it('production accepts SMTP with TLS and refuses SMTP_ALLOW_INSECURE (S36)', () => {
+    assert.deepEqual(problemsOf({ ...production, EMAIL_PROVIDER: 'smtp', SMTP_URL: 'smtps://u:p@smtp.example.com' }), []);
+    const problems = problemsOf({ ...production, EMAIL_PROVIDER: 'smtp', SMTP_URL: 'smtp://mailpit:1025', SMTP_ALLOW_INSECURE: 'true' });
+    assert.deepEqual(problems.map((p) => p.split(':')[0]), ['SMTP_ALLOW_INSECURE']);
+    assert.deepEqual(problemsOf({ EMAIL_PROVIDER: 'smtp', EMAIL_FROM: 'a@example.com', SMTP_URL: 'smtp://127.0.0.1:1025', SMTP_ALLOW_INSECURE: 'true' }), []);
+  });
+});
