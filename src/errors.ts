@@ -26,6 +26,7 @@ export const ERRORS = {
     detail: 'This is the account\'s last way to sign in; add a verified identifier or a passkey first.',
   },
   invalid_api_key: { status: 401, title: 'Unauthorized', detail: 'A valid admin API key is required.' },
+  invalid_metrics_token: { status: 401, title: 'Unauthorized', detail: 'A valid metrics token is required.' },
   insufficient_scope: { status: 403, title: 'Insufficient scope', detail: 'This admin API key lacks the scope this call needs.' },
   keys_managed_by_operator: {
     status: 409,

@@ -5,11 +5,17 @@ export interface EmailMessage {
   subject: string;
   text: string;
   html: string;
+  /** A From for this message (a client's own sender); the provider's configured EMAIL_FROM otherwise. */
+  from?: string | undefined;
+  /** The language the message was rendered in (the send hook passes it on). */
+  locale?: string | undefined;
 }
 
 export interface SmsMessage {
   to: string;
   text: string;
+  /** The language the message was rendered in (the send hook passes it on). */
+  locale?: string | undefined;
 }
 
 export interface SendResult {
