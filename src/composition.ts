@@ -25,6 +25,7 @@ import type { Metrics } from './lib/metrics.ts';
 import { cryptoRandom, type RandomSource } from './lib/random.ts';
 import { deriveSubkey } from './lib/secret-keys.ts';
 import { createAuditEventRepository } from './repositories/audit-event-repository.ts';
+import { createClientRepository } from './repositories/client-repository.ts';
 import { createDeliveryJobRepository } from './repositories/delivery-job-repository.ts';
 import { createOneTimeTokenRepository } from './repositories/one-time-token-repository.ts';
 import { createRetentionRepository } from './repositories/retention-repository.ts';
@@ -33,12 +34,14 @@ import { createSigningKeyRepository } from './repositories/signing-key-repositor
 import { createSmsCounterRepository } from './repositories/sms-counter-repository.ts';
 import { createAccounts, type Accounts } from './services/accounts-composition.ts';
 import { createBufferedAuditLog, type AuditLog } from './services/audit-log.ts';
+import { createClientRegistry, type ClientDefaults, type ClientRegistry } from './services/client-registry.ts';
 import { createDemoIdentities } from './services/demo-identities.ts';
 import { createPasswordlessService, type PasswordlessService } from './services/passwordless-service.ts';
 import { createRetentionCleanup, type RetentionCleanup } from './services/retention-cleanup.ts';
 import { createSessionService, type SessionService } from './services/session-service.ts';
 import { createSmsPumpingGuard } from './services/sms-pumping-guard.ts';
 import type { Logger } from './services/types.ts';
+import { createClientReloadWorker } from './workers/client-reload.ts';
 import { createKeyMaintenanceWorker } from './workers/key-maintenance.ts';
 import { createRetentionWorker } from './workers/retention.ts';
 import { createSessionPurgeWorker } from './workers/session-purge.ts';
@@ -69,6 +72,8 @@ export interface Services {
   cleanup: RetentionCleanup;
   accounts: Accounts['accounts'];
   passkeys: Accounts['passkeys'];
+  /** Clients (applications), in memory; also what the CLI and the admin API manage. */
+  clients: ClientRegistry;
 }
 
 export interface Composition {
@@ -148,13 +153,14 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
       retryMaxMs: config.deliveryRetryMaxMs,
     },
   });
+  // Loaded before the first request: an unknown client_id must never pass for the default one.
+  const clients = createClientRegistry({ repository: createClientRepository(db.prisma), defaults: clientDefaults(config), clock, log: log.child({ component: 'clients' }) });
+  await clients.reload();
   const signer = createAccessTokenSigner({
     keys,
     clock,
     issuer: config.jwtIssuer,
-    audience: config.jwtAudience,
-    clientId: config.jwtClientId,
-    ttlSeconds: config.accessTokenTtlSeconds,
+    defaultClient: () => clients.defaultClient(),
   });
   const oneTimeTokens = createOneTimeTokenRepository(db.pool);
   const hasher = createCodeHasher(secrets);
@@ -188,8 +194,8 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     keys,
     clock,
     issuer: config.jwtIssuer,
-    audience: config.jwtAudience,
-    maxTokenAgeSeconds: config.accessTokenTtlSeconds,
+    audiences: () => clients.audiences(),
+    maxTokenAgeSeconds: () => clients.maxAccessTokenTtlSeconds(),
   });
   // Identifiers and passkeys on a signed-in account.
   const { accounts, passkeys } = createAccounts({ db, tokens: oneTimeTokens, sessions, signer, delivery, sealer, locales, hasher, clock, random, audit, smsGuard, config, log: log.child({ component: 'accounts' }) });
@@ -198,6 +204,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
   const workers: Worker[] = [
     // An operator-managed key is never rotated: nothing to maintain.
     ...(config.operatorKey === undefined ? [createKeyMaintenanceWorker({ keys, intervalSeconds: config.keyReloadIntervalSeconds, log: log.child({ component: 'keys' }) })] : []),
+    createClientReloadWorker({ clients, intervalSeconds: config.clientReloadIntervalSeconds, log: log.child({ component: 'clients' }) }),
     createSessionPurgeWorker({ sessions, log }),
     createRetentionWorker({ cleanup, intervalSeconds: config.cleanupIntervalSeconds, log: log.child({ component: 'retention' }) }),
     admission,
@@ -206,12 +213,28 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
 
   warnAboutRiskySettings(config, clock, log);
   return {
-    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys },
+    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys, clients },
     workers,
     async close() {
       await audit.close();
       senders.close();
     },
+  };
+}
+
+/** What the environment gives the clients: the default client whole, the others their fallbacks. */
+export function clientDefaults(config: Config): ClientDefaults {
+  return {
+    defaultClientId: config.defaultClientId,
+    allowedOrigins: config.allowedOrigins,
+    jwtIssuer: config.jwtIssuer,
+    appName: config.appName,
+    emailLoginUrl: config.emailLoginUrl,
+    allowedMethods: config.allowedMethods,
+    jwtAudience: config.jwtAudience,
+    jwtClientId: config.jwtClientId,
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
   };
 }
 

@@ -2,6 +2,8 @@
 
 export interface EmailMessage {
   to: string;
+  /** The sender, when the client (application) has its own; absent: the provider's configured one. */
+  from?: string | undefined;
   subject: string;
   text: string;
   html: string;
@@ -35,6 +37,8 @@ export interface MessageSender<M> {
  */
 export interface BulkEmail {
   template: { subject: string; text: string; html: string };
+  /** The sender of every entry; absent: the provider's configured one. */
+  from?: string | undefined;
   entries: { to: string; values: Record<string, string> }[];
 }
 
