@@ -10,7 +10,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config/index.ts';
 import { errorHandlerPlugin } from './plugins/error-handler.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
+import { adminAuthPlugin } from './plugins/admin-auth.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { adminSigningKeyRoutes } from './routes/admin/signing-keys.ts';
 
 /** Admin bodies (a user with two 4 KB metadata objects) stay far below this. */
 const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
@@ -38,6 +40,10 @@ export async function buildAdminApp(config: Config, shared: FastifyInstance): Pr
   await admin.register(errorHandlerPlugin);
   await admin.register(securityHeadersPlugin);
 
+  await admin.register(adminAuthPlugin, { keys: shared.services.adminKeys });
+
   await admin.register(metricsRoutes);
+  // The admin API: every route declares its scope with onRequest: admin.requireAdminScope(...).
+  await admin.register(adminSigningKeyRoutes);
   return admin;
 }

@@ -24,6 +24,7 @@ import { maskDestination } from './lib/mask.ts';
 import type { Metrics } from './lib/metrics.ts';
 import { cryptoRandom, type RandomSource } from './lib/random.ts';
 import { deriveSubkey } from './lib/secret-keys.ts';
+import { createAdminKeyRepository } from './repositories/admin-key-repository.ts';
 import { createAuditEventRepository } from './repositories/audit-event-repository.ts';
 import { createClientRepository } from './repositories/client-repository.ts';
 import { createDeliveryJobRepository } from './repositories/delivery-job-repository.ts';
@@ -33,6 +34,8 @@ import { createSessionRepository } from './repositories/session-repository.ts';
 import { createSigningKeyRepository } from './repositories/signing-key-repository.ts';
 import { createSmsCounterRepository } from './repositories/sms-counter-repository.ts';
 import { createAccounts, type Accounts } from './services/accounts-composition.ts';
+import { createAdminKeyService, type AdminKeyService } from './services/admin/admin-keys.ts';
+import { createSigningKeyAdmin, type SigningKeyAdmin } from './services/admin/signing-key-admin.ts';
 import { createBufferedAuditLog, type AuditLog } from './services/audit-log.ts';
 import { createClientRegistry, type ClientDefaults, type ClientRegistry } from './services/client-registry.ts';
 import { createDemoIdentities } from './services/demo-identities.ts';
@@ -72,6 +75,10 @@ export interface Services {
   cleanup: RetentionCleanup;
   accounts: Accounts['accounts'];
   passkeys: Accounts['passkeys'];
+  /** Admin API keys: the admin listener authenticates with it (S41). */
+  adminKeys: AdminKeyService;
+  /** The admin API's signing-key list and rotation. */
+  signingKeyAdmin: SigningKeyAdmin;
   /** Clients (applications), in memory; also what the CLI and the admin API manage. */
   clients: ClientRegistry;
 }
@@ -98,8 +105,9 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     log.warn({}, 'SESAME_SECRET is not set: using a development secret stored under DATA_DIR');
   }
 
+  const signingKeyRepository = createSigningKeyRepository(db.prisma);
   const keys = await loadKeyStore({
-    keys: createSigningKeyRepository(db.prisma),
+    keys: signingKeyRepository,
     secrets,
     alg: config.jwtAlg,
     clock,
@@ -201,6 +209,9 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
   const { accounts, passkeys } = createAccounts({ db, tokens: oneTimeTokens, sessions, signer, delivery, sealer, locales, hasher, clock, random, audit, smsGuard, config, log: log.child({ component: 'accounts' }) });
   const cleanup = createRetentionCleanup({ repository: createRetentionRepository(db.pool), clock, log: log.child({ component: 'retention' }), settings: config });
 
+  const adminKeys = createAdminKeyService({ keys: createAdminKeyRepository(db.prisma), clock, random });
+  const signingKeyAdmin = createSigningKeyAdmin({ keys, repository: signingKeyRepository, audit, operatorManaged: config.operatorKey !== undefined });
+
   const workers: Worker[] = [
     // An operator-managed key is never rotated: nothing to maintain.
     ...(config.operatorKey === undefined ? [createKeyMaintenanceWorker({ keys, intervalSeconds: config.keyReloadIntervalSeconds, log: log.child({ component: 'keys' }) })] : []),
@@ -213,7 +224,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
 
   warnAboutRiskySettings(config, clock, log);
   return {
-    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys, clients },
+    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys, adminKeys, signingKeyAdmin, clients },
     workers,
     async close() {
       await audit.close();

@@ -2,16 +2,20 @@
 
 export interface EmailMessage {
   to: string;
-  /** The sender, when the client (application) has its own; absent: the provider's configured one. */
-  from?: string | undefined;
   subject: string;
   text: string;
   html: string;
+  /** A From for this message (a client's own sender); the provider's configured EMAIL_FROM otherwise. */
+  from?: string | undefined;
+  /** The language the message was rendered in (the send hook passes it on). */
+  locale?: string | undefined;
 }
 
 export interface SmsMessage {
   to: string;
   text: string;
+  /** The language the message was rendered in (the send hook passes it on). */
+  locale?: string | undefined;
 }
 
 export interface SendResult {

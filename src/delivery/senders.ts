@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import type { Config } from '../config/index.ts';
 import { createConsoleSender } from './console-sender.ts';
 import type { EmailMessage, MessageSender, SmsMessage } from './message-sender.ts';
 import { createSesEmailSender } from './ses-email-sender.ts';
+import { createSmtpEmailSender } from './smtp-email-sender.ts';
 import { createSnsSmsSender } from './sns-sms-sender.ts';
 
 export interface Senders {
@@ -15,9 +17,7 @@ export interface Senders {
 /** Picks the email and SMS providers named in the configuration. */
 export function createSenders(config: Config): Senders {
   const consoleSender = createConsoleSender();
-  const email = config.emailProvider === 'ses'
-    ? createSesEmailSender({ from: config.emailFrom!, configurationSet: config.sesConfigurationSet })
-    : consoleSender.email;
+  const email = createEmailSender(config, consoleSender.email);
   const sms = config.smsProvider === 'sns' ? createSnsSmsSender({ senderId: config.smsSenderId }) : consoleSender.sms;
   return {
     email,
@@ -33,4 +33,22 @@ export function createSenders(config: Config): Senders {
       for (const sender of [email, sms]) if ('close' in sender && typeof sender.close === 'function') sender.close();
     },
   };
+}
+
+function createEmailSender(config: Config, consoleEmail: MessageSender<EmailMessage>): MessageSender<EmailMessage> {
+  switch (config.emailProvider) {
+    case 'ses':
+      return createSesEmailSender({ from: config.emailFrom!, configurationSet: config.sesConfigurationSet });
+    case 'smtp':
+      return createSmtpEmailSender({
+        from: config.emailFrom!,
+        server: config.smtp!,
+        allowInsecure: config.smtpAllowInsecure,
+        ca: config.smtpCaFile === undefined ? undefined : readFileSync(config.smtpCaFile, 'utf8'),
+        maxConnections: config.smtpMaxConnections,
+        timeoutMs: config.deliverySendTimeoutMs,
+      });
+    case 'console':
+      return consoleEmail;
+  }
 }

@@ -179,21 +179,24 @@ describe('operations', () => {
   });
 
   it('refuses to start in production with development defaults, listing every problem (S36)', async () => {
-    const output = await run(['--import', 'tsx', 'src/server.ts'], { NODE_ENV: 'production' });
-    assert.equal(output.code, 1);
-    for (const variable of ['SESAME_SECRET', 'DATABASE_URL', 'EMAIL_PROVIDER', 'JWT_ISSUER']) {
-      assert.match(output.stderr, new RegExp(`- ${variable}:`));
+    // Production is the default: an unset NODE_ENV, or any value but development and test.
+    for (const nodeEnv of ['production', '', 'staging']) {
+      const output = await run(['--import', 'tsx', 'src/server.ts'], { NODE_ENV: nodeEnv });
+      assert.equal(output.code, 1, `NODE_ENV="${nodeEnv}"`);
+      for (const variable of ['SESAME_SECRET', 'DATABASE_URL', 'EMAIL_PROVIDER', 'JWT_ISSUER']) {
+        assert.match(output.stderr, new RegExp(`- ${variable}:`));
+      }
     }
   });
 
-  it('serves sign-ins from `npm start` with no configuration: embedded PostgreSQL and console delivery', async () => {
+  it('serves sign-ins from `npm start` with only NODE_ENV=development: embedded PostgreSQL and console delivery', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sesame-start-'));
     const port = await freePort();
     const adminPort = await freePort();
     // The real command, build step included; npm must hand SIGTERM on to the server.
     const child = spawn('npm', ['start', '--silent'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: String(port), ADMIN_PORT: String(adminPort), HOST: '127.0.0.1', EMBEDDED_POSTGRES_PORT: String(await freePort()), REGISTER_NONEXISTENT_USERS: 'true' },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', DATA_DIR: dataDir, PORT: String(port), ADMIN_PORT: String(adminPort), HOST: '127.0.0.1', EMBEDDED_POSTGRES_PORT: String(await freePort()), REGISTER_NONEXISTENT_USERS: 'true' },
     });
     try {
       let stdout = '';
@@ -225,7 +228,7 @@ describe('operations', () => {
 
 function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child: ChildProcessWithoutNullStreams = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
+    const child: ChildProcessWithoutNullStreams = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });

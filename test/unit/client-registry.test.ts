@@ -34,6 +34,7 @@ function memoryRepository(): ClientRepository & { rows: Map<string, StoredClient
 }
 
 const ENV = {
+  NODE_ENV: 'test',
   JWT_ISSUER: 'https://auth.example.com',
   JWT_AUDIENCE: 'api',
   APP_NAME: 'Example',

@@ -37,7 +37,7 @@ describe('passwordless service', () => {
   const sealer = createPayloadSealer(SECRETS);
 
   function service(env: Record<string, string> = {}): TestService {
-    const config = loadConfig({ ALLOWED_PASSWORDLESS_METHODS: 'email,mobile', PASSWORDLESS_EMAIL_LOGIN_URL: LOGIN_URL, ...env });
+    const config = loadConfig({ NODE_ENV: 'test', ALLOWED_PASSWORDLESS_METHODS: 'email,mobile', PASSWORDLESS_EMAIL_LOGIN_URL: LOGIN_URL, ...env });
     const client = defaultClientOf(config);
     const inner = createPasswordlessService({
       tokens,

@@ -18,7 +18,7 @@ const REFRESH_KEY = Buffer.alloc(32, 3);
 const CONTEXT: RequestContext = { ip: '203.0.113.9', userAgent: 'unit', acceptLanguage: undefined };
 const USER = { id: 'user-1', email: 'ada@example.com', phoneNumber: null };
 const DAY = 86_400;
-const CLIENT = defaultClientOf(loadConfig({}));
+const CLIENT = defaultClientOf(loadConfig({ NODE_ENV: 'test' }));
 
 describe('session service', () => {
   let clock: TestClock;
