@@ -161,7 +161,7 @@ describe('browser clients: CORS, origin checks and cookie mode', () => {
     }
   });
 
-  it('in cookie mode, answers the exchange without refresh_token and sets the __Host- cookie for the session\'s lifetime (S40)', async () => {
+  it('in cookie mode, answers the exchange without refresh_token and sets the __Host- cookie for the lifetime of the session (S40)', async () => {
     const response = await cookieSignIn('cookie-ada@example.com');
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('access-control-allow-origin'), WEB_ORIGIN);
@@ -173,7 +173,7 @@ describe('browser clients: CORS, origin checks and cookie mode', () => {
     assert.equal(decodeJwt(body.access_token as string).client_id, 'web');
   });
 
-  it('refreshes with the cookie from an allowed origin, rotates it, and the Max-Age is the session\'s remaining lifetime (S40)', async () => {
+  it('refreshes with the cookie from an allowed origin, rotates it, and the Max-Age is the remaining lifetime of the session (S40)', async () => {
     const signedIn = await cookieSignIn('cookie-bea@example.com');
     const first = refreshCookie(signedIn).value;
     clock.advance(60);
