@@ -25,6 +25,8 @@ import type { Metrics } from './lib/metrics.ts';
 import { cryptoRandom, type RandomSource } from './lib/random.ts';
 import { deriveSubkey } from './lib/secret-keys.ts';
 import { createAdminKeyRepository } from './repositories/admin-key-repository.ts';
+import { createAdminUserRepository } from './repositories/admin-user-repository.ts';
+import { createAuditQueryRepository } from './repositories/audit-query-repository.ts';
 import { createAuditEventRepository } from './repositories/audit-event-repository.ts';
 import { createClientRepository } from './repositories/client-repository.ts';
 import { createDeliveryJobRepository } from './repositories/delivery-job-repository.ts';
@@ -35,6 +37,8 @@ import { createSigningKeyRepository } from './repositories/signing-key-repositor
 import { createSmsCounterRepository } from './repositories/sms-counter-repository.ts';
 import { createAccounts, type Accounts } from './services/accounts-composition.ts';
 import { createAdminKeyService, type AdminKeyService } from './services/admin/admin-keys.ts';
+import { createAdminAuditService, type AdminAuditService } from './services/admin/admin-audit.ts';
+import { createAdminUserService, type AdminUserService } from './services/admin/admin-users.ts';
 import { createSigningKeyAdmin, type SigningKeyAdmin } from './services/admin/signing-key-admin.ts';
 import { createBufferedAuditLog, type AuditLog } from './services/audit-log.ts';
 import { createClientRegistry, type ClientDefaults, type ClientRegistry } from './services/client-registry.ts';
@@ -79,6 +83,10 @@ export interface Services {
   adminKeys: AdminKeyService;
   /** The admin API's signing-key list and rotation. */
   signingKeyAdmin: SigningKeyAdmin;
+  /** The admin API's users, their sessions, erasure and sign-in links. */
+  adminUsers: AdminUserService;
+  /** The admin API's reading of the audit log. */
+  adminAudit: AdminAuditService;
   /** Clients (applications), in memory; also what the CLI and the admin API manage. */
   clients: ClientRegistry;
 }
@@ -211,6 +219,10 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
 
   const adminKeys = createAdminKeyService({ keys: createAdminKeyRepository(db.prisma), clock, random });
   const signingKeyAdmin = createSigningKeyAdmin({ keys, repository: signingKeyRepository, audit, operatorManaged: config.operatorKey !== undefined });
+  const adminUsers = createAdminUserService({
+    users: createAdminUserRepository(db.prisma), passwordless, defaultClient: () => clients.defaultClient(), hasher, audit, clock, random, log: log.child({ component: 'admin' }), settings: config,
+  });
+  const adminAudit = createAdminAuditService({ events: createAuditQueryRepository(db.prisma), audit });
 
   const workers: Worker[] = [
     // An operator-managed key is never rotated: nothing to maintain.
@@ -224,7 +236,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
 
   warnAboutRiskySettings(config, clock, log);
   return {
-    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys, adminKeys, signingKeyAdmin, clients },
+    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys, adminKeys, signingKeyAdmin, adminUsers, adminAudit, clients },
     workers,
     async close() {
       await audit.close();

@@ -12,6 +12,7 @@ import { type TestDatabase } from '../helpers/database.ts';
 import { codeIn, eventually, startTestApp } from '../helpers/app.ts';
 import type { SesLocal } from '../helpers/ses-local.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
+import { READINESS_CACHE_MS } from '../../src/routes/health.ts';
 import { suiteScope, withDatabase, withTestApp, withLocalAws } from '../helpers/fixtures.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -50,14 +51,35 @@ describe('operations', () => {
     assert.deepEqual(await ready.json(), { status: 'ready' });
   });
 
+  it('asks the database at most once a second however often /readyz is called', async () => {
+    const app = await withTestApp(suite, { db: await database() });
+    const db = app.app.db;
+    const ping = db.ping.bind(db);
+    let pings = 0;
+    db.ping = async () => {
+      pings += 1;
+      return ping();
+    };
+    await new Promise((resolve) => setTimeout(resolve, READINESS_CACHE_MS + 50));
+    const started = performance.now();
+    const statuses = await Promise.all(Array.from({ length: 200 }, async () => (await fetch(`${app.url}/readyz`)).status));
+    for (let i = 0; i < 20; i += 1) statuses.push((await fetch(`${app.url}/readyz`)).status);
+    const seconds = (performance.now() - started) / 1000;
+    assert.deepEqual(new Set(statuses), new Set([200]));
+    assert.ok(pings >= 1 && pings <= Math.ceil(seconds) + 1, `${pings} pings in ${seconds.toFixed(2)} s for ${statuses.length} probes`);
+  });
+
   it('fails closed with 503 when PostgreSQL becomes unreachable, and sends nothing (S22)', async () => {
     const { db, proxy, app } = await appBehindProxy();
     await db.pool.query("INSERT INTO users (email) VALUES ('down@example.com')");
     assert.equal((await fetch(`${app.url}/readyz`)).status, 200);
 
     await proxy.cut();
-    const ready = await fetch(`${app.url}/readyz`);
-    assert.equal(ready.status, 503);
+    // The last answer stands for READINESS_CACHE_MS; the outage shows right after.
+    const ready = await eventually(async () => {
+      const response = await fetch(`${app.url}/readyz`);
+      return response.status === 503 ? response : undefined;
+    }, READINESS_CACHE_MS + 2_000);
     assert.equal(((await ready.json()) as { code: string }).code, 'service_unavailable');
     for (let i = 0; i < 3; i++) {
       const response = await app.post('/passwordless/request/email', { email: 'down@example.com' });
