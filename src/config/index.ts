@@ -49,7 +49,6 @@ export function loadConfig(env: Env): Config {
   const tokens = parseTokens(read, { production: server.production, port: server.port });
   const keys = parseKeys(read, problems);
   const delivery = parseDelivery(read, problems);
-  const providers = parseProviders(read, problems, delivery);
   const templates = parseTemplates(read, problems);
   const sms = parseSms(read, problems, passwordless);
   const rateLimits = parseRateLimits(read);
@@ -59,6 +58,7 @@ export function loadConfig(env: Env): Config {
   const accounts = parseAccounts(read, problems, { jwtIssuer: tokens.jwtIssuer, production: server.production });
   const admin = parseAdmin(read, problems, { host: server.host, port: server.port, production: server.production });
   const hooks = parseHooks(read, problems, { production: server.production });
+  const providers = parseProviders(read, problems, { ...delivery, allowPrivateNetworks: hooks.webhookAllowPrivateNetworks });
 
   const hardening = parseHardeningConfig(read, problems, {
     shortTokenChars: passwordless.shortTokenChars, shortTokenLength: passwordless.shortTokenLength,

@@ -26,6 +26,8 @@ export interface SendResult {
 export interface SendOptions {
   /** Aborts the provider call; the dispatcher uses it as the send timeout. */
   signal?: AbortSignal;
+  /** The same for every attempt at one message (the delivery job's id), for providers that let the receiver drop duplicates. */
+  idempotencyKey?: string;
 }
 
 export interface MessageSender<M> {

@@ -47,6 +47,10 @@ export function createSmtpEmailSender(options: SmtpSenderOptions): MessageSender
     logger: false,
     debug: false,
   });
+  // A pooled connection that fails between sends is reported on the transport: without a
+  // listener that would crash the process. Each send reports its own failure to the dispatcher,
+  // and the error's text (which can quote the server or an address) is not logged (S34).
+  transport.on('error', () => {});
   const slots = createSlots(options.maxConnections);
   return {
     provider: 'smtp',
