@@ -183,7 +183,7 @@ describe('send hook delivery', () => {
     assert.deepEqual(errors, ['SendHookUnavailable 503', 'SendHookUnavailable 429', 'SendHookTimeout']);
   });
 
-  it('fails the message at once on another 4xx, keeping the status and never the answer', async () => {
+  it('fails the message at once on another 4xx, keeping the status and never the answer (S34)', async () => {
     const app = await start();
     await createUser(db, 'jo@example.com');
     receiver.answer(422);
