@@ -20,29 +20,36 @@ export interface Authentication {
   amr: string[];
 }
 
+/** The client (application) a token is issued to: its `client_id` claim, its `aud` and its lifetime (S24). */
+export interface TokenClient {
+  tokenClientId: string;
+  audience: string;
+  accessTokenTtlSeconds: number;
+}
+
 export interface AccessTokenSigner {
   /**
    * Signs a token for the user; `sessionId` becomes the `sid` claim (logout ends that session),
    * and the session's authentication becomes `auth_time` and `amr`, refreshes included.
+   * `client` gives `client_id`, `aud` and the lifetime; without it, the default client's.
    */
-  issue(user: AccessTokenSubject, sessionId: string, authentication: Authentication): Promise<AccessTokenResponse>;
+  issue(user: AccessTokenSubject, sessionId: string, authentication: Authentication, client?: TokenClient): Promise<AccessTokenResponse>;
 }
 
 export function createAccessTokenSigner(deps: {
   keys: Pick<KeyStore, 'signingKey'>;
   clock: Clock;
   issuer: string;
-  audience: string;
-  clientId: string;
-  ttlSeconds: number;
+  /** The default client's claims and lifetime (read per token: a reload may change them). */
+  defaultClient: () => TokenClient;
 }): AccessTokenSigner {
   return {
-    async issue(user, sessionId, authentication) {
+    async issue(user, sessionId, authentication, client = deps.defaultClient()) {
       // Read per token: the key store swaps the current key when a rotation is promoted.
       const key = deps.keys.signingKey();
       const iat = Math.floor(deps.clock.now().getTime() / 1000);
       const claims: Record<string, unknown> = {
-        client_id: deps.clientId,
+        client_id: client.tokenClientId,
         sid: sessionId,
         auth_time: Math.floor(authentication.authTime.getTime() / 1000),
         amr: authentication.amr,
@@ -57,12 +64,12 @@ export function createAccessTokenSigner(deps: {
         .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
         .setIssuer(deps.issuer)
         .setSubject(user.id)
-        .setAudience(deps.audience)
+        .setAudience(client.audience)
         .setIssuedAt(iat)
-        .setExpirationTime(iat + deps.ttlSeconds)
+        .setExpirationTime(iat + client.accessTokenTtlSeconds)
         .setJti(randomUUID())
         .sign(key.privateKey));
-      return { access_token: accessToken, token_type: 'Bearer', expires_in: deps.ttlSeconds };
+      return { access_token: accessToken, token_type: 'Bearer', expires_in: client.accessTokenTtlSeconds };
     },
   };
 }
