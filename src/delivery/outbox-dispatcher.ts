@@ -167,7 +167,7 @@ export function createOutboxDispatcher(deps: {
         track(1, () => guard(job, () => attempt(job, opened)));
         continue;
       }
-      const key = { kind: opened.kind ?? 'sign_in', locale: opened.locale, lifetimeMinutes: lifetimeMinutes(job), hasLink: opened.link !== undefined };
+      const key = { kind: opened.kind ?? 'sign_in', locale: opened.locale, lifetimeMinutes: lifetimeMinutes(job), hasLink: opened.link !== undefined, appName: opened.appName, from: opened.from };
       const template = renderer.bulkTemplate(key);
       if (template === undefined) {
         track(1, () => guard(job, () => attempt(job, opened)));
@@ -191,7 +191,8 @@ export function createOutboxDispatcher(deps: {
       let results: Awaited<ReturnType<typeof bulk.sendBulk>>;
       try {
         const signal = AbortSignal.timeout(settings.sendTimeoutMs);
-        results = await bulk.sendBulk({ template, entries: items.map((item) => ({ to: item.payload.to, values: renderer.bulkValues(item.payload) })) }, { signal });
+        // One group shares its key, sender included.
+        results = await bulk.sendBulk({ template, from: items[0]!.payload.from, entries: items.map((item) => ({ to: item.payload.to, values: renderer.bulkValues(item.payload) })) }, { signal });
       } catch (error) {
         // The call as a whole failed: every code in it is retried or failed alike.
         const summary = describeProviderError(error);
@@ -263,7 +264,8 @@ export function createOutboxDispatcher(deps: {
     let result: SendResult;
     try {
       const signal = AbortSignal.timeout(settings.sendTimeoutMs);
-      result = message.channel === 'email' ? await deps.email.send(message, { signal }) : await deps.sms.send(message, { signal });
+      const options = { signal, idempotencyKey: job.id };
+      result = message.channel === 'email' ? await deps.email.send(message, options) : await deps.sms.send(message, options);
     } catch (error) {
       return retryOrFail(job, sender.provider, describeProviderError(error));
     }

@@ -18,39 +18,46 @@ export interface Authentication {
   amr: string[];
 }
 
+/** The client (application) a token is issued to: its `client_id` claim, its `aud` and its lifetime (S24). */
+export interface TokenClient {
+  tokenClientId: string;
+  audience: string;
+  accessTokenTtlSeconds: number;
+}
+
 export interface AccessTokenSigner {
   /**
    * Signs a token for the user; `sessionId` becomes the `sid` claim (logout ends that session),
    * and the session's authentication becomes `auth_time` and `amr`, refreshes included.
+   * `client` gives `client_id`, `aud` and the lifetime; without it, the default client's.
    */
-  issue(user: AccessTokenSubject, sessionId: string, authentication: Authentication): Promise<AccessTokenResponse>;
+  issue(user: AccessTokenSubject, sessionId: string, authentication: Authentication, client?: TokenClient): Promise<AccessTokenResponse>;
 }
 
 export function createAccessTokenSigner(deps: {
   keys: Pick<KeyStore, 'signingKey'>;
   clock: Clock;
   issuer: string;
-  audience: string;
-  clientId: string;
-  ttlSeconds: number;
+  /** The default client's claims and lifetime (read per token: a reload may change them). */
+  defaultClient: () => TokenClient;
 }): AccessTokenSigner {
   return {
-    async issue(user, sessionId, authentication) {
+    async issue(user, sessionId, authentication, client = deps.defaultClient()) {
       // Read per token: the key store swaps the current key when a rotation is promoted.
       const key = deps.keys.signingKey();
       const iat = Math.floor(deps.clock.now().getTime() / 1000);
       const claims: Record<string, unknown> = {
-        client_id: deps.clientId,
+        client_id: client.tokenClientId,
         sid: sessionId,
         auth_time: Math.floor(authentication.authTime.getTime() / 1000),
         amr: authentication.amr,
       };
       if (user.email !== null) claims.email = user.email;
       if (user.phoneNumber !== null) claims.phone_number = user.phoneNumber;
-      // The registered claims last, so a claim above can never override them (S24, S43).
-      Object.assign(claims, { iss: deps.issuer, sub: user.id, aud: deps.audience, iat, exp: iat + deps.ttlSeconds, jti: randomUUID() });
+      // The registered claims last, so nothing above can override them (S24).
+      Object.assign(claims, { iss: deps.issuer, sub: user.id, aud: client.audience, iat, exp: iat + client.accessTokenTtlSeconds, jti: randomUUID() });
       const accessToken = signCompactJws({ alg: key.alg, kid: key.kid, typ: 'at+jwt' }, claims, key.privateKey);
-      return { access_token: accessToken, token_type: 'Bearer', expires_in: deps.ttlSeconds };
+      return { access_token: accessToken, token_type: 'Bearer', expires_in: client.accessTokenTtlSeconds };
     },
   };
 }
@@ -61,7 +68,8 @@ export function createAccessTokenSigner(deps: {
  * whose asynchronous job costs about four times the CPU of the signature itself (212 against
  * 57 µs per ES256 token, measured side by side); the bytes are the same JWS either way, and the
  * tests verify what this signs with jose. ES256 signatures are IEEE P1363 (r || s) with a low S
- * (ecdsa-low-s.ts); RS256 is PKCS #1 v1.5 with SHA-256; EdDSA is Ed25519.
+ * (ecdsa-low-s.ts: one accepted spelling per token); RS256 is PKCS #1 v1.5 with SHA-256; EdDSA
+ * is Ed25519.
  */
 export function signCompactJws(header: { alg: JwtAlg; kid: string; typ: string }, claims: Record<string, unknown>, privateKey: KeyObject): string {
   const signingInput = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;

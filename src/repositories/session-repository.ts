@@ -15,9 +15,9 @@ export interface SessionUser {
 
 export type RotationResult =
   /** The presented token was live and is now spent; the child is stored. */
-  | { outcome: 'rotated'; sessionId: string; user: SessionUser; authentication: Authentication }
+  | { outcome: 'rotated'; sessionId: string; user: SessionUser; authentication: Authentication; expiresAt: Date }
   /** The token was spent moments ago and its child is still unused: a client retry (grace). */
-  | { outcome: 'retried'; sessionId: string; user: SessionUser; authentication: Authentication }
+  | { outcome: 'retried'; sessionId: string; user: SessionUser; authentication: Authentication; expiresAt: Date }
   /** A spent token came back: the family is revoked now. */
   | { outcome: 'reused'; sessionId: string; userId: string }
   /** Unknown, expired, revoked, disabled user, or a concurrent refresh of the same token won. */
@@ -49,16 +49,18 @@ export interface UserProfile {
 // request that started no later than the winning one could not have known better; it loses
 // the race without ending the family. Reuse revokes the family in the same statement, unless
 // the grace period lets a retry have the same (still unused) child.
+// A token of another client's session is not live here: it fails like an unknown one, and
+// nothing is written (a session from before clients belongs to the default client).
 // \`raced\`: the snapshot showed the token live, yet another statement spent it first (this one
 // waited on its row lock). Nothing was written; with a grace period the caller runs the
 // statement once more, sees the winner's child and is given it (two tabs refreshing at once).
-const ROTATE = statement<{ presented_hash: Buffer; child_hash: Buffer; now: Date; grace_seconds: number; idle_seconds: number }>('session_rotate', `
+const ROTATE = statement<{ presented_hash: Buffer; child_hash: Buffer; now: Date; grace_seconds: number; idle_seconds: number; client_id: string; default_client_id: string }>('session_rotate', `
 WITH presented AS (
   SELECT session_id, spent_at FROM refresh_tokens WHERE token_hash = :presented_hash
 ), live AS (
-  SELECT s.id, u.id AS user_id, u.email, u.phone_number, s.auth_time, s.amr
+  SELECT s.id, u.id AS user_id, u.email, u.phone_number, s.auth_time, s.amr, s.expires_at
   FROM presented p JOIN sessions s ON s.id = p.session_id JOIN users u ON u.id = s.user_id
-  WHERE s.revoked_at IS NULL AND s.expires_at > :now
+  WHERE s.revoked_at IS NULL AND s.expires_at > :now AND coalesce(s.client_id, :default_client_id) = :client_id
     AND s.last_used_at > :now::timestamptz - make_interval(secs => :idle_seconds::int) AND NOT u.disabled
 ), spent AS (
   UPDATE refresh_tokens SET spent_at = :now
@@ -94,7 +96,8 @@ SELECT CASE WHEN EXISTS (SELECT 1 FROM touched) THEN 'rotated'
        (SELECT email FROM live) AS email,
        (SELECT phone_number FROM live) AS phone_number,
        (SELECT auth_time FROM live) AS auth_time,
-       (SELECT amr FROM live) AS amr`);
+       (SELECT amr FROM live) AS amr,
+       (SELECT expires_at FROM live) AS expires_at`);
 
 // RFC 7009: any token of the family, spent or not, ends the family.
 const REVOKE_BY_TOKEN = statement<{ hash: Buffer; now: Date }>('session_revoke_token', `
@@ -130,7 +133,8 @@ const PURGE = statement<{ now: Date; limit: number }>('session_purge', `
 DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= :now LIMIT :limit)`);
 
 export interface SessionRepository {
-  rotate(input: { presentedHash: Buffer; childHash: Buffer; now: Date; graceSeconds: number; idleSeconds: number }): Promise<RotationResult>;
+  /** Rotates a token of a session of `clientId` (or, for the default client, of a session from before clients). */
+  rotate(input: { presentedHash: Buffer; childHash: Buffer; now: Date; graceSeconds: number; idleSeconds: number; clientId: string; defaultClientId: string }): Promise<RotationResult>;
   /** Ends the family of the token; the revoked session, or null when there was none live. */
   revokeByToken(input: { hash: Buffer; now: Date }): Promise<{ sessionId: string; userId: string } | null>;
   /** The user behind a live session, or null. */
@@ -147,12 +151,14 @@ export interface SessionRepository {
 export function createSessionRepository(pool: pg.Pool): SessionRepository {
   return {
     async rotate(input) {
-      const run = async () => (await pool.query<{ outcome: 'rotated' | 'retried' | 'reused' | 'invalid'; raced: boolean; session_id: string | null; user_id: string | null; email: string | null; phone_number: string | null; auth_time: Date | null; amr: string[] | null }>(ROTATE.bind({
+      const run = async () => (await pool.query<{ outcome: 'rotated' | 'retried' | 'reused' | 'invalid'; raced: boolean; session_id: string | null; user_id: string | null; email: string | null; phone_number: string | null; auth_time: Date | null; amr: string[] | null; expires_at: Date | null }>(ROTATE.bind({
         presented_hash: input.presentedHash,
         child_hash: input.childHash,
         now: input.now,
         grace_seconds: input.graceSeconds,
         idle_seconds: input.idleSeconds,
+        client_id: input.clientId,
+        default_client_id: input.defaultClientId,
       }))).rows[0]!;
       let row = await run();
       // A lost race within the grace period is a retry the winner's commit now makes visible.
@@ -166,6 +172,7 @@ export function createSessionRepository(pool: pg.Pool): SessionRepository {
             sessionId: row.session_id!,
             user: { id: row.user_id!, email: row.email, phoneNumber: row.phone_number },
             authentication: { authTime: row.auth_time!, amr: row.amr ?? [] },
+            expiresAt: row.expires_at!,
           };
         case 'reused':
           return { outcome: 'reused', sessionId: row.session_id!, userId: row.user_id! };

@@ -1,13 +1,22 @@
 /** Request and response schemas of the session endpoints: refresh, revoke, /me, logout. */
 import { Type } from 'typebox';
+import { ClientIdField } from './passwordless.ts';
 
 // Our refresh tokens are 43 characters; the bound only stops abuse early.
 const RefreshTokenField = Type.String({ minLength: 1, maxLength: 512 });
 
 export const RefreshBody = Type.Object({
-  refresh_token: RefreshTokenField,
+  /** Absent: the __Host-sesame_refresh cookie (cookie mode, S40). */
+  refresh_token: Type.Optional(RefreshTokenField),
   /** OAuth clients name the grant; only this one exists here. */
   grant_type: Type.Optional(Type.Literal('refresh_token')),
+  client_id: ClientIdField,
+});
+
+/** Logout by access token (Authorization), or by refresh token: in the body or the cookie. */
+export const LogoutBody = Type.Object({
+  refresh_token: Type.Optional(RefreshTokenField),
+  client_id: ClientIdField,
 });
 // RFC 7009 clients may also send access tokens here (an RS256 one is over 600 characters); they
 // are answered 200 like any token we do not hold.

@@ -50,11 +50,11 @@ export function createFakeSessionRepository(): FakeSessionRepository {
         presented.spentAt = input.now;
         repository.refreshTokens.push({ hash: input.childHash, sessionId: session.id, parentHash: input.presentedHash, spentAt: null });
         session.lastUsedAt = input.now;
-        return { outcome: 'rotated', sessionId: session.id, user: session.user, authentication: authenticationOf(session) };
+        return { outcome: 'rotated', sessionId: session.id, user: session.user, authentication: authenticationOf(session), expiresAt: session.expiresAt };
       }
       const child = repository.refreshTokens.find((token) => token.hash.equals(input.childHash) && token.parentHash?.equals(input.presentedHash));
       if (isLive && presented.spentAt.getTime() > input.now.getTime() - input.graceSeconds * 1000 && child?.spentAt === null) {
-        return { outcome: 'retried', sessionId: session.id, user: session.user, authentication: authenticationOf(session) };
+        return { outcome: 'retried', sessionId: session.id, user: session.user, authentication: authenticationOf(session), expiresAt: session.expiresAt };
       }
       if (presented.spentAt < input.now && session.revokedAt === null) {
         session.revokedAt = input.now;

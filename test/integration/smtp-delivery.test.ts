@@ -227,6 +227,19 @@ describe('SMTP sender', () => {
     }
   });
 
+  it('uses a message\'s own From (a client\'s sender) over EMAIL_FROM', async () => {
+    const tls = await startTestSmtpServer({ tls: 'starttls' });
+    try {
+      const sender = createSmtpEmailSender({ from: 'Sesame <no-reply@sesame.test>', server: server(tls.url), allowInsecure: false, ca: await readCa(tls), maxConnections: 1, timeoutMs: 2000 });
+      await sender.send({ ...message, from: 'Acme Login <login@acme.test>' });
+      await sender.send({ ...message, to: 'default@example.com' });
+      sender.close();
+      assert.deepEqual(tls.mails.map((mail) => mail.from), ['"Acme Login" <login@acme.test>', '"Sesame" <no-reply@sesame.test>']);
+    } finally {
+      await tls.close();
+    }
+  });
+
   it('a send that times out waiting for a pooled connection is dropped before the server sees it', async () => {
     const tls = await startTestSmtpServer({ tls: 'starttls' });
     try {

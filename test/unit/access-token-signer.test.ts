@@ -23,9 +23,7 @@ describe('access-token signer', () => {
         keys: { signingKey: () => ({ kid: 'kid-1', alg, privateKey }) },
         clock: { now: () => now },
         issuer: 'https://auth.example.test',
-        audience: 'example-api',
-        clientId: 'sesame',
-        ttlSeconds: 900,
+        defaultClient: () => ({ tokenClientId: 'sesame', audience: 'example-api', accessTokenTtlSeconds: 900 }),
       });
       const issued = await signer.issue({ id: 'user-1', email: 'a@example.test', phoneNumber: null }, 'session-1', { authTime: new Date('2026-11-30T00:59:00Z'), amr: ['otp'] });
       assert.deepEqual(decodeProtectedHeader(issued.access_token), { alg, kid: 'kid-1', typ: 'at+jwt' });
@@ -39,6 +37,13 @@ describe('access-token signer', () => {
         iss: 'https://auth.example.test', sub: 'user-1', aud: 'example-api', iat: now.getTime() / 1000, exp: now.getTime() / 1000 + 900,
       });
       assert.equal(issued.expires_in, 900);
+      // Another client's token: its client_id, audience and lifetime.
+      const other = await signer.issue({ id: 'user-1', email: null, phoneNumber: '+15550100' }, 'session-2', { authTime: now, amr: ['sms'] }, { tokenClientId: 'web', audience: 'web-api', accessTokenTtlSeconds: 60 });
+      const verified = await jwtVerify(other.access_token, publicKey, { algorithms: [alg], audience: 'web-api', typ: 'at+jwt', currentDate: now });
+      assert.equal(verified.payload.client_id, 'web');
+      assert.equal(verified.payload.phone_number, '+15550100');
+      assert.equal(verified.payload.exp, now.getTime() / 1000 + 60);
+      assert.equal(other.expires_in, 60);
     });
   }
 
