@@ -10,6 +10,8 @@ export interface AccessTokenSubject {
   id: string;
   email: string | null;
   phoneNumber: string | null;
+  /** The user's app_metadata (set through the admin API); a non-empty one becomes the `app_metadata` claim. */
+  appMetadata?: Record<string, unknown>;
 }
 
 /** How and when the session's user authenticated: the `auth_time` and `amr` claims (RFC 8176). */
@@ -54,6 +56,9 @@ export function createAccessTokenSigner(deps: {
       };
       if (user.email !== null) claims.email = user.email;
       if (user.phoneNumber !== null) claims.phone_number = user.phoneNumber;
+      // Roles, tenant and the like for sibling services; left out when empty, so tokens of
+      // users without it are unchanged.
+      if (user.appMetadata !== undefined && Object.keys(user.appMetadata).length > 0) claims.app_metadata = user.appMetadata;
       // The registered claims last, so nothing above can override them (S24).
       Object.assign(claims, { iss: deps.issuer, sub: user.id, aud: client.audience, iat, exp: iat + client.accessTokenTtlSeconds, jti: randomUUID() });
       const accessToken = signCompactJws({ alg: key.alg, kid: key.kid, typ: 'at+jwt' }, claims, key.privateKey);

@@ -54,6 +54,8 @@ export interface SignedInUser {
   id: string;
   email: string | null;
   phoneNumber: string | null;
+  /** Becomes the access token's `app_metadata` claim. */
+  appMetadata: Record<string, unknown>;
   /** The session the sign-in opened. */
   sessionId: string;
   /** RFC 8176 methods stored on the session: ["otp"] for email codes and links, ["sms"] for SMS. */
@@ -259,7 +261,7 @@ refunded AS (
     ${VERIFIED_COLUMN.mobile} = u.${VERIFIED_COLUMN.mobile} OR c.channel = 'mobile'
   FROM consumed c
   WHERE u.id = c.user_id AND NOT u.disabled AND (NOT u.is_admin OR :allow_admin::boolean)
-  RETURNING u.id, u.email, u.phone_number
+  RETURNING u.id, u.email, u.phone_number, u.app_metadata
 ), session AS (
   INSERT INTO sessions (user_id, created_at, last_used_at, expires_at, ip, user_agent, auth_time, amr, client_id)
   SELECT id, :now, :now, :session_expires_at, :ip, :user_agent, :now, CASE (SELECT channel FROM consumed) WHEN 'mobile' THEN ARRAY['sms'] ELSE ARRAY['otp'] END, :session_client_id
@@ -269,7 +271,7 @@ refunded AS (
   INSERT INTO refresh_tokens (token_hash, session_id, created_at)
   SELECT :refresh_hash, id, :now FROM session
 )
-SELECT u.id, u.email, u.phone_number, s.id AS session_id, s.amr FROM signed_in u, session s`);
+SELECT u.id, u.email, u.phone_number, u.app_metadata, s.id AS session_id, s.amr FROM signed_in u, session s`);
 }
 
 const CONSUME_BY_ID = signInStatement<SignInParams & { id: string; guess_network: string; guess_window_start: Date }>('otp_consume', 'id = :id', true);
@@ -555,7 +557,7 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
 
 const UNIQUE_VIOLATION = '23505';
 
-type SignedInRow = { id: string; email: string | null; phone_number: string | null; session_id: string; amr: string[] };
+type SignedInRow = { id: string; email: string | null; phone_number: string | null; app_metadata: Record<string, unknown>; session_id: string; amr: string[] };
 
 function signInParams(input: { now: Date; allowAdmin: boolean; session: NewSession; client: ClientBinding }): SignInParams {
   const { session, client } = input;
@@ -566,5 +568,5 @@ function signInParams(input: { now: Date; allowAdmin: boolean; session: NewSessi
 }
 
 function toUser(row: SignedInRow | undefined): SignedInUser | null {
-  return row ? { id: row.id, email: row.email, phoneNumber: row.phone_number, sessionId: row.session_id, amr: row.amr } : null;
+  return row ? { id: row.id, email: row.email, phoneNumber: row.phone_number, appMetadata: row.app_metadata, sessionId: row.session_id, amr: row.amr } : null;
 }

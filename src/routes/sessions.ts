@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import { AppError } from '../errors.ts';
 import { unauthorized } from '../plugins/bearer-auth.ts';
 import { AccessTokenReply, ProblemReply } from '../schemas/passwordless.ts';
-import { EmptyReply, LogoutBody, MeReply, RefreshBody, RevokeBody, SessionParams, SessionsReply } from '../schemas/sessions.ts';
+import { EmptyReply, LogoutBody, MeReply, RefreshBody, RevokeBody, SessionParams, SessionsReply, UpdateMeBody } from '../schemas/sessions.ts';
 import type { Caller } from '../services/session-service.ts';
 import { requestContext } from './request-context.ts';
 import { userView } from './user-view.ts';
@@ -52,6 +52,17 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { response: { 200: MeReply, ...AUTHENTICATED } },
   }, async (request) => {
     const profile = await sessions.profile(caller(request));
+    if (profile === null) throw unauthorized(true);
+    return userView(profile, caller(request));
+  });
+
+  // The user's own metadata; app_metadata is the admin API's alone.
+  app.patch('/me', {
+    onRequest: app.requireAccessToken,
+    schema: { body: UpdateMeBody, response: { 200: MeReply, 400: ProblemReply, ...AUTHENTICATED } },
+    config: { inputErrors: { body: 'invalid_request', fields: { user_metadata: 'invalid_metadata' } } },
+  }, async (request) => {
+    const profile = await sessions.updateUserMetadata(caller(request), request.body.user_metadata);
     if (profile === null) throw unauthorized(true);
     return userView(profile, caller(request));
   });

@@ -44,7 +44,14 @@ export const MeReply = Type.Object({
   /** When this session's user authenticated (seconds since the epoch) and how (RFC 8176). */
   auth_time: Type.Union([Type.Integer(), Type.Null()]),
   amr: Type.Array(Type.String()),
+  /** Set by operators through the admin API; also the access token's `app_metadata` claim. */
+  app_metadata: Type.Object({}, { additionalProperties: true }),
+  /** The user's own, changed with PATCH /me. */
+  user_metadata: Type.Object({}, { additionalProperties: true }),
 });
+
+/** PATCH /me: the user's own metadata, a JSON object of at most 4 KB, replaced whole. */
+export const UpdateMeBody = Type.Object({ user_metadata: Type.Object({}, { additionalProperties: true }) });
 
 export const SessionsReply = Type.Object({
   sessions: Type.Array(Type.Object({

@@ -4,6 +4,7 @@
  * Every refresh, reuse and revocation is audited (S33).
  */
 import { AppError } from '../errors.ts';
+import { checkMetadata } from './metadata.ts';
 import type { Clock } from '../lib/clock.ts';
 import { childRefreshToken, hashPresentedRefreshToken } from '../lib/refresh-tokens.ts';
 import type { AccessTokenSigner } from '../keys/access-token-signer.ts';
@@ -41,6 +42,8 @@ export interface SessionService {
   revokeToken(refreshToken: string, context: RequestContext): Promise<void>;
   /** The caller's profile, or null when the session or the user is no longer live. */
   profile(caller: Caller): Promise<UserProfile | null>;
+  /** Replaces the caller's user_metadata (400 invalid_metadata past 4 KB); null when the session is over. */
+  updateUserMetadata(caller: Caller, userMetadata: unknown): Promise<UserProfile | null>;
   listSessions(caller: Caller): Promise<SessionView[] | null>;
   /** Ends the caller's own session (logout); ending an ended session is no error. */
   logout(caller: Caller, context: RequestContext): Promise<void>;
@@ -119,6 +122,10 @@ export function createSessionService(deps: {
 
     profile(caller) {
       return sessions.profile({ ...caller, now: clock.now(), idleSeconds });
+    },
+
+    updateUserMetadata(caller, userMetadata) {
+      return sessions.updateUserMetadata({ ...caller, now: clock.now(), idleSeconds, userMetadata: checkMetadata(userMetadata) });
     },
 
     async listSessions(caller) {

@@ -74,7 +74,12 @@ export function createFakeSessionRepository(): FakeSessionRepository {
     async profile(input) {
       const session = sessionById(input.sessionId);
       if (!session || session.user.id !== input.userId || !live(session, input.now, input.idleSeconds)) return null;
-      return { ...session.user, emailVerified: true, phoneNumberVerified: false, createdAt: session.createdAt, lastLoginAt: session.createdAt };
+      return { ...session.user, emailVerified: true, phoneNumberVerified: false, createdAt: session.createdAt, lastLoginAt: session.createdAt, appMetadata: {}, userMetadata: {} };
+    },
+
+    async updateUserMetadata(input) {
+      const profile = await this.profile(input);
+      return profile === null ? null : { ...profile, userMetadata: input.userMetadata };
     },
 
     async listLive(input) {
