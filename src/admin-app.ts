@@ -13,6 +13,8 @@ import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { adminAuthPlugin } from './plugins/admin-auth.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { adminSigningKeyRoutes } from './routes/admin/signing-keys.ts';
+import { adminUserRoutes } from './routes/admin/users.ts';
+import { adminAuditRoutes } from './routes/admin/audit-events.ts';
 import { adminWebhookRoutes } from './routes/admin/webhooks.ts';
 
 /** Admin bodies (a user with two 4 KB metadata objects) stay far below this. */
@@ -46,6 +48,8 @@ export async function buildAdminApp(config: Config, shared: FastifyInstance): Pr
   await admin.register(metricsRoutes);
   // The admin API: every route declares its scope with onRequest: admin.requireAdminScope(...).
   await admin.register(adminSigningKeyRoutes);
+  await admin.register(adminUserRoutes);
+  await admin.register(adminAuditRoutes);
   await admin.register(adminWebhookRoutes);
   return admin;
 }

@@ -23,7 +23,7 @@ import { systemClock, type Clock } from './lib/clock.ts';
 import { createCodeHasher } from './lib/code-hasher.ts';
 import { loadOrCreateDevSecret } from './lib/dev-secret.ts';
 import { maskDestination } from './lib/mask.ts';
-import type { Metrics } from './lib/metrics.ts';
+import { LATENCY_BUCKETS, type Metrics } from './lib/metrics.ts';
 import { cryptoRandom, type RandomSource } from './lib/random.ts';
 import { deriveSubkey } from './lib/secret-keys.ts';
 import { createWebhookSecretBox } from './lib/webhook-secret-box.ts';
@@ -31,8 +31,11 @@ import { createWebhookRepository } from './repositories/webhook-repository.ts';
 import { createWebhookAdmin, type WebhookAdmin } from './services/webhook-admin.ts';
 import { createWebhookEvents, type WebhookEvents } from './services/webhook-events.ts';
 import { createAdminKeyRepository } from './repositories/admin-key-repository.ts';
+import { createAdminUserRepository } from './repositories/admin-user-repository.ts';
+import { createAuditQueryRepository } from './repositories/audit-query-repository.ts';
 import { createAuditEventRepository } from './repositories/audit-event-repository.ts';
-import { createDeliveryJobRepository } from './repositories/delivery-job-repository.ts';
+import { createClientRepository } from './repositories/client-repository.ts';
+import { createDeliveryJobRepository, type DeliveryBacklogReader } from './repositories/delivery-job-repository.ts';
 import { createOneTimeTokenRepository } from './repositories/one-time-token-repository.ts';
 import { createRetentionRepository } from './repositories/retention-repository.ts';
 import { createSessionRepository } from './repositories/session-repository.ts';
@@ -40,14 +43,18 @@ import { createSigningKeyRepository } from './repositories/signing-key-repositor
 import { createSmsCounterRepository } from './repositories/sms-counter-repository.ts';
 import { createAccounts, type Accounts } from './services/accounts-composition.ts';
 import { createAdminKeyService, type AdminKeyService } from './services/admin/admin-keys.ts';
+import { createAdminAuditService, type AdminAuditService } from './services/admin/admin-audit.ts';
+import { createAdminUserService, type AdminUserService } from './services/admin/admin-users.ts';
 import { createSigningKeyAdmin, type SigningKeyAdmin } from './services/admin/signing-key-admin.ts';
 import { createBufferedAuditLog, type AuditLog } from './services/audit-log.ts';
+import { createClientRegistry, type ClientDefaults, type ClientRegistry } from './services/client-registry.ts';
 import { createDemoIdentities } from './services/demo-identities.ts';
 import { createPasswordlessService, type PasswordlessService } from './services/passwordless-service.ts';
 import { createRetentionCleanup, type RetentionCleanup } from './services/retention-cleanup.ts';
 import { createSessionService, type SessionService } from './services/session-service.ts';
 import { createSmsPumpingGuard } from './services/sms-pumping-guard.ts';
 import type { Logger } from './services/types.ts';
+import { createClientReloadWorker } from './workers/client-reload.ts';
 import { createKeyMaintenanceWorker } from './workers/key-maintenance.ts';
 import { createRetentionWorker } from './workers/retention.ts';
 import { createSessionPurgeWorker } from './workers/session-purge.ts';
@@ -56,7 +63,7 @@ import type { Worker } from './workers/worker.ts';
 /** What the composition is built on; the app's plugins provide it. */
 export interface Infrastructure {
   db: Database;
-  metrics: Pick<Metrics, 'counter'>;
+  metrics: Pick<Metrics, 'counter' | 'histogram' | 'gauge'>;
   log: Logger & { child(bindings: Record<string, unknown>): Logger };
 }
 
@@ -90,6 +97,12 @@ export interface Services {
   adminKeys: AdminKeyService;
   /** The admin API's signing-key list and rotation. */
   signingKeyAdmin: SigningKeyAdmin;
+  /** The admin API's users, their sessions, erasure and sign-in links. */
+  adminUsers: AdminUserService;
+  /** The admin API's reading of the audit log. */
+  adminAudit: AdminAuditService;
+  /** Clients (applications), in memory; also what the CLI and the admin API manage. */
+  clients: ClientRegistry;
 }
 
 export interface Composition {
@@ -195,6 +208,10 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     audit,
     smsCaps: smsGuard,
     events,
+    latency: metrics.histogram('sesame_delivery_latency_seconds', 'From the code request to the provider accepting the message (outcome delivered), or to the job ending otherwise, by channel, provider and outcome.', {
+      labelNames: ['channel', 'provider', 'outcome'],
+      buckets: LATENCY_BUCKETS,
+    }),
     settings: {
       pollIntervalMs: config.deliveryPollIntervalMs,
       maxConcurrency: config.deliveryMaxConcurrency,
@@ -204,13 +221,15 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
       retryMaxMs: config.deliveryRetryMaxMs,
     },
   });
+  observeBacklogAndKeys(metrics, { backlog: (cap) => deliveryJobs.backlog(cap), keys, clock });
+  // Loaded before the first request: an unknown client_id must never pass for the default one.
+  const clients = createClientRegistry({ repository: createClientRepository(db.prisma), defaults: clientDefaults(config), clock, log: log.child({ component: 'clients' }) });
+  await clients.reload();
   const signer = createAccessTokenSigner({
     keys,
     clock,
     issuer: config.jwtIssuer,
-    audience: config.jwtAudience,
-    clientId: config.jwtClientId,
-    ttlSeconds: config.accessTokenTtlSeconds,
+    defaultClient: () => clients.defaultClient(),
   });
   const oneTimeTokens = createOneTimeTokenRepository(db.pool);
   const hasher = createCodeHasher(secrets);
@@ -246,8 +265,8 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     keys,
     clock,
     issuer: config.jwtIssuer,
-    audience: config.jwtAudience,
-    maxTokenAgeSeconds: config.accessTokenTtlSeconds,
+    audiences: () => clients.audiences(),
+    maxTokenAgeSeconds: () => clients.maxAccessTokenTtlSeconds(),
   });
   // Identifiers and passkeys on a signed-in account.
   const { accounts, passkeys } = createAccounts({ db, tokens: oneTimeTokens, sessions, signer, delivery, sealer, locales, hasher, clock, random, audit, smsGuard, config, events, log: log.child({ component: 'accounts' }) });
@@ -255,10 +274,15 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
 
   const adminKeys = createAdminKeyService({ keys: createAdminKeyRepository(db.prisma), clock, random });
   const signingKeyAdmin = createSigningKeyAdmin({ keys, repository: signingKeyRepository, audit, operatorManaged: config.operatorKey !== undefined });
+  const adminUsers = createAdminUserService({
+    users: createAdminUserRepository(db.prisma), passwordless, defaultClient: () => clients.defaultClient(), hasher, audit, clock, random, log: log.child({ component: 'admin' }), settings: config,
+  });
+  const adminAudit = createAdminAuditService({ events: createAuditQueryRepository(db.prisma), audit });
 
   const workers: Worker[] = [
     // An operator-managed key is never rotated: nothing to maintain.
     ...(config.operatorKey === undefined ? [createKeyMaintenanceWorker({ keys, intervalSeconds: config.keyReloadIntervalSeconds, log: log.child({ component: 'keys' }) })] : []),
+    createClientReloadWorker({ clients, intervalSeconds: config.clientReloadIntervalSeconds, log: log.child({ component: 'clients' }) }),
     createSessionPurgeWorker({ sessions, log }),
     createRetentionWorker({ cleanup, intervalSeconds: config.cleanupIntervalSeconds, log: log.child({ component: 'retention' }) }),
     admission,
@@ -268,12 +292,28 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
 
   warnAboutRiskySettings(config, clock, log);
   return {
-    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys, adminKeys, signingKeyAdmin, events, webhooks, webhookDelivery },
+    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys, adminKeys, signingKeyAdmin, adminUsers, adminAudit, clients, events, webhooks, webhookDelivery },
     workers,
     async close() {
       await audit.close();
       senders.close();
     },
+  };
+}
+
+/** What the environment gives the clients: the default client whole, the others their fallbacks. */
+export function clientDefaults(config: Config): ClientDefaults {
+  return {
+    defaultClientId: config.defaultClientId,
+    allowedOrigins: config.allowedOrigins,
+    jwtIssuer: config.jwtIssuer,
+    appName: config.appName,
+    emailLoginUrl: config.emailLoginUrl,
+    allowedMethods: config.allowedMethods,
+    jwtAudience: config.jwtAudience,
+    jwtClientId: config.jwtClientId,
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
   };
 }
 
@@ -286,4 +326,33 @@ function warnAboutRiskySettings(config: Config, clock: Clock, log: Logger): void
     const expired = user.expiresAt !== null && user.expiresAt <= clock.now();
     log.warn({ to: maskDestination(user.channel, user.destination), expiresAt: user.expiresAt, expired }, expired ? 'demo identity has expired; it is an ordinary identifier again' : 'demo identity enabled: a fixed code signs it in');
   }
+}
+
+/** Pending jobs are counted up to this many per scrape, so the reading stays one cheap statement. */
+const OUTBOX_GAUGE_CAP = 1_000_000;
+
+/** Gauges read at scrape time: the outbox's depth and oldest pending job, and the signing key's age. */
+function observeBacklogAndKeys(
+  metrics: Pick<Metrics, 'gauge'>,
+  deps: { backlog: DeliveryBacklogReader['backlog']; keys: Pick<KeyStore, 'signingKey'>; clock: Clock },
+): void {
+  // Both outbox gauges come from one statement per scrape.
+  let reading: { at: number; backlog: ReturnType<DeliveryBacklogReader['backlog']> } | undefined;
+  const backlog = () => {
+    if (reading === undefined || performance.now() - reading.at > 1_000) reading = { at: performance.now(), backlog: deps.backlog(OUTBOX_GAUGE_CAP) };
+    return reading.backlog;
+  };
+  metrics.gauge('sesame_outbox_pending_jobs', `Delivery jobs waiting to be sent (counted up to ${OUTBOX_GAUGE_CAP}).`, {
+    read: async () => [{ value: (await backlog()).pending }],
+  });
+  metrics.gauge('sesame_outbox_oldest_pending_age_seconds', 'Age of the oldest pending delivery job by the database clock; 0 when none is pending.', {
+    read: async () => [{ value: (await backlog()).databaseLagSeconds }],
+  });
+  metrics.gauge('sesame_signing_key_age_seconds', 'Age of the key that signs access tokens now, by algorithm (absent for an operator key).', {
+    labelNames: ['alg'],
+    read: () => {
+      const key = deps.keys.signingKey();
+      return key.createdAt === undefined ? [] : [{ labels: { alg: key.alg }, value: Math.max(0, deps.clock.now().getTime() - key.createdAt.getTime()) / 1000 }];
+    },
+  });
 }

@@ -6,6 +6,7 @@
  */
 import { parseAccounts, type AccountsConfig } from './accounts.ts';
 import { parseAdmin, type AdminConfig } from './admin.ts';
+import { parseClients, type ClientsConfig } from './clients.ts';
 import { parseDatabase, type DatabaseConfig } from './database.ts';
 import { parseDelivery, type DeliveryConfig } from './delivery.ts';
 import { parseDemoUsersSection, type DemoUsersConfig } from './demo-users.ts';
@@ -35,7 +36,7 @@ export { validate } from './validate.ts';
 export interface Config extends
   ServerConfig, DatabaseConfig, SecretsConfig, PasswordlessConfig, TokensConfig, KeysConfig,
   DeliveryConfig, TemplatesConfig, SmsConfig, RateLimitConfig, DemoUsersConfig, RetentionConfig,
-  AccountsConfig, OperationsConfig, HardeningConfig, AdminConfig, HooksConfig, ProvidersConfig {}
+  AccountsConfig, OperationsConfig, HardeningConfig, AdminConfig, HooksConfig, ProvidersConfig, ClientsConfig {}
 
 /** Parses and validates the environment. Reports all problems at once, in one ConfigError. */
 export function loadConfig(env: Env): Config {
@@ -46,10 +47,10 @@ export function loadConfig(env: Env): Config {
   const database = parseDatabase(read, problems);
   const secrets = parseSecrets(read, problems);
   const passwordless = parsePasswordless(read, problems);
-  const tokens = parseTokens(read, { production: server.production, port: server.port });
+  const clients = parseClients(read, problems);
+  const tokens = parseTokens(read, { production: server.production, port: server.port, defaultClientId: clients.defaultClientId });
   const keys = parseKeys(read, problems);
   const delivery = parseDelivery(read, problems);
-  const providers = parseProviders(read, problems, delivery);
   const templates = parseTemplates(read, problems);
   const sms = parseSms(read, problems, passwordless);
   const rateLimits = parseRateLimits(read);
@@ -59,6 +60,7 @@ export function loadConfig(env: Env): Config {
   const accounts = parseAccounts(read, problems, { jwtIssuer: tokens.jwtIssuer, production: server.production });
   const admin = parseAdmin(read, problems, { host: server.host, port: server.port, production: server.production });
   const hooks = parseHooks(read, problems, { production: server.production });
+  const providers = parseProviders(read, problems, { ...delivery, allowPrivateNetworks: hooks.webhookAllowPrivateNetworks });
 
   const hardening = parseHardeningConfig(read, problems, {
     shortTokenChars: passwordless.shortTokenChars, shortTokenLength: passwordless.shortTokenLength,
@@ -68,7 +70,7 @@ export function loadConfig(env: Env): Config {
   const config: Config = {
     ...server, ...database, ...secrets, ...passwordless, ...tokens, ...keys,
     ...delivery, ...templates, ...sms, ...rateLimits, ...demoUsers, ...retention,
-    ...accounts, ...operations, ...hardening, ...admin, ...hooks, ...providers,
+    ...accounts, ...operations, ...hardening, ...admin, ...hooks, ...providers, ...clients,
   };
   problems.push(...validate(config));
   if (problems.length > 0) throw new ConfigError(problems);

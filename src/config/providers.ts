@@ -3,6 +3,8 @@
  * HTTP endpoint of the operator's own (EMAIL_PROVIDER=http, SMS_PROVIDER=http). The SMTP URL
  * carries a password, so no problem message ever quotes it whole (S34): see maskSmtpUrl.
  */
+import { checkOutboundUrl, OutboundRefusedError } from '../delivery/outbound-http.ts';
+import { isWebhookSecret } from '../lib/standard-webhooks.ts';
 import type { EnvReader } from './reader.ts';
 
 export interface SmtpUrl {
@@ -22,6 +24,10 @@ export interface ProvidersConfig {
   smtpCaFile: string | undefined;
   /** Pooled SMTP connections kept open at most. */
   smtpMaxConnections: number;
+  /** Where EMAIL_PROVIDER=http and SMS_PROVIDER=http POST the rendered message (S42: https, or http to loopback in development). */
+  sendHookUrl: string | undefined;
+  /** Standard Webhooks secret (`whsec_...`) the send hook's requests are signed with. */
+  sendHookSecret: string | undefined;
 }
 
 const DEFAULT_PORTS = { 'smtp:': 587, 'smtps:': 465 } as const;
@@ -51,17 +57,30 @@ export function parseSmtpUrl(value: string): SmtpUrl | string {
     return `${maskSmtpUrl(value)}: only user, password, host and port are read; remove the path and query`;
   }
   const decode = (part: string) => (part === '' ? undefined : decodeURIComponent(part));
+  let user: string | undefined;
+  let password: string | undefined;
+  try {
+    user = decode(url.username);
+    password = decode(url.password);
+  } catch {
+    return `${maskSmtpUrl(value)}: the user or password has a malformed %-escape; percent-encode reserved characters (@ is %40, % is %25)`;
+  }
   return {
     secure: url.protocol === 'smtps:',
     // WHATWG URL keeps IPv6 literals bracketed; sockets want them bare.
     host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: url.port === '' ? DEFAULT_PORTS[url.protocol] : Number(url.port),
-    user: decode(url.username),
-    password: decode(url.password),
+    user,
+    password,
   };
 }
 
-export function parseProviders(read: EnvReader, problems: string[], delivery: { emailProvider: string }): ProvidersConfig {
+export function parseProviders(
+  read: EnvReader,
+  problems: string[],
+  context: { emailProvider: string; smsProvider: string; allowPrivateNetworks: boolean },
+): ProvidersConfig {
+  const delivery = context;
   const smtpUrl = read.optional('SMTP_URL');
   let smtp: SmtpUrl | undefined;
   if (smtpUrl !== undefined) {
@@ -71,7 +90,27 @@ export function parseProviders(read: EnvReader, problems: string[], delivery: { 
   } else if (delivery.emailProvider === 'smtp') {
     problems.push('SMTP_URL: required when EMAIL_PROVIDER=smtp');
   }
+  const usesSendHook = context.emailProvider === 'http' || context.smsProvider === 'http';
+  const sendHookUrl = read.optional('SEND_HOOK_URL');
+  if (sendHookUrl !== undefined) {
+    try {
+      checkOutboundUrl(sendHookUrl, { allowPrivateNetworks: context.allowPrivateNetworks });
+    } catch (error) {
+      const reason = error instanceof OutboundRefusedError ? error.reason : 'invalid_url';
+      problems.push(`SEND_HOOK_URL: refused (${reason}): https only, or http to a loopback host with WEBHOOK_ALLOW_PRIVATE_NETWORKS=true`);
+    }
+  } else if (usesSendHook) {
+    problems.push('SEND_HOOK_URL: required when EMAIL_PROVIDER or SMS_PROVIDER is http');
+  }
+  const sendHookSecret = read.optional('SEND_HOOK_SECRET');
+  if (sendHookSecret !== undefined && !isWebhookSecret(sendHookSecret)) {
+    problems.push('SEND_HOOK_SECRET: must be whsec_ followed by base64 of 24 to 64 random bytes');
+  } else if (sendHookSecret === undefined && usesSendHook) {
+    problems.push('SEND_HOOK_SECRET: required when EMAIL_PROVIDER or SMS_PROVIDER is http (the send hook is always signed)');
+  }
   return {
+    sendHookUrl,
+    sendHookSecret,
     smtp,
     smtpAllowInsecure: read.bool('SMTP_ALLOW_INSECURE', false),
     smtpCaFile: read.optional('SMTP_CA_FILE'),

@@ -26,14 +26,14 @@ export function validate(config: Config): string[] {
   }
   if (config.databaseUrl === undefined) problems.push('DATABASE_URL: required in production (the embedded PostgreSQL is for development)');
   if (config.emailProvider === 'console' && config.allowedMethods.includes('email')) {
-    problems.push('EMAIL_PROVIDER: "console" is for development; use "ses" or "smtp" in production');
+    problems.push('EMAIL_PROVIDER: "console" is for development; use "ses", "smtp" or "http" in production');
   }
   // Codes would cross the network in clear, readable and alterable on the way.
   if (config.smtpAllowInsecure) {
     problems.push('SMTP_ALLOW_INSECURE: refused in production (SMTP without TLS is for local mail catchers); use smtps:// or an smtp:// server with STARTTLS');
   }
   if (config.smsProvider === 'console' && config.allowedMethods.includes('mobile')) {
-    problems.push('SMS_PROVIDER: "console" is for development; use "sns" in production');
+    problems.push('SMS_PROVIDER: "console" is for development; use "sns" or "http" in production');
   }
   if (config.jwtIssuer === '') problems.push('JWT_ISSUER: required in production (the public base URL of this service)');
   else if (issuerHost(config.jwtIssuer) !== undefined && isLoopbackHost(issuerHost(config.jwtIssuer)!)) {

@@ -26,6 +26,8 @@ export interface SendResult {
 export interface SendOptions {
   /** Aborts the provider call; the dispatcher uses it as the send timeout. */
   signal?: AbortSignal;
+  /** The same for every attempt at one message (the delivery job's id), for providers that let the receiver drop duplicates. */
+  idempotencyKey?: string;
 }
 
 export interface MessageSender<M> {
@@ -41,6 +43,8 @@ export interface MessageSender<M> {
  */
 export interface BulkEmail {
   template: { subject: string; text: string; html: string };
+  /** The sender of every entry; absent: the provider's configured one. */
+  from?: string | undefined;
   entries: { to: string; values: Record<string, string> }[];
 }
 

@@ -3,6 +3,9 @@ import type { Config } from '../config/index.ts';
 import { createConsoleSender } from './console-sender.ts';
 import type { EmailMessage, MessageSender, SmsMessage } from './message-sender.ts';
 import { createSesEmailSender } from './ses-email-sender.ts';
+import { createWebhookSigner } from '../lib/standard-webhooks.ts';
+import { createOutboundHttp } from './outbound-http.ts';
+import { createSendHookSenders } from './send-hook-sender.ts';
 import { createSmtpEmailSender } from './smtp-email-sender.ts';
 import { createSnsSmsSender } from './sns-sms-sender.ts';
 
@@ -17,8 +20,18 @@ export interface Senders {
 /** Picks the email and SMS providers named in the configuration. */
 export function createSenders(config: Config): Senders {
   const consoleSender = createConsoleSender();
-  const email = createEmailSender(config, consoleSender.email);
-  const sms = config.smsProvider === 'sns' ? createSnsSmsSender({ senderId: config.smsSenderId }) : consoleSender.sms;
+  const sendHook = config.emailProvider === 'http' || config.smsProvider === 'http'
+    ? createSendHookSenders({
+      url: config.sendHookUrl!,
+      signer: createWebhookSigner(config.sendHookSecret!),
+      http: createOutboundHttp({ allowPrivateNetworks: config.webhookAllowPrivateNetworks }),
+      timeoutMs: config.deliverySendTimeoutMs,
+    })
+    : undefined;
+  const email = createEmailSender(config, { console: consoleSender.email, sendHook: sendHook?.email });
+  const sms = config.smsProvider === 'http'
+    ? sendHook!.sms
+    : config.smsProvider === 'sns' ? createSnsSmsSender({ senderId: config.smsSenderId }) : consoleSender.sms;
   return {
     email,
     sms,
@@ -35,7 +48,10 @@ export function createSenders(config: Config): Senders {
   };
 }
 
-function createEmailSender(config: Config, consoleEmail: MessageSender<EmailMessage>): MessageSender<EmailMessage> {
+function createEmailSender(
+  config: Config,
+  built: { console: MessageSender<EmailMessage>; sendHook: MessageSender<EmailMessage> | undefined },
+): MessageSender<EmailMessage> {
   switch (config.emailProvider) {
     case 'ses':
       return createSesEmailSender({ from: config.emailFrom!, configurationSet: config.sesConfigurationSet });
@@ -48,7 +64,9 @@ function createEmailSender(config: Config, consoleEmail: MessageSender<EmailMess
         maxConnections: config.smtpMaxConnections,
         timeoutMs: config.deliverySendTimeoutMs,
       });
+    case 'http':
+      return built.sendHook!;
     case 'console':
-      return consoleEmail;
+      return built.console;
   }
 }

@@ -1,11 +1,13 @@
 /** Public keys for offline verification by sibling services (S25), and OIDC discovery. */
 import type { FastifyPluginAsync } from 'fastify';
+import { PUBLIC_CORS } from '../plugins/cors.ts';
 
 export const wellKnownRoutes: FastifyPluginAsync<{ jwksMaxAgeSeconds: number; issuer: string; algorithms: string[] }> = async (app, options) => {
   const { keys } = app.services;
   const cacheControl = `public, max-age=${options.jwksMaxAgeSeconds}`;
   // The key store swaps this string when the key set changes; serving it costs nothing.
-  app.get('/.well-known/jwks.json', async (_request, reply) =>
+  // Public documents: any origin may read them (Access-Control-Allow-Origin: *, no credentials).
+  app.get('/.well-known/jwks.json', { config: PUBLIC_CORS }, async (_request, reply) =>
     reply.header('cache-control', cacheControl).type('application/jwk-set+json').send(keys.jwksJson()));
 
   const base = options.issuer.replace(/\/+$/, '');
@@ -20,6 +22,6 @@ export const wellKnownRoutes: FastifyPluginAsync<{ jwksMaxAgeSeconds: number; is
     token_endpoint_auth_methods_supported: ['none'],
     id_token_signing_alg_values_supported: options.algorithms,
   });
-  app.get('/.well-known/openid-configuration', async (_request, reply) =>
+  app.get('/.well-known/openid-configuration', { config: PUBLIC_CORS }, async (_request, reply) =>
     reply.header('cache-control', cacheControl).type('application/json').send(discovery));
 };
