@@ -9,6 +9,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config/index.ts';
 import { errorHandlerPlugin } from './plugins/error-handler.ts';
+import { openApiPlugin } from './plugins/openapi.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 
@@ -37,6 +38,11 @@ export async function buildAdminApp(config: Config, shared: FastifyInstance): Pr
 
   await admin.register(errorHandlerPlugin);
   await admin.register(securityHeadersPlugin);
+  // Its own document (GET /openapi.json on this listener), so the public one never lists admin routes.
+  await admin.register(openApiPlugin, {
+    title: 'Sesame admin API', description: 'The operators\' listener (ADMIN_PORT): metrics and administration. Never exposed on the public port.',
+    rateLimited: false, serveDocument: config.docsEnabled, serveReference: false,
+  });
 
   await admin.register(metricsRoutes);
   return admin;

@@ -10,6 +10,7 @@ import { bearerAuthPlugin } from './plugins/bearer-auth.ts';
 import { databasePlugin } from './plugins/database.ts';
 import { errorHandlerPlugin } from './plugins/error-handler.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
+import { openApiPlugin } from './plugins/openapi.ts';
 import { servicesPlugin } from './plugins/services.ts';
 import { workersPlugin } from './plugins/workers.ts';
 import { compose, type Substitutes } from './composition.ts';
@@ -39,6 +40,9 @@ declare module 'fastify' {
     adminApp: FastifyInstance | null;
   }
 }
+
+const PUBLIC_API_DESCRIPTION = 'Passwordless sign-in by one-time code, magic link or passkey; sessions with rotating refresh tokens; '
+  + 'RS256/ES256 access tokens verifiable offline through the JWKS. Every error is an RFC 9457 problem document with a stable `code`.';
 
 /** How an embedder or a test builds the app differently from `npm start`. */
 export interface BuildOptions {
@@ -108,6 +112,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(servicesPlugin, { composition });
   await app.register(workersPlugin, { workers: composition.workers.filter(runsWorker) });
   await app.register(bearerAuthPlugin, { verifier: app.services.accessTokens });
+  // Before the routes: it describes every route registered after it.
+  await app.register(openApiPlugin, {
+    title: 'Sesame', description: PUBLIC_API_DESCRIPTION, rateLimited: true, serveDocument: config.docsEnabled, serveReference: config.docsEnabled,
+  });
 
   await app.register(healthRoutes);
   await app.register(wellKnownRoutes, { jwksMaxAgeSeconds: config.jwksMaxAgeSeconds, issuer: config.jwtIssuer, algorithms: [config.jwtAlg] });

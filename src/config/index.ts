@@ -8,6 +8,7 @@ import { parseAccounts, type AccountsConfig } from './accounts.ts';
 import { parseAdmin, type AdminConfig } from './admin.ts';
 import { parseDatabase, type DatabaseConfig } from './database.ts';
 import { parseDelivery, type DeliveryConfig } from './delivery.ts';
+import { parseDocs, type DocsConfig } from './docs.ts';
 import { parseDemoUsersSection, type DemoUsersConfig } from './demo-users.ts';
 import { parseKeys, type KeysConfig } from './keys.ts';
 import { parseOperations, type OperationsConfig } from './operations.ts';
@@ -33,7 +34,7 @@ export { validate } from './validate.ts';
 export interface Config extends
   ServerConfig, DatabaseConfig, SecretsConfig, PasswordlessConfig, TokensConfig, KeysConfig,
   DeliveryConfig, TemplatesConfig, SmsConfig, RateLimitConfig, DemoUsersConfig, RetentionConfig,
-  AccountsConfig, OperationsConfig, HardeningConfig, AdminConfig {}
+  AccountsConfig, OperationsConfig, HardeningConfig, AdminConfig, DocsConfig {}
 
 /** Parses and validates the environment. Reports all problems at once, in one ConfigError. */
 export function loadConfig(env: Env): Config {
@@ -55,6 +56,7 @@ export function loadConfig(env: Env): Config {
   const operations = parseOperations(read, problems);
   const accounts = parseAccounts(read, problems, { jwtIssuer: tokens.jwtIssuer, production: server.production });
   const admin = parseAdmin(read, problems, { host: server.host, port: server.port });
+  const docs = parseDocs(read);
 
   const hardening = parseHardeningConfig(read, problems, {
     shortTokenChars: passwordless.shortTokenChars, shortTokenLength: passwordless.shortTokenLength,
@@ -64,7 +66,7 @@ export function loadConfig(env: Env): Config {
   const config: Config = {
     ...server, ...database, ...secrets, ...passwordless, ...tokens, ...keys,
     ...delivery, ...templates, ...sms, ...rateLimits, ...demoUsers, ...retention,
-    ...accounts, ...operations, ...hardening, ...admin,
+    ...accounts, ...operations, ...hardening, ...admin, ...docs,
   };
   problems.push(...validate(config));
   if (problems.length > 0) throw new ConfigError(problems);
