@@ -5,7 +5,9 @@
  * Per flow: requests/s, p50, p99, non-2xx, CPU per request by process; for the flows that send
  * a code, what counts for sign-in: codes delivered per second, the delay from request to the
  * provider's acceptance (p50/p99/max), the outbox depth when the load stops and how long it
- * takes to drain.
+ * takes to drain. PostgreSQL work per delivered code (per request for flows that send none):
+ * commits (the scratch database's pg_stat_database.xact_commit) and statements, counted in the
+ * server by the bench-only bench/pg-statement-counter.mjs, loaded with NODE_OPTIONS=--import.
  *
  * `npm run bench -- --sweep`: drives the request flow at fixed offered rates
  * (BENCH_SWEEP_RATES, default 100,200,400,800,1600 requests/s; BENCH_SWEEP_DURATION seconds
@@ -57,6 +59,7 @@ const FLOWS: Flow[] = ([
   { name: 'exchange (email)', path: '/passwordless/exchange/email', body: (i: number) => ({ email: `x${i}@bench.test`, token: CODE }), delivers: false },
   { name: 'refresh', path: '/token/refresh', body: (i: number) => ({ refresh_token: refreshToken(i) }) as { email?: string }, delivers: false },
 ] satisfies Flow[]).filter((flow) => SWEEP ? false : ONLY.length === 0 || ONLY.includes(flow.name.split(' ')[0]!));
+const runs = (first: string) => FLOWS.some((flow) => flow.name.split(' ')[0] === first);
 
 interface DeliveryResult {
   accepted: number;
@@ -69,6 +72,16 @@ interface DeliveryResult {
   drainSeconds: number;
 }
 
+/** PostgreSQL work per request over a flow's measured window and the drain that follows it. */
+interface DatabaseWork {
+  /** Transactions committed in the scratch database (pg_stat_database.xact_commit), per request. */
+  commitsPerRequest: number;
+  /** Statements the server sent through node-postgres (BEGIN/COMMIT included), per request. */
+  statementsPerRequest: number;
+  /** The same, by prepared-statement name or first words, per request, largest first. */
+  byStatement: Record<string, number>;
+}
+
 interface FlowResult {
   flow: string;
   requestsPerSecond: number;
@@ -78,6 +91,7 @@ interface FlowResult {
   errors: number;
   /** CPU milliseconds per request spent by the server, PostgreSQL and the load generator. */
   cpuMsPerRequest: { server: number; postgres: number; loadgen: number; kernelShare: number };
+  database: DatabaseWork;
   delivery?: DeliveryResult;
 }
 
@@ -86,6 +100,10 @@ interface SweepStep { rate: number; sent: number; acceptedPerSecond: number; ref
 const sink = await startProviderSink(PROVIDER_LATENCY_MS);
 const database = await scratchDatabase();
 const outbox = new pg.Pool({ connectionString: database.url, max: 1 });
+/** The bench's own statements on the scratch database: each is a commit to take off the server's. */
+let benchQueries = 0;
+// An idle connection the server closes (say, a database dropped by force) must not crash the bench.
+outbox.on('error', (error) => console.error(`bench: outbox connection lost: ${error.message}`));
 let server: Awaited<ReturnType<typeof startServer>> | undefined;
 const results: FlowResult[] = [];
 const steps: SweepStep[] = [];
@@ -93,9 +111,13 @@ try {
   await seed(database.url, {
     secret: SECRET,
     code: CODE,
-    requestUsers: SWEEP ? Object.fromEntries(SWEEP_RATES.map((rate) => [`w${rate}-`, sweepPool(rate)])) : { r: POOL, s: POOL },
-    exchangeUsers: SWEEP ? 0 : POOL,
-    refreshTokens: SWEEP ? 0 : POOL,
+    // Only what the chosen flows use: seeding is most of a short run's time.
+    requestUsers: SWEEP ? Object.fromEntries(SWEEP_RATES.map((rate) => [`w${rate}-`, sweepPool(rate)])) : {
+      ...(runs('request') ? { r: POOL } : {}),
+      ...(runs('slow-ses') ? { s: POOL } : {}),
+    },
+    exchangeUsers: runs('exchange') ? POOL : 0,
+    refreshTokens: runs('refresh') ? POOL : 0,
   });
   server = await startServer(database.url);
   if (SWEEP) {
@@ -150,6 +172,7 @@ function load(options: { path: string; body: (i: number) => { email?: string }; 
 }
 
 async function pendingJobs(): Promise<number> {
+  benchQueries++;
   const { rows } = await outbox.query<{ n: number }>(`SELECT count(*)::int AS n FROM delivery_jobs WHERE status = 'pending'`);
   return rows[0]!.n;
 }
@@ -198,6 +221,7 @@ async function runFlow(flow: Flow): Promise<FlowResult> {
   // The measured window starts with an empty outbox and forgets the warm-up's deliveries.
   if (flow.delivers) await drain();
   await sink.collect();
+  const workBefore = await databaseWork();
   // Identities continue after the warm-up's, so no request is throttled by an earlier one.
   const measured = load({ ...flow, duration: DURATION, pool: POOL, first: warmup.next() });
   const before = cpuSample();
@@ -211,6 +235,7 @@ async function runFlow(flow: Flow): Promise<FlowResult> {
     const drainSeconds = await drain();
     delivery = await deliveryResult({ start, end }, measured.requestedAt, measured.accepted, depthAtEnd, drainSeconds);
   }
+  const workAfter = await databaseWork();
   const perRequest = (key: 'server' | 'postgres' | 'loadgen') => Math.round(((after[key] - before[key]) / Math.max(1, result.requests.total)) * 1000) / 1000;
   const total = (['server', 'postgres', 'loadgen'] as const).reduce((sum, key) => sum + after[key] - before[key], 0);
   return {
@@ -226,6 +251,9 @@ async function runFlow(flow: Flow): Promise<FlowResult> {
       loadgen: perRequest('loadgen'),
       kernelShare: Math.round(((after.system - before.system) / Math.max(1, total)) * 100) / 100,
     },
+    // Per code delivered for the flows that send one (every statement of the request, claim,
+    // completion and audit of the window's codes), per request for the others.
+    database: workPerRequest(workBefore, workAfter, delivery ? delivery.accepted - delivery.undelivered : result.requests.total),
     ...(delivery ? { delivery } : {}),
   };
 }
@@ -259,6 +287,36 @@ function sustainable(step: SweepStep): boolean {
   return step.acceptedPerSecond >= 0.99 * step.sent && step.sent >= 0.95 * step.rate && step.delivery.inTimeShare >= 0.99;
 }
 
+interface WorkSample { commits: number; benchQueries: number; statements: number; byStatement: Record<string, number> }
+
+/**
+ * The scratch database's commits and the server's statements so far. PostgreSQL publishes a
+ * backend's counts when it goes idle, at most once a second, so the sample waits that out first.
+ */
+async function databaseWork(): Promise<WorkSample> {
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  const commits = await database.commits();
+  const counted = await server!.statementCounts();
+  return { commits, benchQueries, statements: counted.total, byStatement: counted.byStatement };
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+function workPerRequest(before: WorkSample, after: WorkSample, requests: number): DatabaseWork {
+  const per = (value: number) => round3(value / Math.max(1, requests));
+  const byStatement = Object.entries(after.byStatement)
+    .map(([name, count]) => [name, per(count - (before.byStatement[name] ?? 0))] as const)
+    .filter(([, count]) => count > 0)
+    .sort((a, b) => b[1] - a[1]);
+  return {
+    commitsPerRequest: per(after.commits - before.commits - (after.benchQueries - before.benchQueries)),
+    statementsPerRequest: per(after.statements - before.statements),
+    byStatement: Object.fromEntries(byStatement),
+  };
+}
+
 /** CPU time (ms) of the server process, of every PostgreSQL process, and of this process (autocannon). */
 function cpuSample(): { server: number; postgres: number; loadgen: number; system: number } {
   const ticksToMs = 10; // USER_HZ is 100 on Linux
@@ -285,10 +343,12 @@ function cpuSample(): { server: number; postgres: number; loadgen: number; syste
   return { server: serverUser + serverSys, postgres, loadgen: selfUser + selfSys, system: system + serverSys + selfSys };
 }
 
-async function startServer(databaseUrl: string): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> {
+async function startServer(databaseUrl: string): Promise<{ url: string; process: ChildProcess; statementCounts(): Promise<{ total: number; byStatement: Record<string, number> }>; stop(): Promise<void> }> {
   const port = await freePort();
   const logDir = mkdtempSync(join(tmpdir(), 'sesame-bench-'));
   const logFile = join(logDir, 'server.log');
+  const countFile = join(logDir, 'pg-statements.json');
+  let countRequest = 0;
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
   // The production entry point: compiled JavaScript, as `npm start` and the container run it.
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
@@ -301,6 +361,9 @@ async function startServer(databaseUrl: string): Promise<{ url: string; process:
     stdio: ['ignore', openSync(logFile, 'a'), openSync(logFile, 'a')],
     env: {
       PATH: process.env.PATH,
+      // Bench-only: counts the server's statements (bench/pg-statement-counter.mjs).
+      NODE_OPTIONS: `--import ${join(ROOT, 'bench/pg-statement-counter.mjs')}`,
+      BENCH_PG_COUNT_FILE: countFile,
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(port),
@@ -341,6 +404,21 @@ async function startServer(databaseUrl: string): Promise<{ url: string; process:
   return {
     url,
     process: child,
+    async statementCounts() {
+      // Numbered requests, so a count written before this one is never read as its answer.
+      const seq = ++countRequest;
+      writeFileSync(`${countFile}.seq`, String(seq));
+      child.kill('SIGUSR2');
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        try {
+          const counted = JSON.parse(readFileSync(countFile, 'utf8')) as { seq: number; total: number; byStatement: Record<string, number> };
+          if (counted.seq === seq) return counted;
+        } catch { /* not written yet */ }
+        if (Date.now() > deadline) throw new Error('the server did not write its statement counts');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -350,7 +428,7 @@ async function startServer(databaseUrl: string): Promise<{ url: string; process:
   };
 }
 
-async function scratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+async function scratchDatabase(): Promise<{ url: string; commits(): Promise<number>; drop(): Promise<void> }> {
   const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
   let embedded: EmbeddedDatabase | undefined;
   let dataDir: string | undefined;
@@ -371,6 +449,11 @@ async function scratchDatabase(): Promise<{ url: string; drop(): Promise<void> }
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
+    // Read from the admin connection, which is not in the scratch database and so not counted.
+    async commits() {
+      const { rows } = await admin.query<{ commits: string }>('SELECT xact_commit AS commits FROM pg_stat_database WHERE datname = $1', [name]);
+      return Number(rows[0]?.commits ?? 0);
+    },
     async drop() {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();
@@ -437,6 +520,10 @@ function report(flows: FlowResult[], peakRssMb: number | undefined): void {
     const d = r.delivery!;
     return `| ${r.flow.padEnd(26)} | ${String(d.accepted).padStart(8)} | ${String(d.deliveredPerSecond).padStart(11)} | ${String(d.delayMs.p50).padStart(5)} | ${String(d.delayMs.p99).padStart(6)} | ${String(d.delayMs.max).padStart(6)} | ${(d.inTimeShare * 100).toFixed(1).padStart(6)}% | ${String(d.undelivered).padStart(5)} | ${String(d.depthAtEnd).padStart(5)} | ${seconds(d.drainSeconds).padStart(7)} |`;
   });
+  const work = flows.map((r) => {
+    const top = Object.entries(r.database.byStatement).slice(0, 8).map(([name, count]) => `${name} ${count.toFixed(3)}`).join(', ');
+    return `| ${r.flow.padEnd(26)} | ${r.delivery ? 'code   ' : 'request'} | ${r.database.commitsPerRequest.toFixed(3).padStart(7)} | ${r.database.statementsPerRequest.toFixed(3).padStart(10)} | ${top} |`;
+  });
   const text = [
     `Sesame benchmark: ${DURATION} s per flow (after ${WARMUP_SECONDS} s warm-up); ${conditions()}`,
     '',
@@ -452,6 +539,12 @@ function report(flows: FlowResult[], peakRssMb: number | undefined): void {
       ...deliveries,
       '',
     ] : []),
+    'PostgreSQL work (measured window and drain; per code delivered, or per request for flows that send none):',
+    '',
+    '| flow                       | per     | commits | statements | by statement |',
+    '|----------------------------|---------|---------|------------|--------------|',
+    ...work,
+    '',
     `server peak RSS: ${peakRssMb ?? '?'} MB`,
   ].join('\n');
   console.log(text);

@@ -11,7 +11,11 @@ import type { Config } from './config/index.ts';
 import { errorHandlerPlugin } from './plugins/error-handler.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
+import { adminAuthPlugin } from './plugins/admin-auth.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { adminSigningKeyRoutes } from './routes/admin/signing-keys.ts';
+import { adminUserRoutes } from './routes/admin/users.ts';
+import { adminAuditRoutes } from './routes/admin/audit-events.ts';
 
 /** Admin bodies (a user with two 4 KB metadata objects) stay far below this. */
 const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
@@ -44,6 +48,12 @@ export async function buildAdminApp(config: Config, shared: FastifyInstance): Pr
     rateLimited: false, serveDocument: config.docsEnabled, serveReference: false,
   });
 
+  await admin.register(adminAuthPlugin, { keys: shared.services.adminKeys });
+
   await admin.register(metricsRoutes);
+  // The admin API: every route declares its scope with onRequest: admin.requireAdminScope(...).
+  await admin.register(adminSigningKeyRoutes);
+  await admin.register(adminUserRoutes);
+  await admin.register(adminAuditRoutes);
   return admin;
 }

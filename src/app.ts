@@ -16,6 +16,7 @@ import { workersPlugin } from './plugins/workers.ts';
 import { compose, type Substitutes } from './composition.ts';
 import type { Worker } from './workers/worker.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { healthRoutes } from './routes/health.ts';
 import { passwordlessRoutes } from './routes/passwordless.ts';
@@ -123,6 +124,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(sessionRoutes);
   await app.register(accountRoutes);
   await app.register(passkeyRoutes);
+  // Only for operators who cannot reach the admin listener, and only with the token (S37).
+  if (config.metricsToken !== undefined) await app.register(metricsRoutes, { token: config.metricsToken });
 
   // The admin listener shares this app's services and closes first, while they are still open.
   const adminApp = config.adminPort === 0 ? null : await buildAdminApp(config, app);

@@ -24,6 +24,9 @@ import { maskDestination } from './lib/mask.ts';
 import type { Metrics } from './lib/metrics.ts';
 import { cryptoRandom, type RandomSource } from './lib/random.ts';
 import { deriveSubkey } from './lib/secret-keys.ts';
+import { createAdminKeyRepository } from './repositories/admin-key-repository.ts';
+import { createAdminUserRepository } from './repositories/admin-user-repository.ts';
+import { createAuditQueryRepository } from './repositories/audit-query-repository.ts';
 import { createAuditEventRepository } from './repositories/audit-event-repository.ts';
 import { createDeliveryJobRepository } from './repositories/delivery-job-repository.ts';
 import { createOneTimeTokenRepository } from './repositories/one-time-token-repository.ts';
@@ -32,6 +35,10 @@ import { createSessionRepository } from './repositories/session-repository.ts';
 import { createSigningKeyRepository } from './repositories/signing-key-repository.ts';
 import { createSmsCounterRepository } from './repositories/sms-counter-repository.ts';
 import { createAccounts, type Accounts } from './services/accounts-composition.ts';
+import { createAdminKeyService, type AdminKeyService } from './services/admin/admin-keys.ts';
+import { createAdminAuditService, type AdminAuditService } from './services/admin/admin-audit.ts';
+import { createAdminUserService, type AdminUserService } from './services/admin/admin-users.ts';
+import { createSigningKeyAdmin, type SigningKeyAdmin } from './services/admin/signing-key-admin.ts';
 import { createBufferedAuditLog, type AuditLog } from './services/audit-log.ts';
 import { createDemoIdentities } from './services/demo-identities.ts';
 import { createPasswordlessService, type PasswordlessService } from './services/passwordless-service.ts';
@@ -69,6 +76,14 @@ export interface Services {
   cleanup: RetentionCleanup;
   accounts: Accounts['accounts'];
   passkeys: Accounts['passkeys'];
+  /** Admin API keys: the admin listener authenticates with it (S41). */
+  adminKeys: AdminKeyService;
+  /** The admin API's signing-key list and rotation. */
+  signingKeyAdmin: SigningKeyAdmin;
+  /** The admin API's users, their sessions, erasure and sign-in links. */
+  adminUsers: AdminUserService;
+  /** The admin API's reading of the audit log. */
+  adminAudit: AdminAuditService;
 }
 
 export interface Composition {
@@ -93,8 +108,9 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     log.warn({}, 'SESAME_SECRET is not set: using a development secret stored under DATA_DIR');
   }
 
+  const signingKeyRepository = createSigningKeyRepository(db.prisma);
   const keys = await loadKeyStore({
-    keys: createSigningKeyRepository(db.prisma),
+    keys: signingKeyRepository,
     secrets,
     alg: config.jwtAlg,
     clock,
@@ -195,6 +211,13 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
   const { accounts, passkeys } = createAccounts({ db, tokens: oneTimeTokens, sessions, signer, delivery, sealer, locales, hasher, clock, random, audit, smsGuard, config, log: log.child({ component: 'accounts' }) });
   const cleanup = createRetentionCleanup({ repository: createRetentionRepository(db.pool), clock, log: log.child({ component: 'retention' }), settings: config });
 
+  const adminKeys = createAdminKeyService({ keys: createAdminKeyRepository(db.prisma), clock, random });
+  const signingKeyAdmin = createSigningKeyAdmin({ keys, repository: signingKeyRepository, audit, operatorManaged: config.operatorKey !== undefined });
+  const adminUsers = createAdminUserService({
+    users: createAdminUserRepository(db.prisma), passwordless, hasher, audit, clock, random, log: log.child({ component: 'admin' }), settings: config,
+  });
+  const adminAudit = createAdminAuditService({ events: createAuditQueryRepository(db.prisma), audit });
+
   const workers: Worker[] = [
     // An operator-managed key is never rotated: nothing to maintain.
     ...(config.operatorKey === undefined ? [createKeyMaintenanceWorker({ keys, intervalSeconds: config.keyReloadIntervalSeconds, log: log.child({ component: 'keys' }) })] : []),
@@ -206,7 +229,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
 
   warnAboutRiskySettings(config, clock, log);
   return {
-    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys },
+    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys, adminKeys, signingKeyAdmin, adminUsers, adminAudit },
     workers,
     async close() {
       await audit.close();

@@ -12,6 +12,7 @@ import { loadProcessConfig } from '../config/index.ts';
 import { createDatabase } from '../db/database.ts';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { migrate } from '../db/migrator.ts';
+import { listSigningKeys, rotateSigningKeys } from '../keys/key-admin.ts';
 import { loadKeyStore } from '../keys/key-store.ts';
 import { systemClock } from '../lib/clock.ts';
 import { loadOrCreateDevSecret } from '../lib/dev-secret.ts';
@@ -41,15 +42,13 @@ try {
   const repository = createSigningKeyRepository(db.prisma);
   const keys = await loadKeyStore({ keys: repository, secrets, alg: config.jwtAlg, clock: systemClock, policy: config, log: quiet });
   if (command === 'rotate') {
-    const report = await keys.maintain({ rotateNow: true });
+    const report = await rotateSigningKeys(keys);
     for (const kid of report.remove) console.log(`removed retired key ${kid}`);
     if (report.promote) console.log(`promoted ${report.promote} to current; the previous key is retired and stays published`);
     if (report.created) console.log(`created next key ${report.created}; it is published now and can be promoted from ${report.promotableAt!.toISOString()}`);
     else if (report.promotableAt) console.log(`a next key is waiting to be published long enough; it can be promoted from ${report.promotableAt.toISOString()}`);
   }
-  const stored = await repository.withLock((tx) => tx.listAll());
-  const order = { current: 0, next: 1, retired: 2 };
-  stored.sort((a, b) => order[a.state] - order[b.state]);
+  const stored = await listSigningKeys(repository);
   console.log(`${'state'.padEnd(8)} ${'alg'.padEnd(6)} ${'kid'.padEnd(44)} ${'created'.padEnd(24)} ${'activated'.padEnd(24)} retired`);
   for (const key of stored) {
     console.log([key.state.padEnd(8), key.alg.padEnd(6), key.kid.padEnd(44), iso(key.createdAt), iso(key.activatedAt), iso(key.retiredAt)].join(' '));

@@ -1,9 +1,9 @@
-/** Who carries the messages (SES, SNS or the console) and how the outbox dispatcher sends them. */
+/** Who carries the messages (SES, SNS, SMTP, the send hook or the console) and how the outbox dispatcher sends them. */
 import type { EnvReader } from './reader.ts';
 
 export interface DeliveryConfig {
-  emailProvider: 'ses' | 'console';
-  smsProvider: 'sns' | 'console';
+  emailProvider: 'ses' | 'smtp' | 'http' | 'console';
+  smsProvider: 'sns' | 'http' | 'console';
   emailFrom: string | undefined;
   sesConfigurationSet: string | undefined;
   smsSenderId: string | undefined;
@@ -20,10 +20,10 @@ export interface DeliveryConfig {
 }
 
 export function parseDelivery(read: EnvReader, problems: string[]): DeliveryConfig {
-  const emailProvider = read.oneOf('EMAIL_PROVIDER', ['ses', 'console'] as const, 'console');
-  const smsProvider = read.oneOf('SMS_PROVIDER', ['sns', 'console'] as const, 'console');
+  const emailProvider = read.oneOf('EMAIL_PROVIDER', ['ses', 'smtp', 'http', 'console'] as const, 'console');
+  const smsProvider = read.oneOf('SMS_PROVIDER', ['sns', 'http', 'console'] as const, 'console');
   const emailFrom = read.optional('EMAIL_FROM');
-  if (emailProvider === 'ses' && emailFrom === undefined) problems.push('EMAIL_FROM: required when EMAIL_PROVIDER=ses');
+  if ((emailProvider === 'ses' || emailProvider === 'smtp') && emailFrom === undefined) problems.push(`EMAIL_FROM: required when EMAIL_PROVIDER=${emailProvider}`);
 
   const deliveryLeaseSeconds = read.int('DELIVERY_LEASE_SECONDS', 60, 5, 3600);
   const deliverySendTimeoutMs = read.int('DELIVERY_SEND_TIMEOUT_MS', 10_000, 100, 600_000);

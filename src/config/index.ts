@@ -12,6 +12,7 @@ import { parseDocs, type DocsConfig } from './docs.ts';
 import { parseDemoUsersSection, type DemoUsersConfig } from './demo-users.ts';
 import { parseKeys, type KeysConfig } from './keys.ts';
 import { parseOperations, type OperationsConfig } from './operations.ts';
+import { parseProviders, type ProvidersConfig } from './providers.ts';
 import { parsePasswordless, type PasswordlessConfig } from './passwordless.ts';
 import { parseRateLimits, type RateLimitConfig } from './rate-limits.ts';
 import { ConfigError, createReader, type Env } from './reader.ts';
@@ -23,6 +24,7 @@ import { parseTemplates, type TemplatesConfig } from './templates.ts';
 import { parseTokens, type TokensConfig } from './tokens.ts';
 import { validate } from './validate.ts';
 import { parseHardeningConfig, type HardeningConfig } from './hardening.ts';
+import { parseHooks, type HooksConfig } from './hooks.ts';
 
 export { ConfigError, type Env, type EnvReader } from './reader.ts';
 export type { DemoUser } from './demo-users.ts';
@@ -34,7 +36,7 @@ export { validate } from './validate.ts';
 export interface Config extends
   ServerConfig, DatabaseConfig, SecretsConfig, PasswordlessConfig, TokensConfig, KeysConfig,
   DeliveryConfig, TemplatesConfig, SmsConfig, RateLimitConfig, DemoUsersConfig, RetentionConfig,
-  AccountsConfig, OperationsConfig, HardeningConfig, AdminConfig, DocsConfig {}
+  AccountsConfig, OperationsConfig, HardeningConfig, AdminConfig, HooksConfig, ProvidersConfig, DocsConfig {}
 
 /** Parses and validates the environment. Reports all problems at once, in one ConfigError. */
 export function loadConfig(env: Env): Config {
@@ -55,7 +57,9 @@ export function loadConfig(env: Env): Config {
   const retention = parseRetention(read);
   const operations = parseOperations(read, problems);
   const accounts = parseAccounts(read, problems, { jwtIssuer: tokens.jwtIssuer, production: server.production });
-  const admin = parseAdmin(read, problems, { host: server.host, port: server.port });
+  const admin = parseAdmin(read, problems, { host: server.host, port: server.port, production: server.production });
+  const hooks = parseHooks(read, problems, { production: server.production });
+  const providers = parseProviders(read, problems, { ...delivery, allowPrivateNetworks: hooks.webhookAllowPrivateNetworks });
   const docs = parseDocs(read);
 
   const hardening = parseHardeningConfig(read, problems, {
@@ -66,7 +70,7 @@ export function loadConfig(env: Env): Config {
   const config: Config = {
     ...server, ...database, ...secrets, ...passwordless, ...tokens, ...keys,
     ...delivery, ...templates, ...sms, ...rateLimits, ...demoUsers, ...retention,
-    ...accounts, ...operations, ...hardening, ...admin, ...docs,
+    ...accounts, ...operations, ...hardening, ...admin, ...hooks, ...providers, ...docs,
   };
   problems.push(...validate(config));
   if (problems.length > 0) throw new ConfigError(problems);

@@ -49,6 +49,11 @@ export function parsePasswordless(read: EnvReader, problems: string[]): Password
     // S11: links come only from this template; it must name where the token goes.
     if (!emailLoginUrl.includes('{token}')) problems.push('PASSWORDLESS_EMAIL_LOGIN_URL: must contain {token}');
     else if (!/^[a-z][a-z0-9+.-]*:\S+$/i.test(emailLoginUrl)) problems.push('PASSWORDLESS_EMAIL_LOGIN_URL: must be an absolute URL');
+    // A link that runs script, embeds a document or opens a local file is never a sign-in page
+    // (refused in every environment; plain http is refused in production by validate()).
+    else if (/^\s*(javascript|data|file|vbscript|blob):/i.test(emailLoginUrl)) {
+      problems.push(`PASSWORDLESS_EMAIL_LOGIN_URL: the ${emailLoginUrl.split(':')[0]!.toLowerCase()}: scheme is refused; use an https:// page or an app's own scheme`);
+    }
   }
 
   const region = read.optional('DEFAULT_PHONE_REGION')?.toUpperCase();

@@ -6,7 +6,10 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 
 export interface ServerConfig {
   nodeEnv: string;
-  /** NODE_ENV=production: development conveniences are refused (see validate.ts). */
+  /**
+   * Production unless NODE_ENV is `development` or `test` (or unset under `npm run dev`): the
+   * guards are the default, so a typo such as `prod` or `staging` cannot switch them off (S36).
+   */
   production: boolean;
   host: string;
   port: number;
@@ -17,8 +20,22 @@ export interface ServerConfig {
 
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
+/** The only NODE_ENV values that allow development defaults; any other value is production. */
+const DEVELOPMENT_ENVIRONMENTS = new Set(['development', 'test']);
+
+/**
+ * NODE_ENV, or when it is unset: `development` under `npm run dev` (npm names the running script
+ * in npm_lifecycle_event), so the README's quick start needs no configuration, and `production`
+ * everywhere else (a bare `npm start`, `node dist/server.js`, the container).
+ */
+function environmentOf(read: EnvReader): string {
+  const explicit = read.optional('NODE_ENV');
+  if (explicit !== undefined) return explicit;
+  return read.optional('npm_lifecycle_event') === 'dev' ? 'development' : 'production';
+}
+
 export function parseServer(read: EnvReader, problems: string[]): ServerConfig {
-  const nodeEnv = read.string('NODE_ENV', 'development');
+  const nodeEnv = environmentOf(read);
   const trustedProxies = read.list('TRUSTED_PROXIES', []);
   for (const entry of trustedProxies) {
     if (!isProxyEntry(entry)) problems.push(`TRUSTED_PROXIES: "${entry}" is not an IP address, a CIDR range or one of loopback, linklocal, uniquelocal`);
@@ -26,7 +43,7 @@ export function parseServer(read: EnvReader, problems: string[]): ServerConfig {
   }
   return {
     nodeEnv,
-    production: nodeEnv === 'production',
+    production: !DEVELOPMENT_ENVIRONMENTS.has(nodeEnv),
     host: read.string('HOST', '0.0.0.0'),
     port: read.int('PORT', 3000, 0, 65535),
     logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),

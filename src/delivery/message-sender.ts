@@ -5,11 +5,17 @@ export interface EmailMessage {
   subject: string;
   text: string;
   html: string;
+  /** A From for this message (a client's own sender); the provider's configured EMAIL_FROM otherwise. */
+  from?: string | undefined;
+  /** The language the message was rendered in (the send hook passes it on). */
+  locale?: string | undefined;
 }
 
 export interface SmsMessage {
   to: string;
   text: string;
+  /** The language the message was rendered in (the send hook passes it on). */
+  locale?: string | undefined;
 }
 
 export interface SendResult {
@@ -20,6 +26,8 @@ export interface SendResult {
 export interface SendOptions {
   /** Aborts the provider call; the dispatcher uses it as the send timeout. */
   signal?: AbortSignal;
+  /** The same for every attempt at one message (the delivery job's id), for providers that let the receiver drop duplicates. */
+  idempotencyKey?: string;
 }
 
 export interface MessageSender<M> {

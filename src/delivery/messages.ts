@@ -94,13 +94,14 @@ export function createMessageRenderer(deps: {
           subject: templates.render(locale, `${prefix}email.subject`, view).replace(/\s+/g, ' ').trim(),
           text: templates.render(locale, `${prefix}email.text`, view),
           html: templates.render(locale, `${prefix}email.html`, view),
+          locale,
         };
       }
       let text = templates.render(locale, `${prefix}sms.text`, view).trimEnd();
       // WebOTP: the last line binds the code to the origin so browsers can offer to fill it in.
       // Notices carry no code, so they get no such line.
       if (smsOrigin !== undefined && (kind === 'sign_in' || kind === 'verify')) text += `\n\n@${smsOrigin} #${payload.code}`;
-      return { channel: 'mobile', to: payload.to, text };
+      return { channel: 'mobile', to: payload.to, text, locale };
     },
   };
 }

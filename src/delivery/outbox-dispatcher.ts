@@ -236,7 +236,8 @@ export function createOutboxDispatcher(deps: {
     let result: SendResult;
     try {
       const signal = AbortSignal.timeout(settings.sendTimeoutMs);
-      result = message.channel === 'email' ? await deps.email.send(message, { signal }) : await deps.sms.send(message, { signal });
+      const options = { signal, idempotencyKey: job.id };
+      result = message.channel === 'email' ? await deps.email.send(message, options) : await deps.sms.send(message, options);
     } catch (error) {
       return retryOrFail(job, sender.provider, describeProviderError(error));
     }

@@ -5,11 +5,33 @@
 
 export interface ProviderErrorSummary {
   name: string;
+  /** The provider's status: HTTP for SES, SNS and the send hook, the SMTP reply code for SMTP. */
   status?: number;
+  /** Set by providers whose statuses do not read like HTTP's (SMTP: 4xx is temporary, 5xx permanent). */
+  transient?: boolean;
 }
 
-/** The error's name and HTTP status, never its message. */
+/**
+ * A failure a sender has already classified: a stable name, the provider's status, and
+ * whether trying again can help. Its message is the name, so nothing the provider said (which
+ * can quote the address) travels further.
+ */
+export class ProviderError extends Error {
+  readonly status: number | undefined;
+  readonly transient: boolean;
+  constructor(name: string, options: { status?: number | undefined; transient: boolean }) {
+    super(name);
+    this.name = name;
+    this.status = options.status;
+    this.transient = options.transient;
+  }
+}
+
+/** The error's name and status, never its message. */
 export function describeProviderError(error: unknown): ProviderErrorSummary {
+  if (error instanceof ProviderError) {
+    return error.status === undefined ? { name: error.name, transient: error.transient } : { name: error.name, status: error.status, transient: error.transient };
+  }
   if (error instanceof Error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     return status === undefined ? { name: error.name } : { name: error.name, status };
@@ -49,13 +71,14 @@ const CREDENTIALS = new Set([
 ]);
 
 /**
- * Transient: throttling, any 5xx, timeouts and network errors (no HTTP answer at all), and
+ * A sender's own classification wins (see ProviderError). Otherwise, transient: throttling, any 5xx, timeouts and network errors (no HTTP answer at all), and
  * credential trouble. Everything else the provider answered with a 4xx is permanent: a rejected
  * or malformed address (SES MessageRejected, BadRequest, NotFound, MailFromDomainNotVerified,
  * AccountSuspended; SNS InvalidParameter, InvalidParameterValue, opted-out numbers) will not
  * improve by asking again.
  */
 export function isTransientProviderError(summary: ProviderErrorSummary): boolean {
+  if (summary.transient !== undefined) return summary.transient;
   if (THROTTLING.has(summary.name) || CREDENTIALS.has(summary.name)) return true;
   if (summary.status === undefined) return true;
   return summary.status === 429 || summary.status >= 500;

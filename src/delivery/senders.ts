@@ -1,7 +1,12 @@
+import { readFileSync } from 'node:fs';
 import type { Config } from '../config/index.ts';
 import { createConsoleSender } from './console-sender.ts';
 import type { EmailMessage, MessageSender, SmsMessage } from './message-sender.ts';
 import { createSesEmailSender } from './ses-email-sender.ts';
+import { createWebhookSigner } from '../lib/standard-webhooks.ts';
+import { createOutboundHttp } from './outbound-http.ts';
+import { createSendHookSenders } from './send-hook-sender.ts';
+import { createSmtpEmailSender } from './smtp-email-sender.ts';
 import { createSnsSmsSender } from './sns-sms-sender.ts';
 
 export interface Senders {
@@ -15,10 +20,18 @@ export interface Senders {
 /** Picks the email and SMS providers named in the configuration. */
 export function createSenders(config: Config): Senders {
   const consoleSender = createConsoleSender();
-  const email = config.emailProvider === 'ses'
-    ? createSesEmailSender({ from: config.emailFrom!, configurationSet: config.sesConfigurationSet })
-    : consoleSender.email;
-  const sms = config.smsProvider === 'sns' ? createSnsSmsSender({ senderId: config.smsSenderId }) : consoleSender.sms;
+  const sendHook = config.emailProvider === 'http' || config.smsProvider === 'http'
+    ? createSendHookSenders({
+      url: config.sendHookUrl!,
+      signer: createWebhookSigner(config.sendHookSecret!),
+      http: createOutboundHttp({ allowPrivateNetworks: config.webhookAllowPrivateNetworks }),
+      timeoutMs: config.deliverySendTimeoutMs,
+    })
+    : undefined;
+  const email = createEmailSender(config, { console: consoleSender.email, sendHook: sendHook?.email });
+  const sms = config.smsProvider === 'http'
+    ? sendHook!.sms
+    : config.smsProvider === 'sns' ? createSnsSmsSender({ senderId: config.smsSenderId }) : consoleSender.sms;
   return {
     email,
     sms,
@@ -33,4 +46,27 @@ export function createSenders(config: Config): Senders {
       for (const sender of [email, sms]) if ('close' in sender && typeof sender.close === 'function') sender.close();
     },
   };
+}
+
+function createEmailSender(
+  config: Config,
+  built: { console: MessageSender<EmailMessage>; sendHook: MessageSender<EmailMessage> | undefined },
+): MessageSender<EmailMessage> {
+  switch (config.emailProvider) {
+    case 'ses':
+      return createSesEmailSender({ from: config.emailFrom!, configurationSet: config.sesConfigurationSet });
+    case 'smtp':
+      return createSmtpEmailSender({
+        from: config.emailFrom!,
+        server: config.smtp!,
+        allowInsecure: config.smtpAllowInsecure,
+        ca: config.smtpCaFile === undefined ? undefined : readFileSync(config.smtpCaFile, 'utf8'),
+        maxConnections: config.smtpMaxConnections,
+        timeoutMs: config.deliverySendTimeoutMs,
+      });
+    case 'http':
+      return built.sendHook!;
+    case 'console':
+      return built.console;
+  }
 }

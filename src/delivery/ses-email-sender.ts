@@ -28,7 +28,7 @@ export function createSesEmailSender(options: { from: string; configurationSet?:
     async send(message, sendOptions) {
       const output = await client.send(
         new SendEmailCommand({
-          FromEmailAddress: options.from,
+          FromEmailAddress: message.from ?? options.from,
           Destination: { ToAddresses: [message.to] },
           ConfigurationSetName: options.configurationSet,
           Content: {

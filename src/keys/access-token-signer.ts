@@ -1,6 +1,7 @@
 /** Signs RFC 9068 access tokens (S23, S24) with the current key. */
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { withLowS } from './ecdsa-low-s.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { AccessTokenResponse } from '../services/types.ts';
 import type { KeyStore } from './key-store.ts';
@@ -46,7 +47,8 @@ export function createAccessTokenSigner(deps: {
       };
       if (user.email !== null) claims.email = user.email;
       if (user.phoneNumber !== null) claims.phone_number = user.phoneNumber;
-      const accessToken = await new SignJWT(claims)
+      // Low S only: the token has one accepted spelling (see ecdsa-low-s.ts).
+      const accessToken = withLowS(await new SignJWT(claims)
         .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
         .setIssuer(deps.issuer)
         .setSubject(user.id)
@@ -54,7 +56,7 @@ export function createAccessTokenSigner(deps: {
         .setIssuedAt(iat)
         .setExpirationTime(iat + deps.ttlSeconds)
         .setJti(randomUUID())
-        .sign(key.privateKey);
+        .sign(key.privateKey));
       return { access_token: accessToken, token_type: 'Bearer', expires_in: deps.ttlSeconds };
     },
   };

@@ -3,11 +3,13 @@
  * those of the published keys, the key must be published under the token's kid with that same
  * algorithm, and issuer, audience and typ are pinned, with at most 60 s of clock skew (S28).
  * `alg: none`, HS* (including an HMAC keyed with our public key) and unknown kids never reach
- * a signature check that could pass.
+ * a signature check that could pass, and an ES256 signature with a high S (the malleable twin of
+ * a valid one) is refused before it.
  */
 import type { KeyObject } from 'node:crypto';
 import { jwtVerify, type CompactJWSHeaderParameters } from 'jose';
 import type { Clock } from '../lib/clock.ts';
+import { hasHighS } from './ecdsa-low-s.ts';
 import type { KeyStore } from './key-store.ts';
 
 export interface VerifiedAccessToken {
@@ -43,6 +45,8 @@ export function createAccessTokenVerifier(deps: {
 
   return {
     async verify(token) {
+      // The high-S twin of one of our ES256 tokens verifies mathematically; we never issue it.
+      if (hasHighS(token)) return null;
       try {
         const { payload } = await jwtVerify(token, keyFor, {
           algorithms: deps.keys.algorithms(),

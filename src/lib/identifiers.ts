@@ -15,10 +15,20 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 const LOCAL_PART = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
-/** Returns the normalized address (trimmed, lower-cased), or undefined when it is not exactly one valid address. */
+/**
+ * Returns the normalized address, or undefined when it is not exactly one valid address. One
+ * rule: trim, fold Unicode compatibility characters (NFKC: the Kelvin sign U+212A becomes `K`,
+ * fullwidth `ｋ` becomes `k`, the ligature `ﬀ` becomes `ff`), lower-case, and then the result must
+ * be a plain ASCII addr-spec. So every spelling that folds to one address reaches one account,
+ * and the code goes to that folded address, never to the spelling that was typed; anything that
+ * does not fold to ASCII (`ü`, `ı`, U-label domains) is refused. Codes are sent only to what
+ * this returns.
+ */
 export function normalizeEmail(input: string): string | undefined {
   if (CONTROL_CHARACTERS.test(input)) return undefined;
-  const email = input.trim().toLowerCase();
+  // Folding can expand a character (U+FDFA becomes 18); the length is checked after it.
+  const email = input.trim().normalize('NFKC').toLowerCase();
+  if (CONTROL_CHARACTERS.test(email)) return undefined;
   if (email.length === 0 || email.length > MAX_EMAIL_LENGTH) return undefined;
   const at = email.indexOf('@');
   if (at <= 0 || at !== email.lastIndexOf('@')) return undefined;

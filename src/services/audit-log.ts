@@ -28,7 +28,16 @@ export type AuditEventName =
   | 'passkey.registration_failed'
   | 'passkey.renamed'
   | 'passkey.deleted'
-  | 'passkey.clone_suspected';
+  | 'passkey.clone_suspected'
+  // Admin API changes (S41); each names the admin key's id in `detail.adminKeyId`.
+  | 'admin.key_created'
+  | 'admin.key_revoked'
+  | 'admin.signing_keys_rotated'
+  | 'admin.user_created'
+  | 'admin.user_updated'
+  | 'admin.user_deleted'
+  | 'admin.sessions_revoked'
+  | 'admin.sign_in_link_created';
 
 /**
  * What happened: `issued` (a code was stored for an eligible user), `ignored` (no eligible

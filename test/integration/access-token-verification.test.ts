@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
-import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
+import { compactVerify, decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import type { TestDatabase } from '../helpers/database.ts';
 import { createTestClock, type TestApp } from '../helpers/app.ts';
+import { hasHighS, highSTwin, withLowS } from '../../src/keys/ecdsa-low-s.ts';
 import type { SesLocal } from '../helpers/ses-local.ts';
 import { getWithToken, signIn, type Tokens } from '../helpers/sign-in.ts';
 import { suiteScope, withDatabase, withTestApp, withLocalAws, createUser } from '../helpers/fixtures.ts';
@@ -37,9 +38,9 @@ describe('access-token verification on /me', () => {
     const key = server.app.services.keys.signingKey();
     const now = Math.floor(clock.now().getTime() / 1000);
     const payload = { iss: ISSUER, sub: claims.sub, aud: AUDIENCE, iat: changes.iat ?? now, exp: changes.exp ?? now + 900, jti: randomUUID(), client_id: 'sesame', sid: claims.sid, ...changes.claims };
-    return new SignJWT(payload)
+    return withLowS(await new SignJWT(payload)
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...changes.header } as never)
-      .sign(key.privateKey);
+      .sign(key.privateKey));
   }
 
   async function expectRejected(token: string, why: string): Promise<void> {
@@ -55,6 +56,25 @@ describe('access-token verification on /me', () => {
   it('accepts the token from sign-in, and one forged with nothing changed (the baseline)', async () => {
     assert.equal((await getWithToken(server, '/me', tokens.access_token)).status, 200);
     assert.equal((await getWithToken(server, '/me', await forge())).status, 200);
+  });
+
+  it('rejects the high-S twin of a valid ES256 signature, and issues only low-S signatures', async () => {
+    assert.equal(decodeProtectedHeader(tokens.access_token).alg, 'ES256');
+    const twin = highSTwin(tokens.access_token);
+    assert.notEqual(twin, tokens.access_token);
+    assert.equal(hasHighS(twin), true);
+    // The twin is a valid signature over the same claims: a plain verifier accepts it.
+    const key = server.app.services.keys.signingKey();
+    await compactVerify(twin, createPublicKey(key.privateKey));
+    await expectRejected(twin, 'high-S twin');
+    assert.equal((await getWithToken(server, '/me', tokens.access_token)).status, 200);
+    // Sesame's own tokens all carry the low S (OpenSSL alone picks either half at random).
+    for (let i = 0; i < 16; i += 1) assert.equal(hasHighS(await forge()), false);
+    for (let i = 0; i < 4; i += 1) {
+      clock.advance(61); // past the request throttle
+      const fresh = await signIn(server, ses, 'verify@example.com');
+      assert.equal(hasHighS(fresh.access_token), false);
+    }
   });
 
   it('rejects alg "none"', async () => {

@@ -76,11 +76,11 @@ describe('admin listener', () => {
   });
 
   it('defaults to port 3001 on HOST, and refuses the public port', () => {
-    const config = loadConfig({ HOST: '10.0.0.5' });
+    const config = loadConfig({ NODE_ENV: 'test', HOST: '10.0.0.5' });
     assert.equal(config.adminPort, 3001);
     assert.equal(config.adminHost, '10.0.0.5');
-    assert.equal(loadConfig({ HOST: '10.0.0.5', ADMIN_HOST: '127.0.0.1' }).adminHost, '127.0.0.1');
-    assert.throws(() => loadConfig({ PORT: '4000', ADMIN_PORT: '4000' }), /ADMIN_PORT: must differ from PORT/);
-    assert.throws(() => loadConfig({ ADMIN_PORT: '70000' }), /ADMIN_PORT: must be between 0 and 65535/);
+    assert.equal(loadConfig({ NODE_ENV: 'test', HOST: '10.0.0.5', ADMIN_HOST: '127.0.0.1' }).adminHost, '127.0.0.1');
+    assert.throws(() => loadConfig({ NODE_ENV: 'test', PORT: '4000', ADMIN_PORT: '4000' }), /ADMIN_PORT: must differ from PORT/);
+    assert.throws(() => loadConfig({ NODE_ENV: 'test', ADMIN_PORT: '70000' }), /ADMIN_PORT: must be between 0 and 65535/);
   });
 });

@@ -97,12 +97,14 @@ describe('delivery outbox', () => {
     try {
       const response = await app.post('/passwordless/request/email', { email: 'slow@example.com' });
       assert.equal(response.status, 202);
-      // The reply came back before SES answered: nothing delivered yet, the job is waiting.
+      // The reply came back before SES answered: the job is still waiting for the answer. (The
+      // fault proxy forwards at once and holds only the answer, so the local SES may already
+      // hold the message; what matters is that the request did not wait for the provider.)
       const [pending] = await jobsFor('slow@example.com');
       assert.equal(pending!.status, 'pending');
       assert.ok(pending!.payload, 'the sealed payload is there while the job is pending');
       assert.equal(pending!.destination_masked, 's***@example.com');
-      assert.equal((await ses.emails('slow@example.com')).length, 0);
+      assert.equal(pending!.provider_message_id, null, 'no provider answer recorded yet');
 
       const job = await jobEnded('slow@example.com');
       const [email] = await ses.emails('slow@example.com');

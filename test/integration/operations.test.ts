@@ -12,6 +12,7 @@ import { type TestDatabase } from '../helpers/database.ts';
 import { codeIn, eventually, startTestApp } from '../helpers/app.ts';
 import type { SesLocal } from '../helpers/ses-local.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
+import { READINESS_CACHE_MS } from '../../src/routes/health.ts';
 import { suiteScope, withDatabase, withTestApp, withLocalAws } from '../helpers/fixtures.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -50,14 +51,35 @@ describe('operations', () => {
     assert.deepEqual(await ready.json(), { status: 'ready' });
   });
 
+  it('asks the database at most once a second however often /readyz is called', async () => {
+    const app = await withTestApp(suite, { db: await database() });
+    const db = app.app.db;
+    const ping = db.ping.bind(db);
+    let pings = 0;
+    db.ping = async () => {
+      pings += 1;
+      return ping();
+    };
+    await new Promise((resolve) => setTimeout(resolve, READINESS_CACHE_MS + 50));
+    const started = performance.now();
+    const statuses = await Promise.all(Array.from({ length: 200 }, async () => (await fetch(`${app.url}/readyz`)).status));
+    for (let i = 0; i < 20; i += 1) statuses.push((await fetch(`${app.url}/readyz`)).status);
+    const seconds = (performance.now() - started) / 1000;
+    assert.deepEqual(new Set(statuses), new Set([200]));
+    assert.ok(pings >= 1 && pings <= Math.ceil(seconds) + 1, `${pings} pings in ${seconds.toFixed(2)} s for ${statuses.length} probes`);
+  });
+
   it('fails closed with 503 when PostgreSQL becomes unreachable, and sends nothing (S22)', async () => {
     const { db, proxy, app } = await appBehindProxy();
     await db.pool.query("INSERT INTO users (email) VALUES ('down@example.com')");
     assert.equal((await fetch(`${app.url}/readyz`)).status, 200);
 
     await proxy.cut();
-    const ready = await fetch(`${app.url}/readyz`);
-    assert.equal(ready.status, 503);
+    // The last answer stands for READINESS_CACHE_MS; the outage shows right after.
+    const ready = await eventually(async () => {
+      const response = await fetch(`${app.url}/readyz`);
+      return response.status === 503 ? response : undefined;
+    }, READINESS_CACHE_MS + 2_000);
     assert.equal(((await ready.json()) as { code: string }).code, 'service_unavailable');
     for (let i = 0; i < 3; i++) {
       const response = await app.post('/passwordless/request/email', { email: 'down@example.com' });
@@ -179,21 +201,24 @@ describe('operations', () => {
   });
 
   it('refuses to start in production with development defaults, listing every problem (S36)', async () => {
-    const output = await run(['--import', 'tsx', 'src/server.ts'], { NODE_ENV: 'production' });
-    assert.equal(output.code, 1);
-    for (const variable of ['SESAME_SECRET', 'DATABASE_URL', 'EMAIL_PROVIDER', 'JWT_ISSUER']) {
-      assert.match(output.stderr, new RegExp(`- ${variable}:`));
+    // Production is the default: an unset NODE_ENV, or any value but development and test.
+    for (const nodeEnv of ['production', '', 'staging']) {
+      const output = await run(['--import', 'tsx', 'src/server.ts'], { NODE_ENV: nodeEnv });
+      assert.equal(output.code, 1, `NODE_ENV="${nodeEnv}"`);
+      for (const variable of ['SESAME_SECRET', 'DATABASE_URL', 'EMAIL_PROVIDER', 'JWT_ISSUER']) {
+        assert.match(output.stderr, new RegExp(`- ${variable}:`));
+      }
     }
   });
 
-  it('serves sign-ins from `npm start` with no configuration: embedded PostgreSQL and console delivery', async () => {
+  it('serves sign-ins from `npm start` with only NODE_ENV=development: embedded PostgreSQL and console delivery', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sesame-start-'));
     const port = await freePort();
     const adminPort = await freePort();
     // The real command, build step included; npm must hand SIGTERM on to the server.
     const child = spawn('npm', ['start', '--silent'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: String(port), ADMIN_PORT: String(adminPort), HOST: '127.0.0.1', EMBEDDED_POSTGRES_PORT: String(await freePort()), REGISTER_NONEXISTENT_USERS: 'true' },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', DATA_DIR: dataDir, PORT: String(port), ADMIN_PORT: String(adminPort), HOST: '127.0.0.1', EMBEDDED_POSTGRES_PORT: String(await freePort()), REGISTER_NONEXISTENT_USERS: 'true' },
     });
     try {
       let stdout = '';
@@ -225,7 +250,7 @@ describe('operations', () => {
 
 function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child: ChildProcessWithoutNullStreams = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
+    const child: ChildProcessWithoutNullStreams = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });

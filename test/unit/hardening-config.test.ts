@@ -9,7 +9,7 @@ const problems = configProblems;
 
 describe('hardening settings', () => {
   it('keeps the chance of guessing a 6-digit code within a day under 1 in 10,000 (S6)', () => {
-    const config = loadConfig({});
+    const config = loadConfig({ NODE_ENV: 'test' });
     assert.equal(config.maxDestinationFailures, 10);
     assert.equal(config.maxDestinationFailuresPerDay, 90);
     // 90 counted failures + at most 4 concurrent overshoots, against 10^6 codes: 9.4e-5.
@@ -36,7 +36,7 @@ describe('hardening settings', () => {
   });
 
   it('orders the HTTP time limits (S47)', () => {
-    assert.deepEqual(loadConfig({}).http, { requestTimeoutMs: 15_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 72_000, connectionTimeoutMs: 90_000 });
+    assert.deepEqual(loadConfig({ NODE_ENV: 'test' }).http, { requestTimeoutMs: 15_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 72_000, connectionTimeoutMs: 90_000 });
     assert.match(problems({ HEADERS_TIMEOUT_MS: '20000' })[0]!, /^HEADERS_TIMEOUT_MS: must be shorter than REQUEST_TIMEOUT_MS/);
     assert.match(problems({ CONNECTION_TIMEOUT_MS: '60000' })[0]!, /^CONNECTION_TIMEOUT_MS: must be longer than KEEP_ALIVE_TIMEOUT_MS/);
   });

@@ -29,6 +29,24 @@ describe('normalizeEmail (S14)', () => {
     it(`refuses ${label}`, () => assert.equal(normalizeEmail(input), undefined));
   }
 
+  it('folds Unicode compatibility characters (NFKC) before comparing: the Kelvin sign is k (S14)', () => {
+    // U+212A KELVIN SIGN, fullwidth letters, a ligature, a superscript digit: one account each.
+    assert.equal(normalizeEmail('\u212Aelvin@example.com'), 'kelvin@example.com');
+    assert.equal(normalizeEmail('\u212aelvin@example.com'), normalizeEmail('kelvin@example.com'));
+    assert.equal(normalizeEmail('\uFF4B\uFF45\uFF4C\uFF56\uFF49\uFF4E@example.com'), 'kelvin@example.com');
+    assert.equal(normalizeEmail('KELVIN@EXAMPLE\uFF0ECOM'), 'kelvin@example.com');
+    assert.equal(normalizeEmail('\uFB00@example.com'), 'ff@example.com');
+    assert.equal(normalizeEmail('ada\u00B2@example.com'), 'ada2@example.com');
+    // What does not fold to ASCII is refused, not guessed at: ü, dotless ı, Turkish İ, Cyrillic а.
+    for (const input of ['m\u00FCller@example.com', 'k\u0131lic@example.com', '\u0130lker@example.com', '\u0430da@example.com', 'ada@m\u00FCnchen.de']) {
+      assert.equal(normalizeEmail(input), undefined, input);
+    }
+    // Folding cannot smuggle a separator or control character in: U+FF20 (fullwidth @) folds to
+    // @ and is then held to the one-@ rule like any other.
+    assert.equal(normalizeEmail('ada\uFF20evil.com@example.com'), undefined);
+    assert.equal(normalizeEmail('ada\uFF20example.com'), 'ada@example.com');
+  });
+
   it('accepts 254 characters and a 64-character local part', () => {
     const email = `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(57)}.com`;
     assert.equal(email.length, 254);

@@ -7,7 +7,7 @@ import { isDatabaseUnavailable } from '../../src/plugins/error-handler.ts';
 
 describe('operations settings', () => {
   it('defaults: 5 s statements, 5 s connects (as before), a 25 s grace period with a 5 s drain', () => {
-    const config = loadConfig({});
+    const config = loadConfig({ NODE_ENV: 'test' });
     assert.equal(config.databaseStatementTimeoutMs, 5_000);
     assert.equal(config.databaseConnectTimeoutMs, 5_000);
     assert.equal(config.shutdownGraceSeconds, 25);
@@ -15,8 +15,8 @@ describe('operations settings', () => {
   });
 
   it('refuses a drain that does not fit in the grace period', () => {
-    assert.throws(() => loadConfig({ SHUTDOWN_GRACE_SECONDS: '10', SHUTDOWN_DRAIN_SECONDS: '10' }), /SHUTDOWN_DRAIN_SECONDS/);
-    assert.throws(() => loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '10' }), /DATABASE_STATEMENT_TIMEOUT_MS/);
+    assert.throws(() => loadConfig({ NODE_ENV: 'test', SHUTDOWN_GRACE_SECONDS: '10', SHUTDOWN_DRAIN_SECONDS: '10' }), /SHUTDOWN_DRAIN_SECONDS/);
+    assert.throws(() => loadConfig({ NODE_ENV: 'test', DATABASE_STATEMENT_TIMEOUT_MS: '10' }), /DATABASE_STATEMENT_TIMEOUT_MS/);
   });
 });
 

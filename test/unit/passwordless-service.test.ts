@@ -28,7 +28,7 @@ describe('passwordless service', () => {
   const sealer = createPayloadSealer(SECRETS);
 
   function service(env: Record<string, string> = {}): PasswordlessService {
-    const config = loadConfig({ ALLOWED_PASSWORDLESS_METHODS: 'email,mobile', PASSWORDLESS_EMAIL_LOGIN_URL: LOGIN_URL, ...env });
+    const config = loadConfig({ NODE_ENV: 'test', ALLOWED_PASSWORDLESS_METHODS: 'email,mobile', PASSWORDLESS_EMAIL_LOGIN_URL: LOGIN_URL, ...env });
     return createPasswordlessService({
       tokens,
       signer: { issue: async (user, sessionId) => ({ access_token: `access:${user.id}:${sessionId}`, token_type: 'Bearer', expires_in: 900 }) },
