@@ -116,6 +116,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Before the routes: it describes every route registered after it.
   await app.register(openApiPlugin, {
     title: 'Sesame', description: PUBLIC_API_DESCRIPTION, rateLimited: true, serveDocument: config.docsEnabled, serveReference: config.docsEnabled,
+    bearer: { format: 'JWT', description: 'The access token from an exchange or a refresh.' },
   });
 
   await app.register(healthRoutes);

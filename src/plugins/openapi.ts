@@ -23,6 +23,8 @@ export interface OpenApiOptions {
   serveDocument: boolean;
   /** Serve the interactive reference at GET /docs. */
   serveReference: boolean;
+  /** What the bearer credential of this listener's authenticated routes is. */
+  bearer: { format: string; description: string };
 }
 
 /** The document's version: the service's package version. */
@@ -53,7 +55,7 @@ function describeRoute(schema: DescribedSchema | undefined, route: RouteOptions,
     ...schema,
     response,
     tags: schema?.tags ?? [TAG_BY_SEGMENT[segment] ?? segment],
-    // Routes behind the bearer check declare their 401.
+    // Routes behind the bearer check (an access token, or an admin key) declare their 401.
     ...(schema?.security === undefined && '401' in response ? { security: [{ bearerAuth: [] }] } : {}),
   };
 }
@@ -91,7 +93,7 @@ export const openApiPlugin = fp(async (app: FastifyInstance, options: OpenApiOpt
     openapi: {
       openapi: '3.1.0',
       info: { title: options.title, description: options.description, version: API_VERSION },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The access token from an exchange or a refresh.' } } },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: options.bearer.format, description: options.bearer.description } } },
     },
     transform: ({ schema, url, route }) => ({ schema: describeRoute(schema as DescribedSchema | undefined, route, options) as never, url }),
     transformObject: (({ openapiObject }: { openapiObject: OpenApiObject }) => finishDocument(openapiObject)) as never,
