@@ -4,9 +4,12 @@
  */
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import pino from 'pino';
+import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config/index.ts';
 import { bearerAuthPlugin } from './plugins/bearer-auth.ts';
+import { clientGuardPlugin } from './plugins/client-guard.ts';
+import { corsPlugin } from './plugins/cors.ts';
 import { databasePlugin } from './plugins/database.ts';
 import { errorHandlerPlugin } from './plugins/error-handler.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
@@ -113,6 +116,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(servicesPlugin, { composition });
   await app.register(workersPlugin, { workers: composition.workers.filter(runsWorker) });
   await app.register(bearerAuthPlugin, { verifier: app.services.accessTokens });
+  // Browser apps: CORS for the origins clients allow, the client of each request, and the
+  // refresh cookie of cookie mode (S39, S40).
+  await app.register(corsPlugin, { clients: app.services.clients });
+  await app.register(clientGuardPlugin, { clients: app.services.clients });
+  await app.register(cookie);
   // Before the routes: it describes every route registered after it.
   await app.register(openApiPlugin, {
     title: 'Sesame', description: PUBLIC_API_DESCRIPTION, rateLimited: true, serveDocument: config.docsEnabled, serveReference: config.docsEnabled,

@@ -28,6 +28,7 @@ import { createAdminKeyRepository } from './repositories/admin-key-repository.ts
 import { createAdminUserRepository } from './repositories/admin-user-repository.ts';
 import { createAuditQueryRepository } from './repositories/audit-query-repository.ts';
 import { createAuditEventRepository } from './repositories/audit-event-repository.ts';
+import { createClientRepository } from './repositories/client-repository.ts';
 import { createDeliveryJobRepository } from './repositories/delivery-job-repository.ts';
 import { createOneTimeTokenRepository } from './repositories/one-time-token-repository.ts';
 import { createRetentionRepository } from './repositories/retention-repository.ts';
@@ -40,12 +41,14 @@ import { createAdminAuditService, type AdminAuditService } from './services/admi
 import { createAdminUserService, type AdminUserService } from './services/admin/admin-users.ts';
 import { createSigningKeyAdmin, type SigningKeyAdmin } from './services/admin/signing-key-admin.ts';
 import { createBufferedAuditLog, type AuditLog } from './services/audit-log.ts';
+import { createClientRegistry, type ClientDefaults, type ClientRegistry } from './services/client-registry.ts';
 import { createDemoIdentities } from './services/demo-identities.ts';
 import { createPasswordlessService, type PasswordlessService } from './services/passwordless-service.ts';
 import { createRetentionCleanup, type RetentionCleanup } from './services/retention-cleanup.ts';
 import { createSessionService, type SessionService } from './services/session-service.ts';
 import { createSmsPumpingGuard } from './services/sms-pumping-guard.ts';
 import type { Logger } from './services/types.ts';
+import { createClientReloadWorker } from './workers/client-reload.ts';
 import { createKeyMaintenanceWorker } from './workers/key-maintenance.ts';
 import { createRetentionWorker } from './workers/retention.ts';
 import { createSessionPurgeWorker } from './workers/session-purge.ts';
@@ -84,6 +87,8 @@ export interface Services {
   adminUsers: AdminUserService;
   /** The admin API's reading of the audit log. */
   adminAudit: AdminAuditService;
+  /** Clients (applications), in memory; also what the CLI and the admin API manage. */
+  clients: ClientRegistry;
 }
 
 export interface Composition {
@@ -164,13 +169,14 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
       retryMaxMs: config.deliveryRetryMaxMs,
     },
   });
+  // Loaded before the first request: an unknown client_id must never pass for the default one.
+  const clients = createClientRegistry({ repository: createClientRepository(db.prisma), defaults: clientDefaults(config), clock, log: log.child({ component: 'clients' }) });
+  await clients.reload();
   const signer = createAccessTokenSigner({
     keys,
     clock,
     issuer: config.jwtIssuer,
-    audience: config.jwtAudience,
-    clientId: config.jwtClientId,
-    ttlSeconds: config.accessTokenTtlSeconds,
+    defaultClient: () => clients.defaultClient(),
   });
   const oneTimeTokens = createOneTimeTokenRepository(db.pool);
   const hasher = createCodeHasher(secrets);
@@ -204,8 +210,8 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     keys,
     clock,
     issuer: config.jwtIssuer,
-    audience: config.jwtAudience,
-    maxTokenAgeSeconds: config.accessTokenTtlSeconds,
+    audiences: () => clients.audiences(),
+    maxTokenAgeSeconds: () => clients.maxAccessTokenTtlSeconds(),
   });
   // Identifiers and passkeys on a signed-in account.
   const { accounts, passkeys } = createAccounts({ db, tokens: oneTimeTokens, sessions, signer, delivery, sealer, locales, hasher, clock, random, audit, smsGuard, config, log: log.child({ component: 'accounts' }) });
@@ -214,13 +220,14 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
   const adminKeys = createAdminKeyService({ keys: createAdminKeyRepository(db.prisma), clock, random });
   const signingKeyAdmin = createSigningKeyAdmin({ keys, repository: signingKeyRepository, audit, operatorManaged: config.operatorKey !== undefined });
   const adminUsers = createAdminUserService({
-    users: createAdminUserRepository(db.prisma), passwordless, hasher, audit, clock, random, log: log.child({ component: 'admin' }), settings: config,
+    users: createAdminUserRepository(db.prisma), passwordless, defaultClient: () => clients.defaultClient(), hasher, audit, clock, random, log: log.child({ component: 'admin' }), settings: config,
   });
   const adminAudit = createAdminAuditService({ events: createAuditQueryRepository(db.prisma), audit });
 
   const workers: Worker[] = [
     // An operator-managed key is never rotated: nothing to maintain.
     ...(config.operatorKey === undefined ? [createKeyMaintenanceWorker({ keys, intervalSeconds: config.keyReloadIntervalSeconds, log: log.child({ component: 'keys' }) })] : []),
+    createClientReloadWorker({ clients, intervalSeconds: config.clientReloadIntervalSeconds, log: log.child({ component: 'clients' }) }),
     createSessionPurgeWorker({ sessions, log }),
     createRetentionWorker({ cleanup, intervalSeconds: config.cleanupIntervalSeconds, log: log.child({ component: 'retention' }) }),
     admission,
@@ -229,12 +236,28 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
 
   warnAboutRiskySettings(config, clock, log);
   return {
-    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys, adminKeys, signingKeyAdmin, adminUsers, adminAudit },
+    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys, adminKeys, signingKeyAdmin, adminUsers, adminAudit, clients },
     workers,
     async close() {
       await audit.close();
       senders.close();
     },
+  };
+}
+
+/** What the environment gives the clients: the default client whole, the others their fallbacks. */
+export function clientDefaults(config: Config): ClientDefaults {
+  return {
+    defaultClientId: config.defaultClientId,
+    allowedOrigins: config.allowedOrigins,
+    jwtIssuer: config.jwtIssuer,
+    appName: config.appName,
+    emailLoginUrl: config.emailLoginUrl,
+    allowedMethods: config.allowedMethods,
+    jwtAudience: config.jwtAudience,
+    jwtClientId: config.jwtClientId,
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
   };
 }
 

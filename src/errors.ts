@@ -12,6 +12,8 @@ export const ERRORS = {
     detail: 'Provide one valid mobile number in international format (+15551234567).',
   },
   invalid_locale: { status: 400, title: 'Invalid locale', detail: 'Give the locale as a language tag such as en or pt-BR.' },
+  invalid_client: { status: 400, title: 'Invalid client', detail: 'The client_id is not a known client.' },
+  origin_not_allowed: { status: 403, title: 'Origin not allowed', detail: 'This client does not accept requests from this origin.' },
   method_not_allowed: { status: 400, title: 'Method not allowed', detail: 'This sign-in method is not enabled.' },
   invalid_token: { status: 400, title: 'Invalid token', detail: 'The token is invalid or expired.' },
   invalid_access_token: { status: 401, title: 'Unauthorized', detail: 'A valid access token is required.' },

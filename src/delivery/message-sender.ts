@@ -43,6 +43,8 @@ export interface MessageSender<M> {
  */
 export interface BulkEmail {
   template: { subject: string; text: string; html: string };
+  /** The sender of every entry; absent: the provider's configured one. */
+  from?: string | undefined;
   entries: { to: string; values: Record<string, string> }[];
 }
 

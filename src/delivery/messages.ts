@@ -30,10 +30,13 @@ export interface BulkKey {
   locale: string;
   lifetimeMinutes: number;
   hasLink: boolean;
+  /** The client's name when it has its own (undefined: APP_NAME), and its sender address. */
+  appName?: string | undefined;
+  from?: string | undefined;
 }
 
 export function bulkKeyString(key: BulkKey): string {
-  return `${key.kind}|${key.locale}|${key.lifetimeMinutes}|${key.hasLink ? 'link' : 'code'}`;
+  return JSON.stringify([key.kind, key.locale, key.lifetimeMinutes, key.hasLink ? 'link' : 'code', key.appName ?? null, key.from ?? null]);
 }
 
 // Placeholders the provider fills (SES: simple substitution, no escaping). Plain parts get the
@@ -57,7 +60,7 @@ export function createMessageRenderer(deps: {
     bulkTemplate(key) {
       const id = bulkKeyString(key);
       if (bulkTemplates.has(id)) return bulkTemplates.get(id);
-      const plain = { appName, code: marker(SLOTS[0]), link: key.hasLink ? marker(SLOTS[1]) : undefined, lifetimeMinutes: key.lifetimeMinutes };
+      const plain = { appName: key.appName ?? appName, code: marker(SLOTS[0]), link: key.hasLink ? marker(SLOTS[1]) : undefined, lifetimeMinutes: key.lifetimeMinutes };
       const html = { ...plain, code: marker(SLOTS[2]), link: key.hasLink ? marker(SLOTS[3]) : undefined };
       const prefix = MESSAGE_PREFIX[key.kind];
       const parts = {
@@ -69,7 +72,7 @@ export function createMessageRenderer(deps: {
       const template = safe
         ? { subject: placeholders(parts.subject), text: placeholders(parts.text), html: placeholders(parts.html) }
         : undefined;
-      // Bounded: one entry per kind × language × lifetime × link presence.
+      // Bounded: one entry per kind × language × lifetime × link presence × client.
       if (bulkTemplates.size < 1_000) bulkTemplates.set(id, template);
       return template;
     },
@@ -82,7 +85,7 @@ export function createMessageRenderer(deps: {
       return values;
     },
     render(payload, lifetimeMinutes) {
-      const view = { appName, code: payload.code, link: payload.link, lifetimeMinutes };
+      const view = { appName: payload.appName ?? appName, code: payload.code, link: payload.link, lifetimeMinutes };
       const locale = payload.locale;
       const kind = payload.kind ?? 'sign_in';
       const prefix = MESSAGE_PREFIX[kind];
@@ -90,6 +93,7 @@ export function createMessageRenderer(deps: {
         return {
           channel: 'email',
           to: payload.to,
+          ...(payload.from !== undefined ? { from: payload.from } : {}),
           // A subject is one header line whatever the template says.
           subject: templates.render(locale, `${prefix}email.subject`, view).replace(/\s+/g, ' ').trim(),
           text: templates.render(locale, `${prefix}email.text`, view),

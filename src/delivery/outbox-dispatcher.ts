@@ -140,7 +140,7 @@ export function createOutboxDispatcher(deps: {
         track(1, () => guard(job, () => attempt(job, opened)));
         continue;
       }
-      const key = { kind: opened.kind ?? 'sign_in', locale: opened.locale, lifetimeMinutes: lifetimeMinutes(job), hasLink: opened.link !== undefined };
+      const key = { kind: opened.kind ?? 'sign_in', locale: opened.locale, lifetimeMinutes: lifetimeMinutes(job), hasLink: opened.link !== undefined, appName: opened.appName, from: opened.from };
       const template = renderer.bulkTemplate(key);
       if (template === undefined) {
         track(1, () => guard(job, () => attempt(job, opened)));
@@ -164,7 +164,8 @@ export function createOutboxDispatcher(deps: {
       let results: Awaited<ReturnType<typeof bulk.sendBulk>>;
       try {
         const signal = AbortSignal.timeout(settings.sendTimeoutMs);
-        results = await bulk.sendBulk({ template, entries: items.map((item) => ({ to: item.payload.to, values: renderer.bulkValues(item.payload) })) }, { signal });
+        // One group shares its key, sender included.
+        results = await bulk.sendBulk({ template, from: items[0]!.payload.from, entries: items.map((item) => ({ to: item.payload.to, values: renderer.bulkValues(item.payload) })) }, { signal });
       } catch (error) {
         // The call as a whole failed: every code in it is retried or failed alike.
         const summary = describeProviderError(error);

@@ -23,6 +23,10 @@ export interface DeliveryPayload {
   link?: string | undefined;
   /** The resolved message language. */
   locale: string;
+  /** The name of the client (application) the code was requested for ({{appName}}); absent: APP_NAME. */
+  appName?: string | undefined;
+  /** The client's sender address; absent: EMAIL_FROM. */
+  from?: string | undefined;
 }
 
 export interface PayloadSealer {
@@ -39,8 +43,8 @@ export function createPayloadSealer(secrets: readonly Buffer[]): PayloadSealer {
   const keys = secrets.map((secret) => deriveSubkey(secret, 'outbox'));
   return {
     seal(payload) {
-      const { kind, channel, to, code, link, locale } = payload;
-      return encrypt(keys[0]!, Buffer.from(JSON.stringify({ kind, channel, to, code, link, locale }), 'utf8'), CONTEXT);
+      const { kind, channel, to, code, link, locale, appName, from } = payload;
+      return encrypt(keys[0]!, Buffer.from(JSON.stringify({ kind, channel, to, code, link, locale, appName, from }), 'utf8'), CONTEXT);
     },
     open(sealed) {
       for (const key of keys) {

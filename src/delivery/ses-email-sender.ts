@@ -48,7 +48,7 @@ export function createSesEmailSender(options: { from: string; configurationSet?:
     async sendBulk(email, sendOptions) {
       const output = await client.send(
         new SendBulkEmailCommand({
-          FromEmailAddress: options.from,
+          FromEmailAddress: email.from ?? options.from,
           ConfigurationSetName: options.configurationSet,
           DefaultContent: {
             Template: {

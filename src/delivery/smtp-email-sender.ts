@@ -77,6 +77,8 @@ export function createSmtpEmailSender(options: SmtpSenderOptions): MessageSender
   };
 }
 
+const AUTHENTICATION_REPLIES = new Set([530, 534, 535, 538]);
+
 /**
  * What an SMTP failure means for the outbox: a 4xx reply is temporary by the protocol's own
  * definition (greylisting, a full queue, rate limits), a 5xx reply is permanent (unknown
@@ -89,10 +91,14 @@ export function classifySmtpError(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
   const { code, responseCode } = (error ?? {}) as { code?: unknown; responseCode?: unknown };
   const status = typeof responseCode === 'number' ? responseCode : undefined;
-  if (code === 'EAUTH' || code === 'ENOAUTH') return new ProviderError('SmtpAuthenticationFailed', { status, transient: true });
   // STARTTLS refused or the certificate not trusted: the relay's setup, not the recipient (the
   // refusal comes as a 5xx reply to STARTTLS, which is no verdict on the message).
   if (code === 'ETLS') return new ProviderError('SmtpTlsFailed', { status, transient: true });
+  // 530 (authentication or STARTTLS required), 534, 535 and 538 answer the relay's own
+  // settings, not the recipient: whatever command they come back on, they are credentials.
+  if (code === 'EAUTH' || code === 'ENOAUTH' || (status !== undefined && AUTHENTICATION_REPLIES.has(status))) {
+    return new ProviderError('SmtpAuthenticationFailed', { status, transient: true });
+  }
   if (status !== undefined && status >= 400 && status < 500) return new ProviderError('SmtpTemporaryFailure', { status, transient: true });
   if (status !== undefined && status >= 500 && status < 600) return new ProviderError('SmtpPermanentFailure', { status, transient: false });
   switch (code) {

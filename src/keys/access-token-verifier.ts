@@ -33,9 +33,10 @@ export function createAccessTokenVerifier(deps: {
   keys: Pick<KeyStore, 'publishedKey' | 'algorithms'>;
   clock: Clock;
   issuer: string;
-  audience: string;
-  /** Our tokens live this long; an older iat, or one in the future, is not one of ours. */
-  maxTokenAgeSeconds: number;
+  /** Every client's audience: our own endpoints accept a token issued to any client. */
+  audiences: () => string[];
+  /** Our tokens live at most this long (the longest of any client); an older iat, or one in the future, is not one of ours. */
+  maxTokenAgeSeconds: () => number;
 }): AccessTokenVerifier {
   function keyFor(header: CompactJWSHeaderParameters): KeyObject {
     const key = header.kid === undefined ? undefined : deps.keys.publishedKey(header.kid);
@@ -51,10 +52,10 @@ export function createAccessTokenVerifier(deps: {
         const { payload } = await jwtVerify(token, keyFor, {
           algorithms: deps.keys.algorithms(),
           issuer: deps.issuer,
-          audience: deps.audience,
+          audience: deps.audiences(),
           typ: 'at+jwt',
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
-          maxTokenAge: deps.maxTokenAgeSeconds,
+          maxTokenAge: deps.maxTokenAgeSeconds(),
           currentDate: deps.clock.now(),
           requiredClaims: ['exp', 'iat', 'sub', 'jti'],
         });

@@ -34,6 +34,8 @@ export interface IssueTokenInput {
    * is registered, stored or sent.
    */
   blocked?: boolean;
+  /** The client the code is requested under; only that client can exchange it. */
+  clientId: string;
 }
 
 export type IssueTokenResult =
@@ -52,6 +54,8 @@ export interface SignedInUser {
   id: string;
   email: string | null;
   phoneNumber: string | null;
+  /** Becomes the access token's `app_metadata` claim. */
+  appMetadata: Record<string, unknown>;
   /** The session the sign-in opened. */
   sessionId: string;
   /** RFC 8176 methods stored on the session: ["otp"] for email codes and links, ["sms"] for SMS. */
@@ -64,6 +68,14 @@ export interface NewSession {
   ip: string;
   userAgent: string | undefined;
   refreshHash: Buffer;
+  /** The client the session is opened for; absent: the default client (stored as NULL). */
+  clientId?: string;
+}
+
+/** Which client's tokens a sign-in may consume: its own, and, for the default client, rows from before clients (NULL). */
+export interface ClientBinding {
+  clientId: string;
+  defaultClientId: string;
 }
 
 const USER_COLUMN: Record<Channel, string> = { email: 'email', mobile: 'phone_number' };
@@ -105,8 +117,8 @@ ${THROTTLE_GATE}, existing AS (
     AND EXISTS (SELECT 1 FROM eligible)
   RETURNING 1
 ), inserted AS (
-  INSERT INTO one_time_tokens (user_id, channel, destination, short_hash, long_hash, max_uses, max_attempts, created_at, expires_at)
-  SELECT id, :channel, :destination, :short_hash, :long_hash, :max_uses, :max_attempts, :now, :expires_at FROM eligible
+  INSERT INTO one_time_tokens (user_id, channel, destination, short_hash, long_hash, max_uses, max_attempts, created_at, expires_at, client_id)
+  SELECT id, :channel, :destination, :short_hash, :long_hash, :max_uses, :max_attempts, :now, :expires_at, :client_id FROM eligible
   RETURNING user_id
 ), job AS (
   INSERT INTO delivery_jobs (user_id, channel, destination_masked, client_ip, payload, next_attempt_at, expires_at, created_at)
@@ -138,6 +150,7 @@ interface IssueParams {
   masked_destination: string;
   client_ip: string | null;
   delivery_payload: Buffer | null;
+  client_id: string;
 }
 
 // Counts the guess before the caller compares anything (S5): the live, newest token for the
@@ -218,17 +231,22 @@ interface SignInParams {
   ip: string;
   user_agent: string | null;
   refresh_hash: Buffer;
+  session_client_id: string | null;
+  client_id: string;
+  default_client_id: string;
 }
 
 // Consumes one use with a single conditional update (S4) and signs the user in: marks the
 // channel verified, records the time, and opens the session with its first refresh token, so
 // a sign-in stays one round trip. Disabled users and, unless allowed, admins get no row back,
-// which the service treats like any other invalid token (S18).
+// which the service treats like any other invalid token (S18); so does a token requested under
+// another client (a row from before clients belongs to the default client).
 function signInStatement<Params extends SignInParams>(name: string, tokenCondition: string, refundAttempt: boolean): Statement<Params> {
   return statement(name, `
 WITH consumed AS (
   UPDATE one_time_tokens SET uses = uses + 1${refundAttempt ? ', attempts = attempts - 1' : ''}
   WHERE ${tokenCondition} AND purpose = 'sign_in' AND uses < max_uses AND revoked_at IS NULL AND expires_at > :now
+    AND coalesce(client_id, :default_client_id) = :client_id
   RETURNING user_id, channel, destination
 ),${refundAttempt ? `
 -- The right code was booked as a guess by claimAttempt: it is no failure.
@@ -243,17 +261,17 @@ refunded AS (
     ${VERIFIED_COLUMN.mobile} = u.${VERIFIED_COLUMN.mobile} OR c.channel = 'mobile'
   FROM consumed c
   WHERE u.id = c.user_id AND NOT u.disabled AND (NOT u.is_admin OR :allow_admin::boolean)
-  RETURNING u.id, u.email, u.phone_number
+  RETURNING u.id, u.email, u.phone_number, u.app_metadata
 ), session AS (
-  INSERT INTO sessions (user_id, created_at, last_used_at, expires_at, ip, user_agent, auth_time, amr)
-  SELECT id, :now, :now, :session_expires_at, :ip, :user_agent, :now, CASE (SELECT channel FROM consumed) WHEN 'mobile' THEN ARRAY['sms'] ELSE ARRAY['otp'] END
+  INSERT INTO sessions (user_id, created_at, last_used_at, expires_at, ip, user_agent, auth_time, amr, client_id)
+  SELECT id, :now, :now, :session_expires_at, :ip, :user_agent, :now, CASE (SELECT channel FROM consumed) WHEN 'mobile' THEN ARRAY['sms'] ELSE ARRAY['otp'] END, :session_client_id
   FROM signed_in
   RETURNING id, amr
 ), refresh AS (
   INSERT INTO refresh_tokens (token_hash, session_id, created_at)
   SELECT :refresh_hash, id, :now FROM session
 )
-SELECT u.id, u.email, u.phone_number, s.id AS session_id, s.amr FROM signed_in u, session s`);
+SELECT u.id, u.email, u.phone_number, u.app_metadata, s.id AS session_id, s.amr FROM signed_in u, session s`);
 }
 
 const CONSUME_BY_ID = signInStatement<SignInParams & { id: string; guess_network: string; guess_window_start: Date }>('otp_consume', 'id = :id', true);
@@ -402,8 +420,8 @@ export interface OneTimeTokenRepository {
   issue(input: IssueTokenInput): Promise<IssueTokenResult>;
   claimAttempt(input: { channel: Channel; destination: string; now: Date; guess: GuessBooking; budget: GuessBudget }): Promise<ClaimedToken | null>;
   /** Consumes the claimed token and refunds its guess, booked under `guess`. */
-  consume(input: { id: string; now: Date; allowAdmin: boolean; session: NewSession; guess: GuessBooking }): Promise<SignedInUser | null>;
-  consumeByLongHash(input: { longHashes: Buffer[]; now: Date; allowAdmin: boolean; session: NewSession }): Promise<SignedInUser | null>;
+  consume(input: { id: string; now: Date; allowAdmin: boolean; session: NewSession; guess: GuessBooking; client: ClientBinding }): Promise<SignedInUser | null>;
+  consumeByLongHash(input: { longHashes: Buffer[]; now: Date; allowAdmin: boolean; session: NewSession; client: ClientBinding }): Promise<SignedInUser | null>;
   burnUse(id: string): Promise<void>;
   issueVerification(input: IssueVerificationInput): Promise<IssueVerificationResult>;
   /** Counts a guess at the requester's live verification code for the address (S5, S6, S44). */
@@ -438,6 +456,7 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
         masked_destination: input.maskedDestination,
         client_ip: input.clientIp,
         delivery_payload: input.deliveryPayload,
+        client_id: input.clientId,
       }));
       const row = rows[0]!;
       if (!row.accepted) return { outcome: 'throttled', previousRequestAt: row.previous_at };
@@ -538,13 +557,16 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
 
 const UNIQUE_VIOLATION = '23505';
 
-type SignedInRow = { id: string; email: string | null; phone_number: string | null; session_id: string; amr: string[] };
+type SignedInRow = { id: string; email: string | null; phone_number: string | null; app_metadata: Record<string, unknown>; session_id: string; amr: string[] };
 
-function signInParams(input: { now: Date; allowAdmin: boolean; session: NewSession }): SignInParams {
-  const { session } = input;
-  return { now: input.now, allow_admin: input.allowAdmin, session_expires_at: session.expiresAt, ip: session.ip, user_agent: session.userAgent ?? null, refresh_hash: session.refreshHash };
+function signInParams(input: { now: Date; allowAdmin: boolean; session: NewSession; client: ClientBinding }): SignInParams {
+  const { session, client } = input;
+  return {
+    now: input.now, allow_admin: input.allowAdmin, session_expires_at: session.expiresAt, ip: session.ip, user_agent: session.userAgent ?? null, refresh_hash: session.refreshHash,
+    session_client_id: session.clientId ?? null, client_id: client.clientId, default_client_id: client.defaultClientId,
+  };
 }
 
 function toUser(row: SignedInRow | undefined): SignedInUser | null {
-  return row ? { id: row.id, email: row.email, phoneNumber: row.phone_number, sessionId: row.session_id, amr: row.amr } : null;
+  return row ? { id: row.id, email: row.email, phoneNumber: row.phone_number, appMetadata: row.app_metadata, sessionId: row.session_id, amr: row.amr } : null;
 }

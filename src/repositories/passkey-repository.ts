@@ -22,7 +22,7 @@ export interface StoredPasskey {
 export type NewPasskey = Omit<StoredPasskey, 'lastUsedAt'> & { aaguid: string };
 
 export interface PasskeySignIn {
-  user: { id: string; email: string | null; phoneNumber: string | null };
+  user: { id: string; email: string | null; phoneNumber: string | null; appMetadata: Record<string, unknown> };
   sessionId: string;
 }
 
@@ -106,7 +106,7 @@ export function createPasskeyRepository(prisma: PrismaClient): PasskeyRepository
         const user = await tx.user.update({
           where: { id: passkey.userId },
           data: { lastLoginAt: now, updatedAt: now },
-          select: { id: true, email: true, phoneNumber: true },
+          select: { id: true, email: true, phoneNumber: true, appMetadata: true },
         });
         const created = await tx.session.create({
           data: {
@@ -116,7 +116,7 @@ export function createPasskeyRepository(prisma: PrismaClient): PasskeyRepository
           },
           select: { id: true },
         });
-        return { user, sessionId: created.id };
+        return { user: { ...user, appMetadata: user.appMetadata as Record<string, unknown> }, sessionId: created.id };
       });
     },
   };

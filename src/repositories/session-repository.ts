@@ -15,9 +15,9 @@ export interface SessionUser {
 
 export type RotationResult =
   /** The presented token was live and is now spent; the child is stored. */
-  | { outcome: 'rotated'; sessionId: string; user: SessionUser; authentication: Authentication }
+  | { outcome: 'rotated'; sessionId: string; user: SessionUser; authentication: Authentication; expiresAt: Date }
   /** The token was spent moments ago and its child is still unused: a client retry (grace). */
-  | { outcome: 'retried'; sessionId: string; user: SessionUser; authentication: Authentication }
+  | { outcome: 'retried'; sessionId: string; user: SessionUser; authentication: Authentication; expiresAt: Date }
   /** A spent token came back: the family is revoked now. */
   | { outcome: 'reused'; sessionId: string; userId: string }
   /** Unknown, expired, revoked, disabled user, or a concurrent refresh of the same token won. */
@@ -40,6 +40,8 @@ export interface UserProfile {
   phoneNumberVerified: boolean;
   createdAt: Date;
   lastLoginAt: Date | null;
+  appMetadata: Record<string, unknown>;
+  userMetadata: Record<string, unknown>;
 }
 
 // The presented token is read from the statement's snapshot; the spend re-checks the latest
@@ -49,16 +51,18 @@ export interface UserProfile {
 // request that started no later than the winning one could not have known better; it loses
 // the race without ending the family. Reuse revokes the family in the same statement, unless
 // the grace period lets a retry have the same (still unused) child.
+// A token of another client's session is not live here: it fails like an unknown one, and
+// nothing is written (a session from before clients belongs to the default client).
 // \`raced\`: the snapshot showed the token live, yet another statement spent it first (this one
 // waited on its row lock). Nothing was written; with a grace period the caller runs the
 // statement once more, sees the winner's child and is given it (two tabs refreshing at once).
-const ROTATE = statement<{ presented_hash: Buffer; child_hash: Buffer; now: Date; grace_seconds: number; idle_seconds: number }>('session_rotate', `
+const ROTATE = statement<{ presented_hash: Buffer; child_hash: Buffer; now: Date; grace_seconds: number; idle_seconds: number; client_id: string; default_client_id: string }>('session_rotate', `
 WITH presented AS (
   SELECT session_id, spent_at FROM refresh_tokens WHERE token_hash = :presented_hash
 ), live AS (
-  SELECT s.id, u.id AS user_id, u.email, u.phone_number, s.auth_time, s.amr
+  SELECT s.id, u.id AS user_id, u.email, u.phone_number, u.app_metadata, s.auth_time, s.amr, s.expires_at
   FROM presented p JOIN sessions s ON s.id = p.session_id JOIN users u ON u.id = s.user_id
-  WHERE s.revoked_at IS NULL AND s.expires_at > :now
+  WHERE s.revoked_at IS NULL AND s.expires_at > :now AND coalesce(s.client_id, :default_client_id) = :client_id
     AND s.last_used_at > :now::timestamptz - make_interval(secs => :idle_seconds::int) AND NOT u.disabled
 ), spent AS (
   UPDATE refresh_tokens SET spent_at = :now
@@ -93,8 +97,10 @@ SELECT CASE WHEN EXISTS (SELECT 1 FROM touched) THEN 'rotated'
        coalesce((SELECT user_id FROM live), (SELECT user_id FROM reused)) AS user_id,
        (SELECT email FROM live) AS email,
        (SELECT phone_number FROM live) AS phone_number,
+       (SELECT app_metadata FROM live) AS app_metadata,
        (SELECT auth_time FROM live) AS auth_time,
-       (SELECT amr FROM live) AS amr`);
+       (SELECT amr FROM live) AS amr,
+       (SELECT expires_at FROM live) AS expires_at`);
 
 // RFC 7009: any token of the family, spent or not, ends the family.
 const REVOKE_BY_TOKEN = statement<{ hash: Buffer; now: Date }>('session_revoke_token', `
@@ -102,14 +108,36 @@ UPDATE sessions SET revoked_at = :now
 WHERE id = (SELECT session_id FROM refresh_tokens WHERE token_hash = :hash) AND revoked_at IS NULL
 RETURNING id, user_id`);
 
+const PROFILE_COLUMNS = 'u.id, u.email, u.phone_number, u.email_verified, u.phone_number_verified, u.created_at, u.last_login_at, u.app_metadata, u.user_metadata';
+type ProfileRow = {
+  id: string; email: string | null; phone_number: string | null; email_verified: boolean; phone_number_verified: boolean;
+  created_at: Date; last_login_at: Date | null; app_metadata: Record<string, unknown>; user_metadata: Record<string, unknown>;
+};
+
+function toProfile(row: ProfileRow | undefined): UserProfile | null {
+  return row
+    ? {
+      id: row.id, email: row.email, phoneNumber: row.phone_number, emailVerified: row.email_verified, phoneNumberVerified: row.phone_number_verified,
+      createdAt: row.created_at, lastLoginAt: row.last_login_at, appMetadata: row.app_metadata, userMetadata: row.user_metadata,
+    }
+    : null;
+}
+
 const LIVE_SESSION = `s.revoked_at IS NULL AND s.expires_at > :now AND s.last_used_at > :now::timestamptz - make_interval(secs => :idle_seconds::int)`;
 
 // The access token alone is not enough for /me: its session must still be live and the user
 // enabled, so logout and disabling take effect at once here (S32).
 const PROFILE = statement<{ user_id: string; session_id: string; now: Date; idle_seconds: number }>('session_profile', `
-SELECT u.id, u.email, u.phone_number, u.email_verified, u.phone_number_verified, u.created_at, u.last_login_at
+SELECT ${PROFILE_COLUMNS}
 FROM sessions s JOIN users u ON u.id = s.user_id
 WHERE s.id = :session_id AND s.user_id = :user_id AND NOT u.disabled AND ${LIVE_SESSION}`);
+
+// The user's own metadata, changed only through a live session of theirs (as /me reads it).
+const UPDATE_USER_METADATA = statement<{ user_id: string; session_id: string; now: Date; idle_seconds: number; user_metadata: string }>('session_update_user_metadata', `
+UPDATE users u SET user_metadata = :user_metadata::jsonb, updated_at = :now
+FROM sessions s
+WHERE s.id = :session_id AND s.user_id = :user_id AND u.id = s.user_id AND NOT u.disabled AND ${LIVE_SESSION}
+RETURNING ${PROFILE_COLUMNS}`);
 
 const LIST = statement<{ user_id: string; now: Date; idle_seconds: number }>('session_list', `
 SELECT s.id, s.created_at, s.last_used_at, s.expires_at, s.ip, s.user_agent
@@ -130,11 +158,14 @@ const PURGE = statement<{ now: Date; limit: number }>('session_purge', `
 DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= :now LIMIT :limit)`);
 
 export interface SessionRepository {
-  rotate(input: { presentedHash: Buffer; childHash: Buffer; now: Date; graceSeconds: number; idleSeconds: number }): Promise<RotationResult>;
+  /** Rotates a token of a session of `clientId` (or, for the default client, of a session from before clients). */
+  rotate(input: { presentedHash: Buffer; childHash: Buffer; now: Date; graceSeconds: number; idleSeconds: number; clientId: string; defaultClientId: string }): Promise<RotationResult>;
   /** Ends the family of the token; the revoked session, or null when there was none live. */
   revokeByToken(input: { hash: Buffer; now: Date }): Promise<{ sessionId: string; userId: string } | null>;
   /** The user behind a live session, or null. */
   profile(input: { userId: string; sessionId: string; now: Date; idleSeconds: number }): Promise<UserProfile | null>;
+  /** Replaces the user's own metadata through a live session; the new profile, or null when the session is over. */
+  updateUserMetadata(input: { userId: string; sessionId: string; now: Date; idleSeconds: number; userMetadata: Record<string, unknown> }): Promise<UserProfile | null>;
   listLive(input: { userId: string; now: Date; idleSeconds: number }): Promise<SessionRecord[]>;
   /** Ends one session of the user; false when it is not theirs or already over. */
   revoke(input: { userId: string; sessionId: string; now: Date }): Promise<boolean>;
@@ -147,12 +178,14 @@ export interface SessionRepository {
 export function createSessionRepository(pool: pg.Pool): SessionRepository {
   return {
     async rotate(input) {
-      const run = async () => (await pool.query<{ outcome: 'rotated' | 'retried' | 'reused' | 'invalid'; raced: boolean; session_id: string | null; user_id: string | null; email: string | null; phone_number: string | null; auth_time: Date | null; amr: string[] | null }>(ROTATE.bind({
+      const run = async () => (await pool.query<{ outcome: 'rotated' | 'retried' | 'reused' | 'invalid'; raced: boolean; session_id: string | null; user_id: string | null; email: string | null; phone_number: string | null; app_metadata: Record<string, unknown> | null; auth_time: Date | null; amr: string[] | null; expires_at: Date | null }>(ROTATE.bind({
         presented_hash: input.presentedHash,
         child_hash: input.childHash,
         now: input.now,
         grace_seconds: input.graceSeconds,
         idle_seconds: input.idleSeconds,
+        client_id: input.clientId,
+        default_client_id: input.defaultClientId,
       }))).rows[0]!;
       let row = await run();
       // A lost race within the grace period is a retry the winner's commit now makes visible.
@@ -164,8 +197,9 @@ export function createSessionRepository(pool: pg.Pool): SessionRepository {
           return {
             outcome: row.outcome,
             sessionId: row.session_id!,
-            user: { id: row.user_id!, email: row.email, phoneNumber: row.phone_number },
+            user: { id: row.user_id!, email: row.email, phoneNumber: row.phone_number, appMetadata: row.app_metadata ?? {} },
             authentication: { authTime: row.auth_time!, amr: row.amr ?? [] },
+            expiresAt: row.expires_at!,
           };
         case 'reused':
           return { outcome: 'reused', sessionId: row.session_id!, userId: row.user_id! };
@@ -180,16 +214,15 @@ export function createSessionRepository(pool: pg.Pool): SessionRepository {
     },
 
     async profile(input) {
-      const { rows } = await pool.query<{ id: string; email: string | null; phone_number: string | null; email_verified: boolean; phone_number_verified: boolean; created_at: Date; last_login_at: Date | null }>(PROFILE.bind({
-        user_id: input.userId,
-        session_id: input.sessionId,
-        now: input.now,
-        idle_seconds: input.idleSeconds,
+      const { rows } = await pool.query<ProfileRow>(PROFILE.bind({ user_id: input.userId, session_id: input.sessionId, now: input.now, idle_seconds: input.idleSeconds }));
+      return toProfile(rows[0]);
+    },
+
+    async updateUserMetadata(input) {
+      const { rows } = await pool.query<ProfileRow>(UPDATE_USER_METADATA.bind({
+        user_id: input.userId, session_id: input.sessionId, now: input.now, idle_seconds: input.idleSeconds, user_metadata: JSON.stringify(input.userMetadata),
       }));
-      const row = rows[0];
-      return row
-        ? { id: row.id, email: row.email, phoneNumber: row.phone_number, emailVerified: row.email_verified, phoneNumberVerified: row.phone_number_verified, createdAt: row.created_at, lastLoginAt: row.last_login_at }
-        : null;
+      return toProfile(rows[0]);
     },
 
     async listLive(input) {

@@ -3,13 +3,15 @@
  * endpoints (by access token): /me, /me/sessions, logout. Each handler is one service call.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { AppError } from '../errors.ts';
 import { unauthorized } from '../plugins/bearer-auth.ts';
 import { AccessTokenReply, ProblemReply } from '../schemas/passwordless.ts';
-import { EmptyReply, MeReply, RefreshBody, RevokeBody, SessionParams, SessionsReply } from '../schemas/sessions.ts';
+import { EmptyReply, LogoutBody, MeReply, RefreshBody, RevokeBody, SessionParams, SessionsReply, UpdateMeBody } from '../schemas/sessions.ts';
 import type { Caller } from '../services/session-service.ts';
 import { requestContext } from './request-context.ts';
 import { userView } from './user-view.ts';
+import { clearRefreshCookie, cookieRefreshToken, deliverTokens, hasRefreshCookie } from './refresh-cookie.ts';
 
 const AUTHENTICATED = { 401: ProblemReply, 503: ProblemReply };
 
@@ -23,10 +25,17 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const caller = (request: { caller: Caller | null }): Caller => request.caller!;
 
   app.post('/token/refresh', {
-    schema: { body: RefreshBody, response: { 200: AccessTokenReply, 400: ProblemReply, 503: ProblemReply } },
+    preHandler: app.requireClient,
+    schema: { body: RefreshBody, response: { 200: AccessTokenReply, 400: ProblemReply, 403: ProblemReply, 415: ProblemReply, 503: ProblemReply } },
     // Like the exchange: every failure is the same invalid_token (S18, S30).
-    config: { inputErrors: { body: 'invalid_token' } },
-  }, async (request) => sessions.refresh(request.body.refresh_token, requestContext(request)));
+    config: { inputErrors: { body: 'invalid_token', fields: { client_id: 'invalid_client' } } },
+  }, async (request, reply) => {
+    const client = request.client!;
+    // The body's token, else the cookie's (cookie mode, S40: allowed Origin and JSON required).
+    const token = request.body.refresh_token ?? cookieRefreshToken(request, client);
+    if (token === undefined) throw new AppError('invalid_token');
+    return deliverTokens(reply, client, await sessions.refresh(token, requestContext(request), client));
+  });
 
   app.post('/token/revoke', {
     schema: { body: RevokeBody, response: { 200: EmptyReply, 400: ProblemReply, 503: ProblemReply } },
@@ -43,6 +52,17 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { response: { 200: MeReply, ...AUTHENTICATED } },
   }, async (request) => {
     const profile = await sessions.profile(caller(request));
+    if (profile === null) throw unauthorized(true);
+    return userView(profile, caller(request));
+  });
+
+  // The user's own metadata; app_metadata is the admin API's alone.
+  app.patch('/me', {
+    onRequest: app.requireAccessToken,
+    schema: { body: UpdateMeBody, response: { 200: MeReply, 400: ProblemReply, ...AUTHENTICATED } },
+    config: { inputErrors: { body: 'invalid_request', fields: { user_metadata: 'invalid_metadata' } } },
+  }, async (request) => {
+    const profile = await sessions.updateUserMetadata(caller(request), request.body.user_metadata);
     if (profile === null) throw unauthorized(true);
     return userView(profile, caller(request));
   });
@@ -78,12 +98,25 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.code(204).send(null);
   });
 
+  // By access token (ends the caller's session), or, without one, by refresh token: in the body
+  // or, in cookie mode, the cookie (S40). Either way the refresh cookie is cleared.
   app.post('/logout', {
-    preHandler: app.requireAccessToken,
-    schema: { response: { 204: EmptyReply, ...AUTHENTICATED } },
+    preHandler: app.requireClient,
+    schema: { body: Type.Union([LogoutBody, Type.Null()]), response: { 204: EmptyReply, 400: ProblemReply, 403: ProblemReply, 415: ProblemReply, ...AUTHENTICATED } },
+    config: { inputErrors: { body: 'invalid_request', fields: { client_id: 'invalid_client' } } },
   }, async (request, reply) => {
-    // Already over is fine: logging out twice is not an error.
-    await sessions.logout(caller(request), requestContext(request));
+    const client = request.client!;
+    if (request.headers.authorization !== undefined) {
+      await app.requireAccessToken(request, reply);
+      // Already over is fine: logging out twice is not an error.
+      await sessions.logout(caller(request), requestContext(request));
+    } else {
+      const token = request.body?.refresh_token ?? cookieRefreshToken(request, client);
+      if (token === undefined) throw unauthorized(false);
+      // Like RFC 7009 revocation: the answer does not say whether the token was live.
+      await sessions.revokeToken(token, requestContext(request));
+    }
+    if (hasRefreshCookie(request) || client.refreshTokenDelivery === 'cookie') clearRefreshCookie(reply);
     return reply.code(204).send(null);
   });
 

@@ -14,5 +14,7 @@ export function userView(profile: UserProfile, caller: Caller) {
     // How this session signed in, from the access token (RFC 8176).
     auth_time: caller.authTime ?? null,
     amr: caller.amr ?? [],
+    app_metadata: profile.appMetadata,
+    user_metadata: profile.userMetadata,
   };
 }

@@ -6,13 +6,16 @@ export const EmailField = Type.String({ minLength: 1, maxLength: 320 });
 export const PhoneField = Type.String({ minLength: 1, maxLength: 40 });
 export const TokenField = Type.String({ minLength: 1, maxLength: 512 });
 // A BCP 47-shaped language tag; one we have no templates for falls back, never fails.
+// The client (application) the request is for; absent: DEFAULT_CLIENT_ID. An id that is not a
+// client's answers invalid_client (plugins/client-guard.ts).
+export const ClientIdField = Type.Optional(Type.String({ minLength: 1, maxLength: 64 }));
 export const LocaleField = Type.Optional(Type.String({ minLength: 1, maxLength: 35, pattern: '^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$' }));
 
-export const RequestEmailBody = Type.Object({ email: EmailField, locale: LocaleField });
-export const RequestMobileBody = Type.Object({ phone_number: PhoneField, locale: LocaleField });
-export const ExchangeEmailBody = Type.Object({ email: EmailField, token: TokenField });
-export const ExchangeMobileBody = Type.Object({ phone_number: PhoneField, token: TokenField });
-export const ExchangeStandaloneBody = Type.Object({ token: TokenField });
+export const RequestEmailBody = Type.Object({ email: EmailField, locale: LocaleField, client_id: ClientIdField });
+export const RequestMobileBody = Type.Object({ phone_number: PhoneField, locale: LocaleField, client_id: ClientIdField });
+export const ExchangeEmailBody = Type.Object({ email: EmailField, token: TokenField, client_id: ClientIdField });
+export const ExchangeMobileBody = Type.Object({ phone_number: PhoneField, token: TokenField, client_id: ClientIdField });
+export const ExchangeStandaloneBody = Type.Object({ token: TokenField, client_id: ClientIdField });
 
 export type RequestEmailBody = Static<typeof RequestEmailBody>;
 export type RequestMobileBody = Static<typeof RequestMobileBody>;
@@ -23,7 +26,8 @@ export const AccessTokenReply = Type.Object({
   access_token: Type.String(),
   token_type: Type.Literal('Bearer'),
   expires_in: Type.Integer(),
-  refresh_token: Type.String(),
+  /** Absent for a client in cookie mode: the token is in the __Host-sesame_refresh cookie. */
+  refresh_token: Type.Optional(Type.String()),
 });
 
 export const ProblemReply = Type.Object({

@@ -14,7 +14,8 @@ import { magicLink } from '../delivery/messages.ts';
 import type { AccessTokenSigner } from '../keys/access-token-signer.ts';
 import type { AdmissionGate } from '../delivery/admission-gate.ts';
 import type { GuessBudget, NewSession, OneTimeTokenRepository, SignedInUser } from '../repositories/one-time-token-repository.ts';
-import type { Channel, Logger, RequestContext, TokenResponse } from './types.ts';
+import type { Channel, IssuedTokens, Logger, RequestContext } from './types.ts';
+import type { Client } from './client-registry.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { DemoIdentities } from './demo-identities.ts';
 import type { SmsPumpingGuard } from './sms-pumping-guard.ts';
@@ -25,15 +26,20 @@ export type PasswordlessSettings = Pick<Config,
   | 'allowedMethods' | 'shortTokenLength' | 'shortTokenChars' | 'longTokenLength' | 'longTokenChars'
   | 'tokenLifetimeSeconds' | 'maxTokenUses' | 'maxTokenAttempts' | 'maxDestinationFailures' | 'maxDestinationFailuresPerDay'
   | 'tokenRequestThrottleSeconds' | 'allowAdminAuthentication' | 'registerNonexistentUsers'
-  | 'incorrectShortTokenRedeemsToken' | 'emailLoginUrl' | 'defaultPhoneRegion' | 'refreshTokenTtlSeconds'>;
+  | 'incorrectShortTokenRedeemsToken' | 'defaultPhoneRegion' | 'defaultClientId'>;
 
+/**
+ * Every operation runs for a client (application): its methods, login URL, name and sender
+ * address go into the code's message, and a code is exchanged only under the client it was
+ * requested under; the session it opens is that client's, with its lifetimes and audience.
+ */
 export interface PasswordlessService {
   /** Sends a code to the identifier when it may sign in; answers the same either way (S17). */
-  requestCode(channel: Channel, identifier: string, context: RequestContext): Promise<void>;
+  requestCode(channel: Channel, identifier: string, context: RequestContext, client: Client): Promise<void>;
   /** Exchanges a code (or magic-link token) bound to the identifier for an access token. */
-  exchange(channel: Channel, identifier: string, token: string, context: RequestContext): Promise<TokenResponse>;
+  exchange(channel: Channel, identifier: string, token: string, context: RequestContext, client: Client): Promise<IssuedTokens>;
   /** Exchanges a magic-link token on its own. */
-  exchangeStandalone(token: string, context: RequestContext): Promise<TokenResponse>;
+  exchangeStandalone(token: string, context: RequestContext, client: Client): Promise<IssuedTokens>;
 }
 
 const MINUTE_MS = 60 * 1000;
@@ -79,15 +85,21 @@ export function createPasswordlessService(deps: CodeSendingDeps & {
   }
 
   /** The session a successful exchange opens, and the refresh token only the client will see. */
-  function newSession(now: Date, context: RequestContext): { session: NewSession; refreshToken: string } {
+  function newSession(now: Date, context: RequestContext, client: Client): { session: NewSession; refreshToken: string } {
     const refresh = newRefreshToken(random);
-    const expiresAt = new Date(now.getTime() + settings.refreshTokenTtlSeconds * 1000);
-    return { session: { expiresAt, ip: context.ip, userAgent: context.userAgent, refreshHash: refresh.hash }, refreshToken: refresh.token };
+    const expiresAt = new Date(now.getTime() + client.refreshTokenTtlSeconds * 1000);
+    return { session: { expiresAt, ip: context.ip, userAgent: context.userAgent, refreshHash: refresh.hash, clientId: client.clientId }, refreshToken: refresh.token };
   }
 
-  async function tokensFor(user: SignedInUser, refreshToken: string, now: Date): Promise<TokenResponse> {
+  async function tokensFor(user: SignedInUser, refreshToken: string, session: NewSession, client: Client, now: Date): Promise<IssuedTokens> {
     // The session row holds the same time and methods, so refreshes carry them on.
-    return { ...(await signer.issue(user, user.sessionId, { authTime: now, amr: user.amr })), refresh_token: refreshToken };
+    const access = await signer.issue(user, user.sessionId, { authTime: now, amr: user.amr }, client);
+    return { ...access, refresh_token: refreshToken, refreshTokenExpiresIn: client.refreshTokenTtlSeconds };
+  }
+
+  /** Which client's codes an exchange may spend (rows from before clients belong to the default one). */
+  function clientBinding(client: Client): { clientId: string; defaultClientId: string } {
+    return { clientId: client.clientId, defaultClientId: settings.defaultClientId };
   }
 
   /** Every exchange failure looks the same to the caller (S18). */
@@ -96,8 +108,8 @@ export function createPasswordlessService(deps: CodeSendingDeps & {
   }
 
   return {
-    async requestCode(channel, identifier, context) {
-      if (!settings.allowedMethods.includes(channel)) throw new AppError('method_not_allowed');
+    async requestCode(channel, identifier, context, client) {
+      if (!client.allowedMethods.includes(channel)) throw new AppError('method_not_allowed');
       const destination = normalize(channel, identifier);
       if (destination === undefined) throw new AppError(INVALID_IDENTIFIER[channel]);
       // Delivery is behind: refuse before anything is stored or sent, whoever asks (S17). The
@@ -116,14 +128,14 @@ export function createPasswordlessService(deps: CodeSendingDeps & {
       // done before the database answers does not depend on whether the account exists (S17).
       // A demo identity's fixed code goes through the same storage and guess limits.
       const code = demoUser?.code ?? randomString(random, settings.shortTokenChars, settings.shortTokenLength);
-      const longToken = channel === 'email' && settings.emailLoginUrl !== undefined && demoUser === undefined
+      const longToken = channel === 'email' && client.loginUrl !== undefined && demoUser === undefined
         ? randomString(random, settings.longTokenChars, settings.longTokenLength)
         : undefined;
       // What the dispatcher needs to send, sealed (S8); written with the token in one statement.
       // A demo identity's code is never sent, so it gets no delivery job.
-      const link = longToken === undefined ? undefined : magicLink(settings.emailLoginUrl!, longToken);
+      const link = longToken === undefined ? undefined : magicLink(client.loginUrl!, longToken);
       const locale = locales.resolve(context.locale, context.acceptLanguage);
-      const deliveryPayload = demoUser === undefined && !blocked ? sealer.seal({ channel, to: destination, code, link, locale }) : null;
+      const deliveryPayload = demoUser === undefined && !blocked ? sealer.seal({ channel, to: destination, code, link, locale, appName: client.name, from: client.emailFrom }) : null;
       const now = clock.now();
       const result = await tokens.issue({
         channel,
@@ -143,6 +155,7 @@ export function createPasswordlessService(deps: CodeSendingDeps & {
         maskedDestination: masked,
         clientIp: context.ip,
         blocked,
+        clientId: client.clientId,
       });
 
       if (result.outcome === 'throttled') {
@@ -174,12 +187,12 @@ export function createPasswordlessService(deps: CodeSendingDeps & {
       if (result.deliveryJobId !== null) delivery.wake();
     },
 
-    async exchange(channel, identifier, token, context) {
+    async exchange(channel, identifier, token, context, client) {
       const failed = (reason: string, extra: { to?: { channel: Channel; destination: string }; userId?: string } = {}): AppError => {
         audit.record({ event: 'sign_in.failed', outcome: 'failed', context, reason, ...extra });
         return invalidToken();
       };
-      if (!settings.allowedMethods.includes(channel)) throw failed('method_not_allowed');
+      if (!client.allowedMethods.includes(channel)) throw failed('method_not_allowed');
       const destination = normalize(channel, identifier);
       const presented = token.trim();
       const asShort = shortShape.normalize(presented);
@@ -207,36 +220,38 @@ export function createPasswordlessService(deps: CodeSendingDeps & {
         throw failed('wrong_code', { to, userId: claimed.userId });
       }
 
-      const { session, refreshToken } = newSession(now, context);
-      const user = await tokens.consume({ id: claimed.id, now, allowAdmin: settings.allowAdminAuthentication, session, guess });
-      if (user === null) throw failed('user_ineligible', { to, userId: claimed.userId });
+      const { session, refreshToken } = newSession(now, context, client);
+      // A code requested under another client is not consumed here (the statement checks it).
+      const user = await tokens.consume({ id: claimed.id, now, allowAdmin: settings.allowAdminAuthentication, session, guess, client: clientBinding(client) });
+      if (user === null) throw failed('user_ineligible_or_other_client', { to, userId: claimed.userId });
       log.info({ channel, userId: user.id, sessionId: user.sessionId }, 'sign-in succeeded');
-      const issued = await tokensFor(user, refreshToken, now);
+      const issued = await tokensFor(user, refreshToken, session, client, now);
       const isDemo = demo.find(channel, destination) !== undefined;
       audit.record({ event: 'sign_in.succeeded', outcome: 'succeeded', userId: user.id, to, context, ...(isDemo ? { reason: 'demo' } : {}) });
       return issued;
     },
 
-    async exchangeStandalone(token, context) {
+    async exchangeStandalone(token, context, client) {
       const presented = longShape.normalize(token.trim());
       if (presented === undefined) {
         audit.record({ event: 'sign_in.failed', outcome: 'failed', context, reason: 'malformed', detail: { method: 'link' } });
         throw invalidToken();
       }
       const now = clock.now();
-      const { session, refreshToken } = newSession(now, context);
+      const { session, refreshToken } = newSession(now, context, client);
       const user = await tokens.consumeByLongHash({
         longHashes: hasher.longCandidates(presented),
         now,
         allowAdmin: settings.allowAdminAuthentication,
         session,
+        client: clientBinding(client),
       });
       if (user === null) {
         audit.record({ event: 'sign_in.failed', outcome: 'failed', context, reason: 'no_live_token', detail: { method: 'link' } });
         throw invalidToken();
       }
       log.info({ channel: 'standalone', userId: user.id, sessionId: user.sessionId }, 'sign-in succeeded');
-      const issued = await tokensFor(user, refreshToken, now);
+      const issued = await tokensFor(user, refreshToken, session, client, now);
       audit.record({
         event: 'sign_in.succeeded', outcome: 'succeeded', userId: user.id, context, detail: { method: 'link' },
         ...(user.email !== null ? { to: { channel: 'email' as const, destination: user.email } } : {}),

@@ -4,14 +4,17 @@
  * Every refresh, reuse and revocation is audited (S33).
  */
 import { AppError } from '../errors.ts';
+import { checkMetadata } from './metadata.ts';
 import type { Clock } from '../lib/clock.ts';
 import { childRefreshToken, hashPresentedRefreshToken } from '../lib/refresh-tokens.ts';
 import type { AccessTokenSigner } from '../keys/access-token-signer.ts';
 import type { SessionRecord, SessionRepository, UserProfile } from '../repositories/session-repository.ts';
 import type { AuditLog } from './audit-log.ts';
-import type { Logger, RequestContext, TokenResponse } from './types.ts';
+import type { IssuedTokens, Logger, RequestContext } from './types.ts';
+import type { Client } from './client-registry.ts';
 
 export interface SessionSettings {
+  defaultClientId: string;
   refreshTokenIdleTtlSeconds: number;
   refreshReuseGraceSeconds: number;
 }
@@ -30,12 +33,17 @@ export interface SessionView extends SessionRecord {
 }
 
 export interface SessionService {
-  /** Rotates a refresh token: a new access token and a new refresh token. */
-  refresh(refreshToken: string, context: RequestContext): Promise<TokenResponse>;
+  /**
+   * Rotates a refresh token of a session of `client`: a new access token (with the client's
+   * audience and lifetime) and a new refresh token. Another client's token fails like an unknown one.
+   */
+  refresh(refreshToken: string, context: RequestContext, client: Client): Promise<IssuedTokens>;
   /** Ends the token's family; silent whether or not the token was valid (RFC 7009). */
   revokeToken(refreshToken: string, context: RequestContext): Promise<void>;
   /** The caller's profile, or null when the session or the user is no longer live. */
   profile(caller: Caller): Promise<UserProfile | null>;
+  /** Replaces the caller's user_metadata (400 invalid_metadata past 4 KB); null when the session is over. */
+  updateUserMetadata(caller: Caller, userMetadata: unknown): Promise<UserProfile | null>;
   listSessions(caller: Caller): Promise<SessionView[] | null>;
   /** Ends the caller's own session (logout); ending an ended session is no error. */
   logout(caller: Caller, context: RequestContext): Promise<void>;
@@ -71,16 +79,19 @@ export function createSessionService(deps: {
   const idleSeconds = settings.refreshTokenIdleTtlSeconds;
 
   return {
-    async refresh(refreshToken, context) {
+    async refresh(refreshToken, context, client) {
       const presentedHash = hashPresentedRefreshToken(refreshToken);
       if (presentedHash === undefined) throw new AppError('invalid_token');
       const child = childRefreshToken(refreshKey, refreshToken);
+      const now = clock.now();
       const result = await sessions.rotate({
         presentedHash,
         childHash: child.hash,
-        now: clock.now(),
+        now,
         graceSeconds: settings.refreshReuseGraceSeconds,
         idleSeconds,
+        clientId: client.clientId,
+        defaultClientId: settings.defaultClientId,
       });
       switch (result.outcome) {
         case 'rotated':
@@ -88,8 +99,8 @@ export function createSessionService(deps: {
           const retried = result.outcome === 'retried';
           log.info({ userId: result.user.id, sessionId: result.sessionId, ip: context.ip, retried }, 'refresh succeeded');
           audit.record({ event: 'token.refreshed', outcome: 'succeeded', userId: result.user.id, context, ...(retried ? { reason: 'grace_retry' } : {}), detail: { sessionId: result.sessionId } });
-          const access = await signer.issue(result.user, result.sessionId, result.authentication);
-          return { ...access, refresh_token: child.token };
+          const access = await signer.issue(result.user, result.sessionId, result.authentication, client);
+          return { ...access, refresh_token: child.token, refreshTokenExpiresIn: Math.max(0, Math.floor((result.expiresAt.getTime() - now.getTime()) / 1000)) };
         }
         case 'reused':
           // A spent refresh token came back: the whole family is revoked (S30).
@@ -111,6 +122,10 @@ export function createSessionService(deps: {
 
     profile(caller) {
       return sessions.profile({ ...caller, now: clock.now(), idleSeconds });
+    },
+
+    updateUserMetadata(caller, userMetadata) {
+      return sessions.updateUserMetadata({ ...caller, now: clock.now(), idleSeconds, userMetadata: checkMetadata(userMetadata) });
     },
 
     async listSessions(caller) {

@@ -21,6 +21,11 @@ export interface TokenResponse extends AccessTokenResponse {
   refresh_token: string;
 }
 
+/** A sign-in's or refresh's tokens, with the seconds left until the session's absolute end (a refresh cookie's Max-Age). */
+export interface IssuedTokens extends TokenResponse {
+  refreshTokenExpiresIn: number;
+}
+
 /** Who is asking, as far as the HTTP layer can tell; for audit, sessions and message language. */
 export interface RequestContext {
   /** Client IP, taken from X-Forwarded-For only across trusted proxies (S20). */

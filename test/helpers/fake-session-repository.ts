@@ -50,11 +50,11 @@ export function createFakeSessionRepository(): FakeSessionRepository {
         presented.spentAt = input.now;
         repository.refreshTokens.push({ hash: input.childHash, sessionId: session.id, parentHash: input.presentedHash, spentAt: null });
         session.lastUsedAt = input.now;
-        return { outcome: 'rotated', sessionId: session.id, user: session.user, authentication: authenticationOf(session) };
+        return { outcome: 'rotated', sessionId: session.id, user: session.user, authentication: authenticationOf(session), expiresAt: session.expiresAt };
       }
       const child = repository.refreshTokens.find((token) => token.hash.equals(input.childHash) && token.parentHash?.equals(input.presentedHash));
       if (isLive && presented.spentAt.getTime() > input.now.getTime() - input.graceSeconds * 1000 && child?.spentAt === null) {
-        return { outcome: 'retried', sessionId: session.id, user: session.user, authentication: authenticationOf(session) };
+        return { outcome: 'retried', sessionId: session.id, user: session.user, authentication: authenticationOf(session), expiresAt: session.expiresAt };
       }
       if (presented.spentAt < input.now && session.revokedAt === null) {
         session.revokedAt = input.now;
@@ -74,7 +74,12 @@ export function createFakeSessionRepository(): FakeSessionRepository {
     async profile(input) {
       const session = sessionById(input.sessionId);
       if (!session || session.user.id !== input.userId || !live(session, input.now, input.idleSeconds)) return null;
-      return { ...session.user, emailVerified: true, phoneNumberVerified: false, createdAt: session.createdAt, lastLoginAt: session.createdAt };
+      return { ...session.user, emailVerified: true, phoneNumberVerified: false, createdAt: session.createdAt, lastLoginAt: session.createdAt, appMetadata: {}, userMetadata: {} };
+    },
+
+    async updateUserMetadata(input) {
+      const profile = await this.profile(input);
+      return profile === null ? null : { ...profile, userMetadata: input.userMetadata };
     },
 
     async listLive(input) {

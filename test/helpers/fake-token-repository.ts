@@ -136,7 +136,7 @@ export function createFakeTokenRepository(): FakeTokenRepository {
     if (user.disabled || (user.isAdmin && !input.allowAdmin)) return null;
     const session = { ...input.session, id: nextId('session'), userId: user.id };
     repository.sessions.push(session);
-    return { id: user.id, email: user.email, phoneNumber: user.phoneNumber, sessionId: session.id, amr: token.channel === 'mobile' ? ['sms'] : ['otp'] };
+    return { id: user.id, email: user.email, phoneNumber: user.phoneNumber, appMetadata: {}, sessionId: session.id, amr: token.channel === 'mobile' ? ['sms'] : ['otp'] };
   }
 
   return repository;

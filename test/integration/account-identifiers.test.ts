@@ -90,7 +90,7 @@ describe('identifiers on a signed-in account', () => {
     const verified = await call('POST', '/me/email/verify', tokens.access_token, { email: 'added@example.com', token: codeIn(mail.body.text ?? '') });
     assert.equal(verified.status, 200);
     const me = (await verified.json()) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(me).sort(), ['amr', 'auth_time', 'created_at', 'email', 'email_verified', 'id', 'last_login_at', 'phone_number', 'phone_number_verified']);
+    assert.deepEqual(Object.keys(me).sort(), ['amr', 'app_metadata', 'auth_time', 'created_at', 'email', 'email_verified', 'id', 'last_login_at', 'phone_number', 'phone_number_verified', 'user_metadata']);
     assert.equal(me.id, userId);
     assert.equal(me.email, 'added@example.com');
     assert.equal(me.email_verified, true);

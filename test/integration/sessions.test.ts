@@ -245,7 +245,7 @@ describe('sessions and refresh tokens', () => {
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('cache-control'), 'no-store');
     const me = (await response.json()) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(me).sort(), ['amr', 'auth_time', 'created_at', 'email', 'email_verified', 'id', 'last_login_at', 'phone_number', 'phone_number_verified']);
+    assert.deepEqual(Object.keys(me).sort(), ['amr', 'app_metadata', 'auth_time', 'created_at', 'email', 'email_verified', 'id', 'last_login_at', 'phone_number', 'phone_number_verified', 'user_metadata']);
     assert.equal(me.id, userId);
     assert.equal(me.email, 'me@example.com');
     assert.equal(me.phone_number, null);

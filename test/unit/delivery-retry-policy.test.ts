@@ -75,17 +75,17 @@ describe('SMTP failure classification', () => {
     return `${formatProviderError(summary)} ${isTransientProviderError(summary) ? 'retry' : 'stop'}`;
   };
 
-  it('retries 4xx replies, no reply at all, refused credentials and TLS trouble; stops at 5xx replies', () => {
+  it('retries 4xx replies, no reply at all, refused or missing credentials and TLS trouble; stops at other 5xx replies', () => {
     assert.deepEqual(
       [
         smtpError('EENVELOPE', 450), smtpError('EENVELOPE', 451), smtpError('EMESSAGE', 452), smtpError('EPROTOCOL', 421),
         smtpError('EENVELOPE', 550), smtpError('EMESSAGE', 552), smtpError('EENVELOPE', 553), smtpError('EMESSAGE', 554),
-        smtpError('EAUTH', 535), smtpError('ETLS', 530), smtpError('ECONNECTION'), smtpError('ETIMEDOUT'), smtpError('ESOCKET'), smtpError('EENVELOPE'),
+        smtpError('EAUTH', 535), smtpError('EENVELOPE', 530), smtpError('ETLS', 530), smtpError('ECONNECTION'), smtpError('ETIMEDOUT'), smtpError('ESOCKET'), smtpError('EENVELOPE'),
       ].map(verdict),
       [
         'SmtpTemporaryFailure 450 retry', 'SmtpTemporaryFailure 451 retry', 'SmtpTemporaryFailure 452 retry', 'SmtpTemporaryFailure 421 retry',
         'SmtpPermanentFailure 550 stop', 'SmtpPermanentFailure 552 stop', 'SmtpPermanentFailure 553 stop', 'SmtpPermanentFailure 554 stop',
-        'SmtpAuthenticationFailed 535 retry', 'SmtpTlsFailed 530 retry', 'SmtpConnectionFailed retry', 'SmtpTimeout retry', 'SmtpConnectionFailed retry', 'SmtpInvalidEnvelope stop',
+        'SmtpAuthenticationFailed 535 retry', 'SmtpAuthenticationFailed 530 retry', 'SmtpTlsFailed 530 retry', 'SmtpConnectionFailed retry', 'SmtpTimeout retry', 'SmtpConnectionFailed retry', 'SmtpInvalidEnvelope stop',
       ],
     );
   });

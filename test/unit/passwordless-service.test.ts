@@ -14,11 +14,20 @@ import { createDemoIdentities } from '../../src/services/demo-identities.ts';
 import { createPasswordlessService, type PasswordlessService } from '../../src/services/passwordless-service.ts';
 import type { RequestContext } from '../../src/services/types.ts';
 import { createTestClock, type TestClock } from '../helpers/app.ts';
+import { defaultClientOf } from '../helpers/clients.ts';
+import type { Client } from '../../src/services/client-registry.ts';
 import { createFakeTokenRepository, type FakeTokenRepository } from '../helpers/fake-token-repository.ts';
 
 const SECRETS = [Buffer.alloc(32, 7)];
 const CONTEXT: RequestContext = { ip: '203.0.113.9', userAgent: 'unit', acceptLanguage: undefined };
 const LOGIN_URL = 'https://app.example.com/login?token={token}';
+
+/** The service with the client argument optional: the default client of the configuration. */
+type TestService = {
+  requestCode(channel: 'email' | 'mobile', identifier: string, context: RequestContext, client?: Client): Promise<void>;
+  exchange(channel: 'email' | 'mobile', identifier: string, token: string, context: RequestContext, client?: Client): ReturnType<PasswordlessService['exchange']>;
+  exchangeStandalone(token: string, context: RequestContext, client?: Client): ReturnType<PasswordlessService['exchangeStandalone']>;
+};
 
 describe('passwordless service', () => {
   let clock: TestClock;
@@ -27,9 +36,10 @@ describe('passwordless service', () => {
   let wakes: number;
   const sealer = createPayloadSealer(SECRETS);
 
-  function service(env: Record<string, string> = {}): PasswordlessService {
+  function service(env: Record<string, string> = {}): TestService {
     const config = loadConfig({ NODE_ENV: 'test', ALLOWED_PASSWORDLESS_METHODS: 'email,mobile', PASSWORDLESS_EMAIL_LOGIN_URL: LOGIN_URL, ...env });
-    return createPasswordlessService({
+    const client = defaultClientOf(config);
+    const inner = createPasswordlessService({
       tokens,
       signer: { issue: async (user, sessionId) => ({ access_token: `access:${user.id}:${sessionId}`, token_type: 'Bearer', expires_in: 900 }) },
       delivery: { wake: () => { wakes += 1; } },
@@ -45,6 +55,11 @@ describe('passwordless service', () => {
       demo: createDemoIdentities(config.demoUsers, clock),
       admission: { admit: () => true, retryAfterSeconds: () => 1 },
     });
+    return {
+      requestCode: (channel, identifier, context, forClient = client) => inner.requestCode(channel, identifier, context, forClient),
+      exchange: (channel, identifier, token, context, forClient = client) => inner.exchange(channel, identifier, token, context, forClient),
+      exchangeStandalone: (token, context, forClient = client) => inner.exchangeStandalone(token, context, forClient),
+    };
   }
 
   /** The code and link the last delivery job would send. */

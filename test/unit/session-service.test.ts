@@ -9,13 +9,16 @@ import { childRefreshToken, newRefreshToken } from '../../src/lib/refresh-tokens
 import type { AuditEvent } from '../../src/services/audit-log.ts';
 import { createSessionService, type SessionService } from '../../src/services/session-service.ts';
 import type { RequestContext } from '../../src/services/types.ts';
+import { loadConfig } from '../../src/config/index.ts';
 import { createTestClock, type TestClock } from '../helpers/app.ts';
+import { defaultClientOf } from '../helpers/clients.ts';
 import { createFakeSessionRepository, type FakeSessionRepository } from '../helpers/fake-session-repository.ts';
 
 const REFRESH_KEY = Buffer.alloc(32, 3);
 const CONTEXT: RequestContext = { ip: '203.0.113.9', userAgent: 'unit', acceptLanguage: undefined };
 const USER = { id: 'user-1', email: 'ada@example.com', phoneNumber: null };
 const DAY = 86_400;
+const CLIENT = defaultClientOf(loadConfig({ NODE_ENV: 'test' }));
 
 describe('session service', () => {
   let clock: TestClock;
@@ -30,7 +33,7 @@ describe('session service', () => {
       clock,
       log: { info() {}, warn() {}, error() {} },
       audit: { record: (event) => { audit.push(event); } },
-      settings: { refreshTokenIdleTtlSeconds: 7 * DAY, refreshReuseGraceSeconds: 0, ...settings },
+      settings: { defaultClientId: CLIENT.clientId, refreshTokenIdleTtlSeconds: 7 * DAY, refreshReuseGraceSeconds: 0, ...settings },
     });
   }
 
@@ -55,8 +58,8 @@ describe('session service', () => {
     const sessions = service();
     const { sessionId, token } = signedIn();
     clock.advance(60);
-    const refreshed = await sessions.refresh(token, CONTEXT);
-    assert.deepEqual(refreshed, { access_token: `access:user-1:${sessionId}`, token_type: 'Bearer', expires_in: 900, refresh_token: childRefreshToken(REFRESH_KEY, token).token });
+    const refreshed = await sessions.refresh(token, CONTEXT, CLIENT);
+    assert.deepEqual(refreshed, { access_token: `access:user-1:${sessionId}`, token_type: 'Bearer', expires_in: 900, refresh_token: childRefreshToken(REFRESH_KEY, token).token, refreshTokenExpiresIn: 30 * DAY - 60 });
     assert.deepEqual(repository.sessions[0]!.lastUsedAt, clock.now());
     assert.deepEqual(audit.map((event) => [event.event, event.outcome, event.detail]), [['token.refreshed', 'succeeded', { sessionId }]]);
   });
@@ -64,11 +67,11 @@ describe('session service', () => {
   it('revokes the whole family when a spent token comes back, so the child dies too (S30)', async () => {
     const sessions = service();
     const { sessionId, token } = signedIn();
-    const { refresh_token: child } = await sessions.refresh(token, CONTEXT);
+    const { refresh_token: child } = await sessions.refresh(token, CONTEXT, CLIENT);
     clock.advance(1);
-    await rejectsInvalid(sessions.refresh(token, CONTEXT));
+    await rejectsInvalid(sessions.refresh(token, CONTEXT, CLIENT));
     assert.deepEqual(repository.sessions[0]!.revokedAt, clock.now());
-    await rejectsInvalid(sessions.refresh(child, CONTEXT));
+    await rejectsInvalid(sessions.refresh(child, CONTEXT, CLIENT));
     assert.deepEqual(audit.map((event) => [event.event, event.outcome]), [['token.refreshed', 'succeeded'], ['token.reuse_detected', 'revoked']]);
     assert.equal(audit[1]!.detail?.sessionId, sessionId);
   });
@@ -76,23 +79,23 @@ describe('session service', () => {
   it('answers a retry inside the grace window with the same child, and treats it as reuse after (S31)', async () => {
     const sessions = service({ refreshReuseGraceSeconds: 10 });
     const { token } = signedIn();
-    const first = await sessions.refresh(token, CONTEXT);
+    const first = await sessions.refresh(token, CONTEXT, CLIENT);
     clock.advance(5);
-    const retried = await sessions.refresh(token, CONTEXT);
+    const retried = await sessions.refresh(token, CONTEXT, CLIENT);
     assert.equal(retried.refresh_token, first.refresh_token);
     assert.equal(audit[1]!.reason, 'grace_retry');
     clock.advance(10);
-    await rejectsInvalid(sessions.refresh(token, CONTEXT));
+    await rejectsInvalid(sessions.refresh(token, CONTEXT, CLIENT));
     assert.equal(audit[2]!.event, 'token.reuse_detected');
   });
 
   it('refuses a malformed, unknown or idle-expired token', async () => {
     const sessions = service({ refreshTokenIdleTtlSeconds: 3600 });
-    await rejectsInvalid(sessions.refresh('not-a-token', CONTEXT));
-    await rejectsInvalid(sessions.refresh(newRefreshToken(cryptoRandom).token, CONTEXT));
+    await rejectsInvalid(sessions.refresh('not-a-token', CONTEXT, CLIENT));
+    await rejectsInvalid(sessions.refresh(newRefreshToken(cryptoRandom).token, CONTEXT, CLIENT));
     const { token } = signedIn();
     clock.advance(3601);
-    await rejectsInvalid(sessions.refresh(token, CONTEXT));
+    await rejectsInvalid(sessions.refresh(token, CONTEXT, CLIENT));
     assert.deepEqual(audit, []);
   });
 
@@ -102,7 +105,7 @@ describe('session service', () => {
     await sessions.revokeToken('garbage', CONTEXT);
     await sessions.revokeToken(newRefreshToken(cryptoRandom).token, CONTEXT);
     await sessions.revokeToken(token, CONTEXT);
-    await rejectsInvalid(sessions.refresh(token, CONTEXT));
+    await rejectsInvalid(sessions.refresh(token, CONTEXT, CLIENT));
     assert.deepEqual(audit.map((event) => [event.event, event.reason, event.detail]), [['session.revoked', 'token_revoked', { sessionId }]]);
   });
 

@@ -16,6 +16,7 @@ import { magicLink } from '../../delivery/messages.ts';
 import type { AuditLog } from '../audit-log.ts';
 import { checkMetadata, type Metadata } from '../metadata.ts';
 import type { PasswordlessService } from '../passwordless-service.ts';
+import type { Client } from '../client-registry.ts';
 import type { Channel, Logger } from '../types.ts';
 import { auditAdminChange, type AdminActor } from './admin-actor.ts';
 
@@ -117,6 +118,8 @@ const INVITE_NOT_SENT = new Set(['throttled', 'overloaded', 'method_not_allowed'
 export function createAdminUserService(deps: {
   users: AdminUserRepository;
   passwordless: Pick<PasswordlessService, 'requestCode'>;
+  /** The client an invite is requested under (its name, login URL and sender): the default one. */
+  defaultClient: () => Client;
   hasher: Pick<CodeHasher, 'long'>;
   audit: Pick<AuditLog, 'record' | 'flush'>;
   clock: Clock;
@@ -173,7 +176,7 @@ export function createAdminUserService(deps: {
         // The normal sign-in path: throttle, outbox, templates and audit as for any code request.
         const [channel, identifier]: [Channel, string] = created.email !== null ? ['email', created.email] : ['mobile', created.phoneNumber!];
         try {
-          await passwordless.requestCode(channel, identifier, actor.context);
+          await passwordless.requestCode(channel, identifier, actor.context, deps.defaultClient());
           inviteRequested = true;
         } catch (error) {
           if (!(error instanceof AppError) || !INVITE_NOT_SENT.has(error.code)) throw error;
