@@ -27,7 +27,7 @@ export const metricsRoutes: FastifyPluginAsync<{ token?: string }> = async (app,
     ...(expected === undefined ? {} : { 401: ProblemReply }),
   };
   app.get('/metrics', { preHandler: requireToken, schema: { summary: 'Prometheus metrics', produces: ['text/plain'], response } }, async (_request, reply) =>
-    reply.type('text/plain; version=0.0.4; charset=utf-8').send(app.metrics.render()));
+    reply.type(app.metrics.contentType).send(await app.metrics.render()));
 };
 
 function digest(value: string): Buffer {
