@@ -19,6 +19,11 @@
  * BENCH_DURATION (seconds per flow, default 10), BENCH_CONNECTIONS (default 32),
  * BENCH_FLOWS=request,exchange (flows by first word), BENCH_DRAIN_TIMEOUT (seconds, default 60),
  * BENCH_SERVER_ENV="NAME=value ..." (extra server settings, e.g. to compare dispatcher settings).
+ *
+ * The client-request and client-exchange flows are the request and exchange flows of a browser
+ * app: a named client (`client_id` in the body, a row in the clients table) and an `Origin` it
+ * allows, so CORS and the client guard run on every request. BENCH_FLOWS=request,client-request
+ * compares them with the default client's.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,12 +56,17 @@ const sweepPool = (rate: number) => Math.ceil(rate * SWEEP_DURATION * 1.1) + 500
 
 /** BENCH_FLOWS=request,exchange picks flows by their first word; unset runs all. */
 const ONLY = (process.env.BENCH_FLOWS ?? '').split(',').filter(Boolean);
-interface Flow { name: string; path: string; body: (i: number) => { email?: string }; emailLatencyMs?: number; delivers: boolean }
+interface Flow { name: string; path: string; body: (i: number) => { email?: string }; headers?: Record<string, string>; emailLatencyMs?: number; delivers: boolean }
+/** The browser app of the client flows (seeded by bench/seed.ts) and the origin it calls from. */
+const BENCH_CLIENT = { clientId: 'bench-web', origin: 'https://app.bench.test' };
+const FROM_APP = { origin: BENCH_CLIENT.origin };
 const FLOWS: Flow[] = ([
   { name: 'request (email)', path: '/passwordless/request/email', body: (i: number) => ({ email: `r${i}@bench.test` }), delivers: true },
   // The outbox promise: with SES answering after 5 s the request endpoint does not slow down.
   { name: 'slow-ses request (SES 5 s)', path: '/passwordless/request/email', body: (i: number) => ({ email: `s${i}@bench.test` }), emailLatencyMs: 5_000, delivers: true },
   { name: 'exchange (email)', path: '/passwordless/exchange/email', body: (i: number) => ({ email: `x${i}@bench.test`, token: CODE }), delivers: false },
+  { name: 'client-request (email, client_id + Origin)', path: '/passwordless/request/email', body: (i: number) => ({ email: `cr${i}@bench.test`, client_id: BENCH_CLIENT.clientId }), headers: FROM_APP, delivers: true },
+  { name: 'client-exchange (email, client_id + Origin)', path: '/passwordless/exchange/email', body: (i: number) => ({ email: `cx${i}@bench.test`, token: CODE, client_id: BENCH_CLIENT.clientId }), headers: FROM_APP, delivers: false },
   { name: 'refresh', path: '/token/refresh', body: (i: number) => ({ refresh_token: refreshToken(i) }) as { email?: string }, delivers: false },
 ] satisfies Flow[]).filter((flow) => SWEEP ? false : ONLY.length === 0 || ONLY.includes(flow.name.split(' ')[0]!));
 const runs = (first: string) => FLOWS.some((flow) => flow.name.split(' ')[0] === first);
@@ -115,8 +125,10 @@ try {
     requestUsers: SWEEP ? Object.fromEntries(SWEEP_RATES.map((rate) => [`w${rate}-`, sweepPool(rate)])) : {
       ...(runs('request') ? { r: POOL } : {}),
       ...(runs('slow-ses') ? { s: POOL } : {}),
+      ...(runs('client-request') ? { cr: POOL } : {}),
     },
     exchangeUsers: runs('exchange') ? POOL : 0,
+    client: runs('client-request') || runs('client-exchange') ? { ...BENCH_CLIENT, exchangeUsers: runs('client-exchange') ? POOL : 0 } : undefined,
     refreshTokens: runs('refresh') ? POOL : 0,
   });
   server = await startServer(database.url);
@@ -143,7 +155,7 @@ try {
 }
 
 /** Sends, per connection in turn, one fresh identity per request; remembers when each was sent and which were accepted. */
-function load(options: { path: string; body: (i: number) => { email?: string }; duration: number; overallRate?: number; pool: number; first?: number }) {
+function load(options: { path: string; body: (i: number) => { email?: string }; headers?: Record<string, string>; duration: number; overallRate?: number; pool: number; first?: number }) {
   let next = options.first ?? 0;
   const requestedAt = new Map<string, number>();
   const accepted = new Set<string>();
@@ -155,7 +167,7 @@ function load(options: { path: string; body: (i: number) => { email?: string }; 
     requests: [{
       method: 'POST',
       path: options.path,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...options.headers },
       setupRequest: (request, context) => {
         const body = options.body(next++ % options.pool);
         (context as { to?: string }).to = body.email;

@@ -3,7 +3,8 @@
  * the rows from the Prisma client, so the seed follows schema.prisma and never restates it.
  *   - users for the request flows (`<prefix><i>@bench.test`), one fresh identity per request;
  *   - users with a live code for the exchange flow (the hash made as the service makes it);
- *   - one live session per refresh token for the refresh flow.
+ *   - one live session per refresh token for the refresh flow;
+ *   - for the client flows, a client (application) and live codes requested under it.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createDatabase } from '../src/db/database.ts';
@@ -21,6 +22,8 @@ export interface SeedPlan {
   exchangeUsers: number;
   /** Refresh tokens, each with its own live session. */
   refreshTokens: number;
+  /** A browser app's client, and its exchange-flow identities (`cx<i>@bench.test`, codes requested under it). */
+  client?: { clientId: string; origin: string; exchangeUsers: number } | undefined;
 }
 
 /** The i-th seeded refresh token: deterministic, so the seed stores only its SHA-256. */
@@ -50,6 +53,20 @@ export async function seed(url: string, plan: SeedPlan): Promise<void> {
           maxUses: 1, maxAttempts: 5, createdAt: now, expiresAt,
         })),
       });
+    }
+    if (plan.client !== undefined) {
+      const { clientId, origin } = plan.client;
+      await prisma.client.create({ data: { clientId, name: 'Bench App', allowedOrigins: [origin], createdAt: now, updatedAt: now } });
+      for (const range of chunks(plan.client.exchangeUsers)) {
+        const users = range.map((i) => ({ id: randomUUID(), email: `cx${i}@bench.test` }));
+        await prisma.user.createMany({ data: users });
+        await prisma.oneTimeToken.createMany({
+          data: users.map((user) => ({
+            userId: user.id, channel: 'email', destination: user.email, shortHash: new Uint8Array(hasher.short('email', user.email, plan.code)),
+            maxUses: 1, maxAttempts: 5, createdAt: now, expiresAt, clientId,
+          })),
+        });
+      }
     }
     // The refresh flow's sessions all belong to one user, as sign-ins on many devices would leave them.
     const owner = await prisma.user.create({ data: { email: 'refresh-owner@bench.test' } });

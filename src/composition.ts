@@ -21,7 +21,7 @@ import { systemClock, type Clock } from './lib/clock.ts';
 import { createCodeHasher } from './lib/code-hasher.ts';
 import { loadOrCreateDevSecret } from './lib/dev-secret.ts';
 import { maskDestination } from './lib/mask.ts';
-import type { Metrics } from './lib/metrics.ts';
+import { LATENCY_BUCKETS, type Metrics } from './lib/metrics.ts';
 import { cryptoRandom, type RandomSource } from './lib/random.ts';
 import { deriveSubkey } from './lib/secret-keys.ts';
 import { createAdminKeyRepository } from './repositories/admin-key-repository.ts';
@@ -29,7 +29,7 @@ import { createAdminUserRepository } from './repositories/admin-user-repository.
 import { createAuditQueryRepository } from './repositories/audit-query-repository.ts';
 import { createAuditEventRepository } from './repositories/audit-event-repository.ts';
 import { createClientRepository } from './repositories/client-repository.ts';
-import { createDeliveryJobRepository } from './repositories/delivery-job-repository.ts';
+import { createDeliveryJobRepository, type DeliveryBacklogReader } from './repositories/delivery-job-repository.ts';
 import { createOneTimeTokenRepository } from './repositories/one-time-token-repository.ts';
 import { createRetentionRepository } from './repositories/retention-repository.ts';
 import { createSessionRepository } from './repositories/session-repository.ts';
@@ -58,7 +58,7 @@ import type { Worker } from './workers/worker.ts';
 /** What the composition is built on; the app's plugins provide it. */
 export interface Infrastructure {
   db: Database;
-  metrics: Pick<Metrics, 'counter'>;
+  metrics: Pick<Metrics, 'counter' | 'histogram' | 'gauge'>;
   log: Logger & { child(bindings: Record<string, unknown>): Logger };
 }
 
@@ -163,6 +163,10 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     log: log.child({ component: 'delivery' }),
     audit,
     smsCaps: smsGuard,
+    latency: metrics.histogram('sesame_delivery_latency_seconds', 'From the code request to the provider accepting the message (outcome delivered), or to the job ending otherwise, by channel, provider and outcome.', {
+      labelNames: ['channel', 'provider', 'outcome'],
+      buckets: LATENCY_BUCKETS,
+    }),
     settings: {
       pollIntervalMs: config.deliveryPollIntervalMs,
       maxConcurrency: config.deliveryMaxConcurrency,
@@ -172,6 +176,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
       retryMaxMs: config.deliveryRetryMaxMs,
     },
   });
+  observeBacklogAndKeys(metrics, { backlog: (cap) => deliveryJobs.backlog(cap), keys, clock });
   // Loaded before the first request: an unknown client_id must never pass for the default one.
   const clients = createClientRegistry({ repository: createClientRepository(db.prisma), defaults: clientDefaults(config), clock, log: log.child({ component: 'clients' }) });
   await clients.reload();
@@ -274,4 +279,33 @@ function warnAboutRiskySettings(config: Config, clock: Clock, log: Logger): void
     const expired = user.expiresAt !== null && user.expiresAt <= clock.now();
     log.warn({ to: maskDestination(user.channel, user.destination), expiresAt: user.expiresAt, expired }, expired ? 'demo identity has expired; it is an ordinary identifier again' : 'demo identity enabled: a fixed code signs it in');
   }
+}
+
+/** Pending jobs are counted up to this many per scrape, so the reading stays one cheap statement. */
+const OUTBOX_GAUGE_CAP = 1_000_000;
+
+/** Gauges read at scrape time: the outbox's depth and oldest pending job, and the signing key's age. */
+function observeBacklogAndKeys(
+  metrics: Pick<Metrics, 'gauge'>,
+  deps: { backlog: DeliveryBacklogReader['backlog']; keys: Pick<KeyStore, 'signingKey'>; clock: Clock },
+): void {
+  // Both outbox gauges come from one statement per scrape.
+  let reading: { at: number; backlog: ReturnType<DeliveryBacklogReader['backlog']> } | undefined;
+  const backlog = () => {
+    if (reading === undefined || performance.now() - reading.at > 1_000) reading = { at: performance.now(), backlog: deps.backlog(OUTBOX_GAUGE_CAP) };
+    return reading.backlog;
+  };
+  metrics.gauge('sesame_outbox_pending_jobs', `Delivery jobs waiting to be sent (counted up to ${OUTBOX_GAUGE_CAP}).`, {
+    read: async () => [{ value: (await backlog()).pending }],
+  });
+  metrics.gauge('sesame_outbox_oldest_pending_age_seconds', 'Age of the oldest pending delivery job by the database clock; 0 when none is pending.', {
+    read: async () => [{ value: (await backlog()).databaseLagSeconds }],
+  });
+  metrics.gauge('sesame_signing_key_age_seconds', 'Age of the key that signs access tokens now, by algorithm (absent for an operator key).', {
+    labelNames: ['alg'],
+    read: () => {
+      const key = deps.keys.signingKey();
+      return key.createdAt === undefined ? [] : [{ labels: { alg: key.alg }, value: Math.max(0, deps.clock.now().getTime() - key.createdAt.getTime()) / 1000 }];
+    },
+  });
 }

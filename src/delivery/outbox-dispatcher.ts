@@ -7,6 +7,7 @@
  * Logs carry the masked destination and the provider's error name only (S34).
  */
 import type { Clock } from '../lib/clock.ts';
+import type { Histogram } from '../lib/metrics.ts';
 import type { RandomSource } from '../lib/random.ts';
 import type { ClaimedDeliveryJob, DeliveryJobEnd, DeliveryJobRepository } from '../repositories/delivery-job-repository.ts';
 import type { AuditLog } from '../services/audit-log.ts';
@@ -65,6 +66,8 @@ export function createOutboxDispatcher(deps: {
    */
   smsCaps: Pick<SmsPumpingGuard, 'admit'>;
   settings: DispatcherSettings;
+  /** Seconds from the code request to the job's end, by channel, provider and outcome. */
+  latency?: Pick<Histogram, 'observe'>;
 }): OutboxDispatcher {
   const { jobs, sealer, renderer, clock, random, log, settings } = deps;
   const inFlight = new Set<Promise<void>>();
@@ -271,6 +274,10 @@ export function createOutboxDispatcher(deps: {
       log.warn(fields, 'delivery job was taken over by another dispatcher; outcome not recorded');
       return;
     }
+    deps.latency?.observe(
+      { channel: job.channel, provider: end.provider ?? 'none', outcome: blockedReason !== undefined ? 'blocked' : end.status },
+      Math.max(0, clock.now().getTime() - job.createdAt.getTime()) / 1000,
+    );
     const audited = {
       userId: job.userId,
       masked: { channel: job.channel, destination: job.destinationMasked },

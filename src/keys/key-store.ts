@@ -21,6 +21,8 @@ export interface SigningKey {
   kid: string;
   alg: JwtAlg;
   privateKey: KeyObject;
+  /** When the key was generated; unknown for an operator's key (JWT_PRIVATE_KEY). */
+  createdAt?: Date;
 }
 
 export interface PublishedKey {
@@ -90,7 +92,7 @@ export async function loadKeyStore(deps: KeyStoreDeps): Promise<KeyStore> {
     // Decrypt only when the current key changed; reloads are otherwise one cheap query.
     const nextSigning = signing?.kid === current.kid
       ? signing
-      : { kid: current.kid, alg: current.alg as JwtAlg, privateKey: unseal(current, encryptionKeys) };
+      : { kid: current.kid, alg: current.alg as JwtAlg, privateKey: unseal(current, encryptionKeys), createdAt: current.createdAt };
     const ordered = [...stored].sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || b.createdAt.getTime() - a.createdAt.getTime());
     const fingerprint = ordered.map((key) => `${key.kid}:${key.state}`).join(',');
     if (fingerprint !== fingerprintOf(published)) {

@@ -21,7 +21,7 @@ export const metricsRoutes: FastifyPluginAsync<{ token?: string }> = async (app,
   };
   // A preHandler: the public port's rate limit (onRequest) is counted first.
   app.get('/metrics', { preHandler: requireToken }, async (_request, reply) =>
-    reply.type('text/plain; version=0.0.4; charset=utf-8').send(app.metrics.render()));
+    reply.type(app.metrics.contentType).send(await app.metrics.render()));
 };
 
 function digest(value: string): Buffer {

@@ -10,6 +10,7 @@ import { createTestClock, eventually, TEST_SECRET, type TestApp, type TestClock 
 import type { SesLocal } from '../helpers/ses-local.ts';
 import { getWithToken, signIn, type Tokens } from '../helpers/sign-in.ts';
 import { suiteScope, eachTestScope, withDatabase, withTestApp, withLocalAws, createUser } from '../helpers/fixtures.ts';
+import { withLowS } from '../../src/keys/ecdsa-low-s.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const ISSUER = 'https://auth.sesame.test';
@@ -226,10 +227,11 @@ describe('signing-key rotation', () => {
 async function signWith(key: { kid: string; alg: string; privateKey: import('node:crypto').KeyObject }, clock: TestClock, like: Tokens): Promise<string> {
   const { sub, sid } = JSON.parse(Buffer.from(like.access_token.split('.')[1]!, 'base64url').toString()) as { sub: string; sid: string };
   const now = Math.floor(clock.now().getTime() / 1000);
-  return new SignJWT({ client_id: 'sesame', sid })
+  // Low S, as Sesame signs: /me refuses the high-S twin.
+  return withLowS(await new SignJWT({ client_id: 'sesame', sid })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
     .setIssuer(ISSUER).setSubject(sub).setAudience('sesame-tests').setIssuedAt(now).setExpirationTime(now + 900).setJti(crypto.randomUUID())
-    .sign(key.privateKey);
+    .sign(key.privateKey));
 }
 
 function escape(text: string): string {

@@ -6,22 +6,27 @@ import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { createTestClock, startTestApp, useLocalAws, type TestApp } from '../helpers/app.ts';
 import { startSnsFake, type SnsFake } from '../helpers/sns-fake.ts';
+import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
+import { signIn } from '../helpers/sign-in.ts';
 
 const TOKEN = 'metrics-token-0123456789-abcdefghijklmnopqrstuvwxyz';
 
 describe('metrics exposure', () => {
   let db: TestDatabase;
   let sns: SnsFake;
+  let ses: SesLocal;
   const apps: TestApp[] = [];
 
   before(async () => {
     sns = await startSnsFake();
-    useLocalAws({ sns: sns.url });
+    ses = await startSesLocal();
+    useLocalAws({ sns: sns.url, ses: ses.url });
     db = await createTestDatabase();
   });
   after(async () => {
     await Promise.all(apps.map((app) => app.close()));
     await sns.close();
+    await ses.close();
     await db.drop();
   });
 
@@ -108,5 +113,40 @@ describe('metrics exposure', () => {
     assert.equal(app.app.metrics.snapshot()['sesame_sms_blocked_total{reason="prefix_cap"}'], blockedBefore + known.length);
     const operatorView = await (await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
     assert.match(operatorView, new RegExp(`sesame_sms_blocked_total\\{reason="prefix_cap"\\} ${blockedBefore + known.length}`));
+  });
+
+  it('serves prom-client metrics on the admin listener: process, HTTP by route, delivery latency, outbox, signing-key age; no identifier or secret in them', async () => {
+    const app = await start({});
+    await db.pool.query("INSERT INTO users (email) VALUES ('metrics.owner@example.com')");
+    const tokens = await signIn(app, ses, 'metrics.owner@example.com');
+    await app.app.services.delivery.drain();
+    const response = await fetch(`${app.adminUrl}/metrics`);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
+    const text = await response.text();
+    for (const line of [
+      /^process_cpu_user_seconds_total \d/m,
+      /^nodejs_heap_size_used_bytes \d/m,
+      /^http_request_duration_seconds_count\{method="POST",route="\/passwordless\/request\/email",status="202"\} 1$/m,
+      /^http_request_duration_seconds_count\{method="POST",route="\/passwordless\/exchange\/email",status="200"\} 1$/m,
+      /^sesame_delivery_latency_seconds_count\{channel="email",provider="ses",outcome="delivered"\} 1$/m,
+      /^sesame_outbox_pending_jobs 0$/m,
+      /^sesame_outbox_oldest_pending_age_seconds 0$/m,
+      /^sesame_signing_key_age_seconds\{alg="ES256"\} \d/m,
+      /^# TYPE sesame_rate_limited_total counter$/m,
+    ]) {
+      assert.match(text, line);
+    }
+    // Labels name routes, channels, providers and reasons; never a person, a code or a token.
+    const code = (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM one_time_tokens')).rows[0]!.n;
+    assert.ok(code >= 1);
+    for (const secret of ['metrics.owner', 'example.com', tokens.access_token.split('.')[2]!, tokens.refresh_token, 'test-secret']) {
+      assert.equal(text.includes(secret), false, secret);
+    }
+    // An unmatched path is counted under one label, not under the path it asked for.
+    await fetch(`${app.url}/users/metrics.owner@example.com`);
+    const after = await (await fetch(`${app.adminUrl}/metrics`)).text();
+    assert.match(after, /route="unmatched",status="404"/);
+    assert.equal(after.includes('metrics.owner'), false);
   });
 });

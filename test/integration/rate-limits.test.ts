@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { TestDatabase } from '../helpers/database.ts';
-import type { TestApp } from '../helpers/app.ts';
+import { eventually, type TestApp } from '../helpers/app.ts';
 import type { SesLocal } from '../helpers/ses-local.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 import { suiteScope, eachTestScope, withDatabase, withTestApp, withLocalAws } from '../helpers/fixtures.ts';
@@ -65,7 +65,7 @@ describe('rate limits', () => {
     await assertRateLimited(await app.post('/passwordless/request/mobile', { phone_number: '+14155550123' }));
     // Other families have their own budgets.
     assert.equal((await app.post('/passwordless/exchange/email', { email: 'a@example.com', token: '123456' })).status, 400);
-    assert.match(app.app.metrics.render(), /sesame_rate_limited_total\{limit="request"\} 2/);
+    assert.match(await app.app.metrics.render(), /sesame_rate_limited_total\{limit="request"\} 2/);
   });
 
   it('ignores X-Forwarded-For from an untrusted peer: a spoofed header cannot escape the limit (S20)', async () => {
@@ -102,7 +102,7 @@ describe('rate limits', () => {
       assert.equal((await request(app, { 'x-forwarded-for': ip })).status, 202, ip);
     }
     await assertRateLimited(await request(app, { 'x-forwarded-for': '198.51.100.14' }));
-    assert.match(app.app.metrics.render(), /sesame_rate_limited_total\{limit="request_global"\} 1/);
+    assert.match(await app.app.metrics.render(), /sesame_rate_limited_total\{limit="request_global"\} 1/);
     // The ceiling is for the request endpoints only.
     assert.equal((await app.post('/passwordless/exchange/email', { email: 'a@example.com', token: '123456' }, { 'x-forwarded-for': '198.51.100.15' })).status, 400);
   });
@@ -181,9 +181,10 @@ describe('rate limits', () => {
       });
     }
     assert.equal((await app.post('/passwordless/exchange/email', { email: 'redis-cut@example.com', token: '123456' })).status, 503);
-    assert.equal((await fetch(`${app.url}/readyz`)).status, 503);
+    // /readyz keeps an answer for READINESS_CACHE_MS (1 s); the outage shows right after.
+    await eventually(async () => ((await fetch(`${app.url}/readyz`)).status === 503 ? true : undefined), 3_000);
     await app.app.services.delivery.drain();
     assert.equal((await ses.emails('redis-cut@example.com')).length, 0);
-    assert.match(app.app.metrics.render(), /sesame_rate_limit_store_errors_total 4/);
+    assert.match(await app.app.metrics.render(), /sesame_rate_limit_store_errors_total 4/);
   });
 });

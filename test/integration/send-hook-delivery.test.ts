@@ -194,6 +194,20 @@ describe('send hook delivery', () => {
     assertNothingSecretLogged(app, ['jo@example.com is unknown']);
   });
 
+  it('passes a client\'s own sender on as "from", end to end', async () => {
+    await db.pool.query(
+      `INSERT INTO clients (client_id, name, allowed_origins, allowed_methods, email_from, created_at, updated_at)
+       VALUES ('shop', 'Shop', '{}', '{email}', 'Shop Login <login@shop.example.test>', now(), now()) ON CONFLICT DO NOTHING`,
+    );
+    const app = await start();
+    await createUser(db, 'client@example.com');
+    assert.equal((await app.post('/passwordless/request/email', { email: 'client@example.com', client_id: 'shop' })).status, 202);
+    assert.equal((await jobEnded('client@example.com')).status, 'delivered');
+    const [delivery] = to('client@example.com');
+    assert.equal(delivery?.payload?.from, 'Shop Login <login@shop.example.test>');
+    assert.match(delivery.payload!.subject as string, /^Your Shop sign-in code: \d{6}$/);
+  });
+
   it('passes a message\'s own From (a client\'s sender) on, and omits it otherwise', async () => {
     const senders = createSendHookSenders({
       url: receiver.url,

@@ -92,6 +92,20 @@ describe('SMTP delivery', () => {
     assertNoSecretsIn(app, [code, starttls.password, encodeURIComponent(starttls.password)]);
   });
 
+  it('sends a client\'s code from that client\'s own sender, with its name', async () => {
+    await db.pool.query(
+      `INSERT INTO clients (client_id, name, allowed_origins, allowed_methods, email_from, created_at, updated_at)
+       VALUES ('shop', 'Shop', '{}', '{email}', 'Shop Login <login@shop.example.test>', now(), now()) ON CONFLICT DO NOTHING`,
+    );
+    const app = await start(viaStarttls());
+    await createUser(db, 'client@example.com');
+    assert.equal((await app.post('/passwordless/request/email', { email: 'client@example.com', client_id: 'shop' })).status, 202);
+    assert.equal((await jobEnded('client@example.com')).status, 'delivered');
+    const [mail] = starttls.mailsTo('client@example.com');
+    assert.equal(mail?.from, '"Shop Login" <login@shop.example.test>');
+    assert.match(mail.subject, /^Your Shop sign-in code: \d{6}$/);
+  });
+
   it('escapes every value in the HTML part and none in the text part or subject (S16)', async () => {
     const app = await start({
       ...viaStarttls(),

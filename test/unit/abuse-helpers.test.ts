@@ -18,22 +18,59 @@ describe('client keys (S19)', () => {
 });
 
 describe('metrics', () => {
-  it('renders counters in the Prometheus text format', () => {
-    const metrics = createMetrics();
+  it('renders counters in the Prometheus text format (prom-client)', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
     const blocked = metrics.counter('sesame_sms_blocked_total', 'Blocked SMS.');
     metrics.counter('sesame_idle_total', 'Never incremented.');
     blocked.inc({ reason: 'prefix_cap' });
     blocked.inc({ reason: 'prefix_cap' }, 2);
-    assert.equal(metrics.render(), [
-      '# HELP sesame_sms_blocked_total Blocked SMS.',
-      '# TYPE sesame_sms_blocked_total counter',
-      'sesame_sms_blocked_total{reason="prefix_cap"} 3',
+    assert.equal(metrics.counter('sesame_sms_blocked_total', 'Blocked SMS.'), blocked, 'one counter per name');
+    assert.equal(await metrics.render(), [
       '# HELP sesame_idle_total Never incremented.',
       '# TYPE sesame_idle_total counter',
       'sesame_idle_total 0',
       '',
+      '# HELP sesame_sms_blocked_total Blocked SMS.',
+      '# TYPE sesame_sms_blocked_total counter',
+      'sesame_sms_blocked_total{reason="prefix_cap"} 3',
+      '',
     ].join('\n'));
     assert.deepEqual(metrics.snapshot(), { 'sesame_sms_blocked_total{reason="prefix_cap"}': 3 });
+    assert.equal(metrics.contentType, 'text/plain; version=0.0.4; charset=utf-8');
+  });
+
+  it('takes label names from the counts when none are declared, and widens them', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const counter = metrics.counter('sesame_things_total', 'Things.');
+    counter.inc();
+    counter.inc({ cap: 'daily' });
+    counter.inc({ cap: 'daily', scope: 'open' }, 2);
+    assert.deepEqual(metrics.snapshot(), { sesame_things_total: 1, 'sesame_things_total{cap="daily"}': 1, 'sesame_things_total{cap="daily",scope="open"}': 2 });
+    const text = await metrics.render();
+    assert.match(text, /^sesame_things_total\{cap="",scope=""\} 1$/m);
+    assert.match(text, /^sesame_things_total\{cap="daily",scope=""\} 1$/m);
+    assert.match(text, /^sesame_things_total\{cap="daily",scope="open"\} 2$/m);
+  });
+
+  it('serves histograms, gauges read at scrape time (kept when a reading fails) and the process metrics', async () => {
+    const metrics = createMetrics();
+    metrics.histogram('sesame_test_seconds', 'Test.', { labelNames: ['route'], buckets: [0.1, 1] }).observe({ route: '/a' }, 0.5);
+    let readings = 0;
+    metrics.gauge('sesame_test_depth', 'Depth.', {
+      read: () => {
+        readings += 1;
+        if (readings === 2) throw new Error('database down');
+        return [{ value: readings * 10 }];
+      },
+    });
+    const first = await metrics.render();
+    assert.match(first, /^sesame_test_seconds_bucket\{le="1",route="\/a"\} 1$/m);
+    assert.match(first, /^sesame_test_seconds_count\{route="\/a"\} 1$/m);
+    assert.match(first, /^sesame_test_depth 10$/m);
+    assert.match(first, /^process_cpu_user_seconds_total \d/m);
+    assert.match(first, /^nodejs_eventloop_lag_seconds /m);
+    assert.match(await metrics.render(), /^sesame_test_depth 10$/m, 'a failed reading keeps the last value');
+    assert.match(await metrics.render(), /^sesame_test_depth 30$/m);
   });
 });
 
