@@ -33,6 +33,13 @@ export function hasHighS(token: string): boolean {
   return decoded !== undefined && decoded.s > HALF_ORDER;
 }
 
+/** A raw ES256 signature (r || s, 64 bytes) with S made low; the same bytes when S is already low. */
+export function lowSSignature(signature: Buffer): Buffer {
+  const decoded = scalars(signature);
+  if (decoded === undefined || decoded.s <= HALF_ORDER) return signature;
+  return Buffer.concat([decoded.r, Buffer.from((P256_ORDER - decoded.s).toString(16).padStart(2 * SCALAR_BYTES, '0'), 'hex')]);
+}
+
 /** The same compact JWS with its ES256 signature's S made low; other tokens are returned as they are. */
 export function withLowS(token: string): string {
   if (!hasHighS(token)) return token;

@@ -3,10 +3,10 @@
 import type { AuditEvent } from '../../src/services/audit-log.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { EmailMessage, MessageSender, SmsMessage } from '../../src/delivery/message-sender.ts';
+import type { BulkEmailSender, EmailMessage, MessageSender, SmsMessage } from '../../src/delivery/message-sender.ts';
 import { loadMessageTemplates } from '../../src/delivery/message-templates.ts';
 import { createMessageRenderer } from '../../src/delivery/messages.ts';
-import { createOutboxDispatcher } from '../../src/delivery/outbox-dispatcher.ts';
+import { CLAIM_COALESCE_MS, createOutboxDispatcher } from '../../src/delivery/outbox-dispatcher.ts';
 import { createPayloadSealer } from '../../src/delivery/outbox-payload.ts';
 import type { ClaimedDeliveryJob, DeliveryJobEnd, DeliveryJobRepository } from '../../src/repositories/delivery-job-repository.ts';
 
@@ -185,6 +185,52 @@ describe('outbox dispatcher', () => {
     assert.equal(peak, 3);
     assert.ok(outbox.rows.every((row) => row.status === 'delivered'));
     await dispatcher.stop();
+  });
+
+  it('lets the codes of a burst share one claim and one bulk call: at once when a call is full, else after CLAIM_COALESCE_MS', async () => {
+    const outbox = memoryOutbox();
+    const claims: number[] = [];
+    const calls: number[] = [];
+    const bulkSender: BulkEmailSender = {
+      provider: 'bulk',
+      maxBulkEntries: 5,
+      send: async () => ({ messageId: 'x' }),
+      sendBulk: async (email) => { calls.push(email.entries.length); return email.entries.map(() => ({ ok: true as const, messageId: 'x' })); },
+    };
+    const dispatcher = createOutboxDispatcher({
+      jobs: { ...outbox.repo, claim: async (input) => { const jobs = await outbox.repo.claim(input); claims.push(jobs.length); return jobs; } },
+      sealer, renderer,
+      email: bulkSender,
+      sms: { provider: 's', send: async () => ({ messageId: 'x' }) },
+      clock: { now: () => T0 }, random: { int: () => 0, bytes: (size) => Buffer.alloc(size) },
+      log: { info() {}, warn() {}, error() {} },
+      audit: { record() {} },
+      smsCaps: { admit: async () => ({ allowed: true }) },
+      settings: { pollIntervalMs: 60_000, maxConcurrency: 100, leaseSeconds: 60, sendTimeoutMs: 1000, retryBaseMs: 1, retryMaxMs: 1 },
+    });
+    dispatcher.start();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    claims.length = 0;
+    // Three requests commit a job each: fewer than a bulk call holds, so the claim waits.
+    for (let i = 0; i < 3; i++) {
+      outbox.add();
+      dispatcher.wake();
+    }
+    await new Promise((resolve) => setTimeout(resolve, CLAIM_COALESCE_MS / 2));
+    assert.deepEqual(claims, [], 'no claim before CLAIM_COALESCE_MS');
+    while (calls.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(claims, [3]);
+    assert.deepEqual(calls, [3]);
+    // Five more fill a bulk call: one claim and one call take them all.
+    for (let i = 0; i < 5; i++) {
+      outbox.add();
+      dispatcher.wake();
+    }
+    while (calls.length === 1) await new Promise((resolve) => setTimeout(resolve, 1));
+    assert.deepEqual(claims, [3, 5]);
+    assert.deepEqual(calls, [3, 5]);
+    await dispatcher.stop();
+    assert.ok(outbox.rows.every((row) => row.status === 'delivered'));
   });
 
   it('does nothing until started, and stops claiming once stopped', async () => {
