@@ -81,6 +81,13 @@ export function createOutboxDispatcher(deps: {
 }): OutboxDispatcher {
   const { jobs, sealer, renderer, clock, random, log, settings } = deps;
   const inFlight = new Set<Promise<void>>();
+  // The jobs this process is working on, by id. Their leases are renewed while they run, so a
+  // slow send (a starved event loop, a provider that answers late) never outlives its lease and
+  // is sent again by a dispatcher that claimed it meanwhile; a job whose lease was lost anyway
+  // has its send aborted. `settled`: its outcome is being written, so no renewal is needed.
+  const held = new Map<string, { job: ClaimedDeliveryJob; abort: AbortController; settled: boolean }>();
+  let heartbeat: NodeJS.Timeout | undefined;
+  let renewing = false;
   let inFlightJobs = 0;
   let started = false;
   let stopped = false;
@@ -146,15 +153,43 @@ export function createOutboxDispatcher(deps: {
     }
   }
 
-  /** Runs a task for `count` claimed jobs, counted in flight until it has recorded their outcome. */
-  function track(count: number, task: () => Promise<void>): void {
-    inFlightJobs += count;
+  /** Runs a task for claimed jobs, held and counted in flight until it has recorded their outcome. */
+  function track(owned: ClaimedDeliveryJob[], task: () => Promise<void>): void {
+    inFlightJobs += owned.length;
+    const entries = owned.map((job) => ({ job, abort: new AbortController(), settled: false }));
+    for (const entry of entries) held.set(entry.job.id, entry);
     const running = task().finally(() => {
       inFlight.delete(running);
-      inFlightJobs -= count;
+      inFlightJobs -= owned.length;
+      for (const entry of entries) if (held.get(entry.job.id) === entry) held.delete(entry.job.id);
       if (again || backlog) wake();
     });
     inFlight.add(running);
+  }
+
+  function settling(job: ClaimedDeliveryJob): void {
+    const entry = held.get(job.id);
+    if (entry !== undefined && entry.job === job) entry.settled = true;
+  }
+
+  /** Renews the leases of the sends in flight; aborts a send whose job another dispatcher took. */
+  async function renewLeases(): Promise<void> {
+    const entries = [...held.values()].filter((entry) => !entry.settled);
+    if (entries.length === 0 || renewing) return;
+    renewing = true;
+    try {
+      const kept = await jobs.extend(entries.map((entry) => ({ id: entry.job.id, attempt: entry.job.attempt })), settings.leaseSeconds);
+      for (const entry of entries) {
+        if (kept.has(entry.job.id) || entry.settled || held.get(entry.job.id) !== entry) continue;
+        entry.abort.abort();
+        log.warn({ jobId: entry.job.id, channel: entry.job.channel, to: entry.job.destinationMasked, attempt: entry.job.attempt }, 'delivery job lease lost while sending; send aborted');
+      }
+    } catch (error) {
+      // Database unreachable: the lease may run out; the attempt fence still keeps one outcome.
+      log.warn({ error: describeProviderError(error) }, 'delivery dispatcher could not renew its leases');
+    } finally {
+      renewing = false;
+    }
   }
 
   // Email codes of one language, lifetime and link presence go out together, up to the
@@ -165,15 +200,23 @@ export function createOutboxDispatcher(deps: {
     const groups = new Map<string, { template: BulkEmail['template']; items: { job: ClaimedDeliveryJob; payload: DeliveryPayload }[] }>();
     const bulk = canSendBulk(deps.email) ? deps.email : undefined;
     for (const job of claimed) {
+      // This process claimed a job it is still sending (its lease ran out first): the send in
+      // flight takes the new claim's attempt, so its outcome is the one recorded, and nothing is
+      // sent twice.
+      const mine = held.get(job.id);
+      if (mine !== undefined) {
+        mine.job.attempt = job.attempt;
+        continue;
+      }
       const opened = open(job);
       if (opened === undefined || opened.channel !== 'email' || bulk === undefined) {
-        track(1, () => guard(job, () => attempt(job, opened)));
+        track([job], () => guard(job, () => attempt(job, opened)));
         continue;
       }
       const key = { kind: opened.kind ?? 'sign_in', locale: opened.locale, lifetimeMinutes: lifetimeMinutes(job), hasLink: opened.link !== undefined, appName: opened.appName, from: opened.from };
       const template = renderer.bulkTemplate(key);
       if (template === undefined) {
-        track(1, () => guard(job, () => attempt(job, opened)));
+        track([job], () => guard(job, () => attempt(job, opened)));
         continue;
       }
       const id = bulkKeyString(key);
@@ -190,7 +233,7 @@ export function createOutboxDispatcher(deps: {
 
   function sendGroup(bulk: BulkEmailSender, group: { template: BulkEmail['template']; items: { job: ClaimedDeliveryJob; payload: DeliveryPayload }[] }): void {
     const { template, items } = group;
-    track(items.length, async () => {
+    track(items.map((item) => item.job), async () => {
       let results: Awaited<ReturnType<typeof bulk.sendBulk>>;
       try {
         const signal = AbortSignal.timeout(settings.sendTimeoutMs);
@@ -266,7 +309,8 @@ export function createOutboxDispatcher(deps: {
     }
     let result: SendResult;
     try {
-      const signal = AbortSignal.timeout(settings.sendTimeoutMs);
+      const lost = held.get(job.id)?.abort.signal;
+      const signal = lost === undefined ? AbortSignal.timeout(settings.sendTimeoutMs) : AbortSignal.any([AbortSignal.timeout(settings.sendTimeoutMs), lost]);
       const options = { signal, idempotencyKey: job.id };
       result = message.channel === 'email' ? await deps.email.send(message, options) : await deps.sms.send(message, options);
     } catch (error) {
@@ -276,6 +320,7 @@ export function createOutboxDispatcher(deps: {
   }
 
   async function retryOrFail(job: ClaimedDeliveryJob, provider: string, error: ProviderErrorSummary, transient = isTransientProviderError(error)): Promise<void> {
+    settling(job);
     const formatted = formatProviderError(error);
     if (!transient) {
       return finish(job, { status: 'failed', provider, providerMessageId: null, error: formatted }, error);
@@ -295,6 +340,7 @@ export function createOutboxDispatcher(deps: {
   // Every job ends here, and only here: delivered, failed or expired. The payload is wiped in
   // the same statement. This is the one place to record code.delivered / code.failed.
   async function finish(job: ClaimedDeliveryJob, end: DeliveryJobEnd, error?: ProviderErrorSummary, blockedReason?: string): Promise<void> {
+    settling(job);
     const recorded = await jobs.finish(job, end, clock.now());
     const fields = { jobId: job.id, userId: job.userId, channel: job.channel, provider: end.provider, to: job.destinationMasked, attempt: job.attempt };
     if (!recorded) {
@@ -334,6 +380,9 @@ export function createOutboxDispatcher(deps: {
       started = true;
       timer = setInterval(wake, settings.pollIntervalMs);
       timer.unref();
+      // Three renewals per lease: one late or failed renewal still leaves the lease standing.
+      heartbeat = setInterval(() => { void renewLeases(); }, Math.max(100, (settings.leaseSeconds * 1000) / 3));
+      heartbeat.unref();
       wake();
     },
     wake: wakeSoon,
@@ -352,7 +401,9 @@ export function createOutboxDispatcher(deps: {
       if (timer) clearInterval(timer);
       if (wakeTimer !== undefined) clearTimeout(wakeTimer);
       await pumping;
+      // Leases are renewed until the last send has recorded its outcome.
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      if (heartbeat) clearInterval(heartbeat);
     },
   };
 }
