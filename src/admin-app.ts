@@ -9,6 +9,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config/index.ts';
 import { errorHandlerPlugin } from './plugins/error-handler.ts';
+import { openApiPlugin } from './plugins/openapi.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { adminAuthPlugin } from './plugins/admin-auth.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -42,6 +43,12 @@ export async function buildAdminApp(config: Config, shared: FastifyInstance): Pr
 
   await admin.register(errorHandlerPlugin);
   await admin.register(securityHeadersPlugin);
+  // Its own document (GET /openapi.json on this listener), so the public one never lists admin routes.
+  await admin.register(openApiPlugin, {
+    title: 'Sesame admin API', description: 'The operators\' listener (ADMIN_PORT): metrics and administration. Never exposed on the public port.',
+    rateLimited: false, serveDocument: config.docsEnabled, serveReference: false,
+    bearer: { format: 'sak_…', description: 'An admin API key, sak_… (see docs/admin.md).' },
+  });
 
   await admin.register(adminAuthPlugin, { keys: shared.services.adminKeys });
 
