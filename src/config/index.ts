@@ -48,7 +48,7 @@ export function loadConfig(env: Env): Config {
   const database = parseDatabase(read, problems);
   const secrets = parseSecrets(read, problems);
   const passwordless = parsePasswordless(read, problems);
-  const clients = parseClients(read, problems);
+  const clients = parseClients(read, problems, { production: server.production });
   const tokens = parseTokens(read, { production: server.production, port: server.port, defaultClientId: clients.defaultClientId });
   const keys = parseKeys(read, problems);
   const delivery = parseDelivery(read, problems);
