@@ -37,7 +37,11 @@ export type AuditEventName =
   | 'admin.user_updated'
   | 'admin.user_deleted'
   | 'admin.sessions_revoked'
-  | 'admin.sign_in_link_created';
+  | 'admin.sign_in_link_created'
+  | 'admin.webhook_created'
+  | 'admin.webhook_updated'
+  | 'admin.webhook_deleted'
+  | 'admin.webhook_delivery_retried';
 
 /**
  * What happened: `issued` (a code was stored for an eligible user), `ignored` (no eligible
