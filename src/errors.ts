@@ -51,6 +51,15 @@ export const ERRORS = {
   unsupported_media_type: { status: 415, title: 'Unsupported media type', detail: 'Send the body as application/json.' },
   overloaded: { status: 503, title: 'Overloaded', detail: 'Codes cannot be delivered in time right now; retry later.' },
   service_unavailable: { status: 503, title: 'Service unavailable', detail: 'The service cannot answer right now; retry later.' },
+  invalid_webhook_url: {
+    status: 400,
+    title: 'Invalid webhook URL',
+    detail: 'The URL must be https (http only to a loopback host where private networks are allowed) and carry no credentials.',
+  },
+  invalid_webhook_events: { status: 400, title: 'Invalid webhook events', detail: 'List one or more known event types.' },
+  webhook_not_found: { status: 404, title: 'Not found', detail: 'No such webhook.' },
+  webhook_delivery_not_found: { status: 404, title: 'Not found', detail: 'No such webhook delivery.' },
+  hook_unavailable: { status: 503, title: 'Hook unavailable', detail: 'A required hook did not answer in time or answered badly; retry later.' },
   internal_error: { status: 500, title: 'Internal error', detail: 'Something went wrong on our side.' },
 } as const satisfies Record<string, { status: number; title: string; detail: string }>;
 
