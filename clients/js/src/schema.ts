@@ -47,7 +47,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -152,7 +152,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -224,7 +224,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -294,7 +294,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -350,7 +350,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -404,7 +404,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -458,7 +458,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -512,7 +512,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -570,7 +570,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -624,7 +624,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -682,7 +682,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -736,7 +736,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -793,7 +793,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -847,7 +847,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -906,7 +906,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -960,7 +960,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1012,7 +1012,7 @@ export interface paths {
                         "application/json": null;
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1057,7 +1057,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1143,7 +1143,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1202,7 +1202,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1256,7 +1256,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1334,7 +1334,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1435,7 +1435,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1483,7 +1483,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1546,7 +1546,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1588,7 +1588,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1642,7 +1642,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1695,7 +1695,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1749,7 +1749,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1776,7 +1776,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1839,7 +1839,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1891,7 +1891,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1945,7 +1945,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1972,7 +1972,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2035,7 +2035,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2102,7 +2102,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2156,7 +2156,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2224,7 +2224,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2278,7 +2278,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2324,7 +2324,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2378,7 +2378,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2456,7 +2456,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2519,7 +2519,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2573,7 +2573,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2618,7 +2618,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2681,7 +2681,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2727,7 +2727,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2790,7 +2790,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2838,7 +2838,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2883,7 +2883,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2961,7 +2961,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3006,7 +3006,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem500"];
                     };
                 };
-                /** @description Overloaded / Service unavailable */
+                /** @description Overloaded / Service unavailable / Hook unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3037,9 +3037,9 @@ export interface components {
             /** @enum {integer} */
             status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503;
             /** @enum {string} */
-            code: "invalid_request" | "invalid_email" | "invalid_phone_number" | "invalid_locale" | "invalid_client" | "origin_not_allowed" | "method_not_allowed" | "invalid_token" | "invalid_access_token" | "reauthentication_required" | "last_sign_in_method" | "invalid_api_key" | "invalid_metrics_token" | "insufficient_scope" | "keys_managed_by_operator" | "invalid_query" | "invalid_cursor" | "invalid_metadata" | "identifier_required" | "user_exists" | "user_disabled" | "invalid_passkey" | "throttled" | "rate_limited" | "not_found" | "payload_too_large" | "unsupported_media_type" | "overloaded" | "service_unavailable" | "internal_error";
+            code: "invalid_request" | "invalid_email" | "invalid_phone_number" | "invalid_locale" | "invalid_client" | "origin_not_allowed" | "method_not_allowed" | "invalid_token" | "invalid_access_token" | "reauthentication_required" | "last_sign_in_method" | "invalid_api_key" | "invalid_metrics_token" | "insufficient_scope" | "keys_managed_by_operator" | "invalid_query" | "invalid_cursor" | "invalid_metadata" | "identifier_required" | "user_exists" | "user_disabled" | "invalid_passkey" | "throttled" | "rate_limited" | "not_found" | "payload_too_large" | "unsupported_media_type" | "overloaded" | "service_unavailable" | "invalid_webhook_url" | "invalid_webhook_events" | "webhook_not_found" | "webhook_delivery_not_found" | "hook_unavailable" | "internal_error";
         };
-        /** @description A problem answered with status 400: `invalid_request` (Invalid request), `invalid_email` (Invalid email), `invalid_phone_number` (Invalid phone number), `invalid_locale` (Invalid locale), `invalid_client` (Invalid client), `method_not_allowed` (Method not allowed), `invalid_token` (Invalid token), `last_sign_in_method` (Last sign-in method), `invalid_query` (Invalid query), `invalid_cursor` (Invalid cursor), `invalid_metadata` (Invalid metadata), `identifier_required` (Identifier required), `invalid_passkey` (Invalid passkey). */
+        /** @description A problem answered with status 400: `invalid_request` (Invalid request), `invalid_email` (Invalid email), `invalid_phone_number` (Invalid phone number), `invalid_locale` (Invalid locale), `invalid_client` (Invalid client), `method_not_allowed` (Method not allowed), `invalid_token` (Invalid token), `last_sign_in_method` (Last sign-in method), `invalid_query` (Invalid query), `invalid_cursor` (Invalid cursor), `invalid_metadata` (Invalid metadata), `identifier_required` (Identifier required), `invalid_passkey` (Invalid passkey), `invalid_webhook_url` (Invalid webhook URL), `invalid_webhook_events` (Invalid webhook events). */
         Problem400: {
             /** @description Always `about:blank`: the `code` is the stable identifier. */
             type: string;
@@ -3049,7 +3049,7 @@ export interface components {
             /** @constant */
             status: 400;
             /** @enum {string} */
-            code: "invalid_request" | "invalid_email" | "invalid_phone_number" | "invalid_locale" | "invalid_client" | "method_not_allowed" | "invalid_token" | "last_sign_in_method" | "invalid_query" | "invalid_cursor" | "invalid_metadata" | "identifier_required" | "invalid_passkey";
+            code: "invalid_request" | "invalid_email" | "invalid_phone_number" | "invalid_locale" | "invalid_client" | "method_not_allowed" | "invalid_token" | "last_sign_in_method" | "invalid_query" | "invalid_cursor" | "invalid_metadata" | "identifier_required" | "invalid_passkey" | "invalid_webhook_url" | "invalid_webhook_events";
         };
         /** @description A problem answered with status 401: `invalid_access_token` (Unauthorized), `reauthentication_required` (Reauthentication required), `invalid_api_key` (Unauthorized), `invalid_metrics_token` (Unauthorized). */
         Problem401: {
@@ -3075,7 +3075,7 @@ export interface components {
             /** @enum {string} */
             code: "origin_not_allowed" | "insufficient_scope";
         };
-        /** @description A problem answered with status 404: `not_found` (Not found). */
+        /** @description A problem answered with status 404: `not_found` (Not found), `webhook_not_found` (Not found), `webhook_delivery_not_found` (Not found). */
         Problem404: {
             /** @description Always `about:blank`: the `code` is the stable identifier. */
             type: string;
@@ -3085,7 +3085,7 @@ export interface components {
             /** @constant */
             status: 404;
             /** @enum {string} */
-            code: "not_found";
+            code: "not_found" | "webhook_not_found" | "webhook_delivery_not_found";
         };
         /** @description A problem answered with status 409: `keys_managed_by_operator` (Keys managed by the operator), `user_exists` (User exists), `user_disabled` (User disabled). */
         Problem409: {
@@ -3147,7 +3147,7 @@ export interface components {
             /** @enum {string} */
             code: "internal_error";
         };
-        /** @description A problem answered with status 503: `overloaded` (Overloaded), `service_unavailable` (Service unavailable). */
+        /** @description A problem answered with status 503: `overloaded` (Overloaded), `service_unavailable` (Service unavailable), `hook_unavailable` (Hook unavailable). */
         Problem503: {
             /** @description Always `about:blank`: the `code` is the stable identifier. */
             type: string;
@@ -3157,7 +3157,7 @@ export interface components {
             /** @constant */
             status: 503;
             /** @enum {string} */
-            code: "overloaded" | "service_unavailable";
+            code: "overloaded" | "service_unavailable" | "hook_unavailable";
         };
     };
     responses: never;
