@@ -44,6 +44,7 @@ import { createSmsCounterRepository } from './repositories/sms-counter-repositor
 import { createAccounts, type Accounts } from './services/accounts-composition.ts';
 import { createAdminKeyService, type AdminKeyService } from './services/admin/admin-keys.ts';
 import { createAdminAuditService, type AdminAuditService } from './services/admin/admin-audit.ts';
+import { createAdminClientService, type AdminClientService } from './services/admin/admin-clients.ts';
 import { createAdminUserService, type AdminUserService } from './services/admin/admin-users.ts';
 import { createSigningKeyAdmin, type SigningKeyAdmin } from './services/admin/signing-key-admin.ts';
 import { createBufferedAuditLog, type AuditLog } from './services/audit-log.ts';
@@ -103,6 +104,8 @@ export interface Services {
   adminAudit: AdminAuditService;
   /** Clients (applications), in memory; also what the CLI and the admin API manage. */
   clients: ClientRegistry;
+  /** The admin API's clients: the registry's operations, audited. */
+  adminClients: AdminClientService;
 }
 
 export interface Composition {
@@ -275,8 +278,9 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
   const adminKeys = createAdminKeyService({ keys: createAdminKeyRepository(db.prisma), clock, random });
   const signingKeyAdmin = createSigningKeyAdmin({ keys, repository: signingKeyRepository, audit, operatorManaged: config.operatorKey !== undefined });
   const adminUsers = createAdminUserService({
-    users: createAdminUserRepository(db.prisma), passwordless, defaultClient: () => clients.defaultClient(), hasher, audit, clock, random, log: log.child({ component: 'admin' }), settings: config,
+    users: createAdminUserRepository(db.prisma), passwordless, clients, hasher, audit, clock, random, log: log.child({ component: 'admin' }), settings: config,
   });
+  const adminClients = createAdminClientService({ clients, audit });
   const adminAudit = createAdminAuditService({ events: createAuditQueryRepository(db.prisma), audit });
 
   const workers: Worker[] = [
@@ -292,7 +296,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
 
   warnAboutRiskySettings(config, clock, log);
   return {
-    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys, adminKeys, signingKeyAdmin, adminUsers, adminAudit, clients, events, webhooks, webhookDelivery },
+    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys, adminKeys, signingKeyAdmin, adminUsers, adminAudit, adminClients, clients, events, webhooks, webhookDelivery },
     workers,
     async close() {
       await audit.close();

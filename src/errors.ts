@@ -40,6 +40,8 @@ export const ERRORS = {
   invalid_metadata: { status: 400, title: 'Invalid metadata', detail: 'Metadata must be a JSON object of at most 4 KB.' },
   identifier_required: { status: 400, title: 'Identifier required', detail: 'A user needs an email address or a phone number.' },
   user_exists: { status: 409, title: 'User exists', detail: 'Another user already has this email address or phone number.' },
+  invalid_client_settings: { status: 400, title: 'Invalid client settings', detail: 'One or more client settings are not valid; see errors.' },
+  client_exists: { status: 409, title: 'Client exists', detail: 'A client with this client_id already exists.' },
   user_disabled: { status: 409, title: 'User disabled', detail: 'The user is disabled; enable the user first.' },
   invalid_passkey: { status: 400, title: 'Invalid passkey', detail: 'The passkey could not be verified.' },
   throttled: { status: 429, title: 'Too many requests', detail: 'A code was sent recently; wait before asking again.' },
