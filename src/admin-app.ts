@@ -16,6 +16,8 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { adminSigningKeyRoutes } from './routes/admin/signing-keys.ts';
 import { adminUserRoutes } from './routes/admin/users.ts';
 import { adminAuditRoutes } from './routes/admin/audit-events.ts';
+import { adminClientRoutes } from './routes/admin/clients.ts';
+import { adminWebhookRoutes } from './routes/admin/webhooks.ts';
 
 /** Admin bodies (a user with two 4 KB metadata objects) stay far below this. */
 const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
@@ -56,5 +58,7 @@ export async function buildAdminApp(config: Config, shared: FastifyInstance): Pr
   await admin.register(adminSigningKeyRoutes);
   await admin.register(adminUserRoutes);
   await admin.register(adminAuditRoutes);
+  await admin.register(adminClientRoutes);
+  await admin.register(adminWebhookRoutes);
   return admin;
 }

@@ -28,6 +28,16 @@ const PROBLEM_PROPERTIES = {
   type: { type: 'string', description: 'Always `about:blank`: the `code` is the stable identifier.' },
   title: { type: 'string' },
   detail: { type: 'string', description: 'A public sentence; never carries an identifier, a code or a token.' },
+  errors: {
+    type: 'array',
+    description: 'One entry per bad field, where a code lists them (`invalid_client_settings` of the admin API); absent otherwise.',
+    items: {
+      type: 'object',
+      required: ['field', 'message'],
+      additionalProperties: false,
+      properties: { field: { type: 'string' }, message: { type: 'string' } },
+    },
+  },
 };
 
 /** RFC 9457 problem documents: one schema for any code, and one per status naming its codes. */

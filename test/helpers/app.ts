@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../../src/config/index.ts';
 import type { EmailMessage, MessageSender, SmsMessage } from '../../src/delivery/message-sender.ts';
 import type { Clock } from '../../src/lib/clock.ts';
 import type { RandomSource } from '../../src/lib/random.ts';
+import type { Substitutes } from '../../src/composition.ts';
 import { checkResponsesAgainstDocument } from './contract.ts';
 import type { TestDatabase } from './database.ts';
 
@@ -86,13 +87,16 @@ export async function startTestApp(options: {
   emailSender?: MessageSender<EmailMessage>;
   smsSender?: MessageSender<SmsMessage>;
   disableDispatcher?: boolean;
+  /** Host name resolution for outbound calls (webhooks, hooks). */
+  resolve?: Substitutes['resolve'];
+  webhookDispatcher?: Substitutes['webhookDispatcher'];
   /** Called with the built app before it listens (a test adds hooks or routes here). */
   configure?: (app: FastifyInstance) => void;
 }): Promise<TestApp> {
   const config = loadConfig(testEnv(options.db, options.env));
   const logs: string[] = [];
   const app = await buildApp(config, {
-    substitutes: { clock: options.clock, random: options.random, emailSender: options.emailSender, smsSender: options.smsSender },
+    substitutes: { clock: options.clock, random: options.random, emailSender: options.emailSender, smsSender: options.smsSender, resolve: options.resolve, webhookDispatcher: options.webhookDispatcher },
     logStream: { write: (line) => { logs.push(line); } },
     // A process that dies before sending: it accepts requests and leaves the jobs in the outbox.
     runsWorker: (worker) => !(options.disableDispatcher && worker.name === 'outbox-dispatcher'),
