@@ -207,7 +207,7 @@ export function formatTable(tallies: Tally[]): string {
 
 /**
  * HAProxy (Debian's package) in front of replicas: health checks on /readyz every 300 ms, a
- * server down after one failed check, and a request that could not reach a server (refused, or
+ * server down after three failed checks, and a request that could not reach a server (refused, or
  * closed without an answer) retried on another one.
  */
 export interface LoadBalancer {
@@ -240,7 +240,10 @@ export async function startHaproxy(servers: { name: string; port: number }[], di
     '  balance roundrobin',
     '  option httpchk GET /readyz',
     '  http-check expect status 200',
-    '  default-server inter 300ms fall 1 rise 2',
+    // Three failed checks (about 1 s) take a server out: one slow check on a loaded machine must
+    // not, and a draining replica (SHUTDOWN_DRAIN_SECONDS) is out well before its listener closes.
+    '  timeout check 2s',
+    '  default-server inter 300ms fall 3 rise 2',
     ...servers.map((server) => `  server ${server.name} 127.0.0.1:${server.port} check`),
     '',
   ].join('\n'));
