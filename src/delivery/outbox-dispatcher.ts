@@ -12,6 +12,7 @@ import type { RandomSource } from '../lib/random.ts';
 import type { ClaimedDeliveryJob, DeliveryJobEnd, DeliveryJobRepository } from '../repositories/delivery-job-repository.ts';
 import type { AuditLog } from '../services/audit-log.ts';
 import type { SmsPumpingGuard, SmsVerdict } from '../services/sms-pumping-guard.ts';
+import type { WebhookEvents } from '../services/webhook-events.ts';
 import type { Logger } from '../services/types.ts';
 import { canSendBulk, type BulkEmail, type BulkEmailSender, type EmailMessage, type MessageSender, type SendResult, type SmsMessage } from './message-sender.ts';
 import { bulkKeyString, type MessageRenderer, type OutboundMessage } from './messages.ts';
@@ -76,6 +77,8 @@ export function createOutboxDispatcher(deps: {
    */
   smsCaps: Pick<SmsPumpingGuard, 'admit'>;
   settings: DispatcherSettings;
+  /** Webhook events (code.blocked). */
+  events?: Pick<WebhookEvents, 'emit'>;
   /** Seconds from the code request to the job's end, by channel, provider and outcome. */
   latency?: Pick<Histogram, 'observe'>;
 }): OutboxDispatcher {
@@ -378,6 +381,7 @@ export function createOutboxDispatcher(deps: {
     if (blockedReason !== undefined) {
       log.info({ ...fields, reason: blockedReason }, 'code blocked by SMS caps; nothing sent');
       deps.audit.record({ event: 'code.blocked', outcome: 'blocked', ...audited, reason: blockedReason, detail: { jobId: job.id } });
+      deps.events?.emit({ type: 'code.blocked', data: { user_id: job.userId, channel: job.channel, destination: job.destinationMasked, reason: blockedReason } });
     } else if (end.status === 'delivered') {
       log.info({ ...fields, messageId: end.providerMessageId }, 'code delivered');
       deps.audit.record({ event: 'code.delivered', outcome: 'delivered', ...audited, detail: { jobId: job.id, provider: end.provider, messageId: end.providerMessageId, attempt: job.attempt } });
