@@ -157,7 +157,7 @@ export function createOutboxDispatcher(deps: {
     inFlight.add(running);
   }
 
-  // Email codes of one language, lifetime and link presence go out together, up to the
+  // Email codes of one client, language, lifetime and link presence go out together, up to the
   // provider's bulk limit per call (SES SendBulkEmail: 50): the SDK's CPU cost per call is paid
   // once per group rather than once per code. SMS, and email to a provider without bulk
   // sending, go one by one.
@@ -170,7 +170,7 @@ export function createOutboxDispatcher(deps: {
         track(1, () => guard(job, () => attempt(job, opened)));
         continue;
       }
-      const key = { kind: opened.kind ?? 'sign_in', locale: opened.locale, lifetimeMinutes: lifetimeMinutes(job), hasLink: opened.link !== undefined, appName: opened.appName, from: opened.from };
+      const key = { kind: opened.kind ?? 'sign_in', locale: opened.locale, lifetimeMinutes: lifetimeMinutes(job), hasLink: opened.link !== undefined, appName: opened.appName, from: opened.from, clientId: opened.clientId };
       const template = renderer.bulkTemplate(key);
       if (template === undefined) {
         track(1, () => guard(job, () => attempt(job, opened)));
