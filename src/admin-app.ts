@@ -9,12 +9,15 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config/index.ts';
 import { errorHandlerPlugin } from './plugins/error-handler.ts';
+import { openApiPlugin } from './plugins/openapi.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { adminAuthPlugin } from './plugins/admin-auth.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { adminSigningKeyRoutes } from './routes/admin/signing-keys.ts';
 import { adminUserRoutes } from './routes/admin/users.ts';
 import { adminAuditRoutes } from './routes/admin/audit-events.ts';
+import { adminClientRoutes } from './routes/admin/clients.ts';
+import { adminWebhookRoutes } from './routes/admin/webhooks.ts';
 
 /** Admin bodies (a user with two 4 KB metadata objects) stay far below this. */
 const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
@@ -41,6 +44,12 @@ export async function buildAdminApp(config: Config, shared: FastifyInstance): Pr
 
   await admin.register(errorHandlerPlugin);
   await admin.register(securityHeadersPlugin);
+  // Its own document (GET /openapi.json on this listener), so the public one never lists admin routes.
+  await admin.register(openApiPlugin, {
+    title: 'Sesame admin API', description: 'The operators\' listener (ADMIN_PORT): metrics and administration. Never exposed on the public port.',
+    rateLimited: false, serveDocument: config.docsEnabled, serveReference: false,
+    bearer: { format: 'sak_…', description: 'An admin API key, sak_… (see docs/admin.md).' },
+  });
 
   await admin.register(adminAuthPlugin, { keys: shared.services.adminKeys });
 
@@ -49,5 +58,7 @@ export async function buildAdminApp(config: Config, shared: FastifyInstance): Pr
   await admin.register(adminSigningKeyRoutes);
   await admin.register(adminUserRoutes);
   await admin.register(adminAuditRoutes);
+  await admin.register(adminClientRoutes);
+  await admin.register(adminWebhookRoutes);
   return admin;
 }

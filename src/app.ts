@@ -13,6 +13,7 @@ import { corsPlugin } from './plugins/cors.ts';
 import { databasePlugin } from './plugins/database.ts';
 import { errorHandlerPlugin } from './plugins/error-handler.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
+import { openApiPlugin } from './plugins/openapi.ts';
 import { servicesPlugin } from './plugins/services.ts';
 import { workersPlugin } from './plugins/workers.ts';
 import { compose, type Substitutes } from './composition.ts';
@@ -43,6 +44,9 @@ declare module 'fastify' {
     adminApp: FastifyInstance | null;
   }
 }
+
+const PUBLIC_API_DESCRIPTION = 'Passwordless sign-in by one-time code, magic link or passkey; sessions with rotating refresh tokens; '
+  + 'RS256/ES256 access tokens verifiable offline through the JWKS. Every error is an RFC 9457 problem document with a stable `code`.';
 
 /** How an embedder or a test builds the app differently from `npm start`. */
 export interface BuildOptions {
@@ -117,6 +121,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(corsPlugin, { clients: app.services.clients });
   await app.register(clientGuardPlugin, { clients: app.services.clients });
   await app.register(cookie);
+  // Before the routes: it describes every route registered after it.
+  await app.register(openApiPlugin, {
+    title: 'Sesame', description: PUBLIC_API_DESCRIPTION, rateLimited: true, serveDocument: config.docsEnabled, serveReference: config.docsEnabled,
+    bearer: { format: 'JWT', description: 'The access token from an exchange or a refresh.' },
+  });
 
   await app.register(healthRoutes);
   await app.register(wellKnownRoutes, { jwksMaxAgeSeconds: config.jwksMaxAgeSeconds, issuer: config.jwtIssuer, algorithms: [config.jwtAlg] });

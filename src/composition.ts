@@ -14,6 +14,8 @@ import { createOutboxDispatcher, type OutboxDispatcher } from './delivery/outbox
 import { createAdmissionGate } from './delivery/admission-gate.ts';
 import { createPayloadSealer } from './delivery/outbox-payload.ts';
 import { createSenders } from './delivery/senders.ts';
+import { createOutboundHttp, type Resolver } from './delivery/outbound-http.ts';
+import { createWebhookDispatcher, type WebhookDispatcher, type WebhookDispatcherSettings } from './delivery/webhook-dispatcher.ts';
 import { createAccessTokenSigner } from './keys/access-token-signer.ts';
 import { createAccessTokenVerifier, type AccessTokenVerifier } from './keys/access-token-verifier.ts';
 import { loadKeyStore, type KeyStore } from './keys/key-store.ts';
@@ -24,6 +26,10 @@ import { maskDestination } from './lib/mask.ts';
 import { LATENCY_BUCKETS, type Metrics } from './lib/metrics.ts';
 import { cryptoRandom, type RandomSource } from './lib/random.ts';
 import { deriveSubkey } from './lib/secret-keys.ts';
+import { createWebhookSecretBox } from './lib/webhook-secret-box.ts';
+import { createWebhookRepository } from './repositories/webhook-repository.ts';
+import { createWebhookAdmin, type WebhookAdmin } from './services/webhook-admin.ts';
+import { createWebhookEvents, type WebhookEvents } from './services/webhook-events.ts';
 import { createAdminKeyRepository } from './repositories/admin-key-repository.ts';
 import { createAdminUserRepository } from './repositories/admin-user-repository.ts';
 import { createAuditQueryRepository } from './repositories/audit-query-repository.ts';
@@ -38,6 +44,7 @@ import { createSmsCounterRepository } from './repositories/sms-counter-repositor
 import { createAccounts, type Accounts } from './services/accounts-composition.ts';
 import { createAdminKeyService, type AdminKeyService } from './services/admin/admin-keys.ts';
 import { createAdminAuditService, type AdminAuditService } from './services/admin/admin-audit.ts';
+import { createAdminClientService, type AdminClientService } from './services/admin/admin-clients.ts';
 import { createAdminUserService, type AdminUserService } from './services/admin/admin-users.ts';
 import { createSigningKeyAdmin, type SigningKeyAdmin } from './services/admin/signing-key-admin.ts';
 import { createBufferedAuditLog, type AuditLog } from './services/audit-log.ts';
@@ -67,6 +74,10 @@ export interface Substitutes {
   random?: RandomSource;
   emailSender?: MessageSender<EmailMessage>;
   smsSender?: MessageSender<SmsMessage>;
+  /** Host name resolution for outbound calls (tests point a name at a chosen address). */
+  resolve?: Resolver;
+  /** Webhook dispatcher timings (tests shorten them). */
+  webhookDispatcher?: Partial<WebhookDispatcherSettings>;
 }
 
 export interface Services {
@@ -79,6 +90,10 @@ export interface Services {
   cleanup: RetentionCleanup;
   accounts: Accounts['accounts'];
   passkeys: Accounts['passkeys'];
+  /** Webhook events: `record(tx, event)` inside a transaction, `emit(event)` after a reply. */
+  events: WebhookEvents;
+  webhooks: WebhookAdmin;
+  webhookDelivery: WebhookDispatcher;
   /** Admin API keys: the admin listener authenticates with it (S41). */
   adminKeys: AdminKeyService;
   /** The admin API's signing-key list and rotation. */
@@ -89,6 +104,8 @@ export interface Services {
   adminAudit: AdminAuditService;
   /** Clients (applications), in memory; also what the CLI and the admin API manage. */
   clients: ClientRegistry;
+  /** The admin API's clients: the registry's operations, audited. */
+  adminClients: AdminClientService;
 }
 
 export interface Composition {
@@ -149,6 +166,39 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     refused: metrics.counter('sesame_code_requests_overloaded_total', 'Code requests refused with 503 overloaded because delivery was behind.'),
     settings: config,
   });
+  // Webhooks (S42): one outbound client for every configured URL; deliveries are an outbox of
+  // their own, sent by their own dispatcher.
+  const outbound = createOutboundHttp({ allowPrivateNetworks: config.webhookAllowPrivateNetworks, ...(substitutes.resolve ? { resolve: substitutes.resolve } : {}) });
+  const webhookRepository = createWebhookRepository(db.pool);
+  const webhookSecrets = createWebhookSecretBox(secrets);
+  const webhookAttempts = metrics.counter('sesame_webhook_attempts_total', 'Webhook delivery attempts, by outcome (delivered, retry, failed).');
+  const webhookDelivery = createWebhookDispatcher({
+    repository: webhookRepository,
+    http: outbound,
+    secrets: webhookSecrets,
+    clock,
+    random,
+    log: log.child({ component: 'webhooks' }),
+    attempted: (outcome) => webhookAttempts.inc({ outcome }),
+    ...(substitutes.webhookDispatcher ? { settings: substitutes.webhookDispatcher } : {}),
+  });
+  const eventsLost = metrics.counter('sesame_webhook_events_lost_total', 'Webhook events that could not be recorded (database unreachable after the reply).');
+  const events = createWebhookEvents({
+    repository: webhookRepository,
+    pool: db.pool,
+    clock,
+    log: log.child({ component: 'webhooks' }),
+    wake: () => webhookDelivery.wake(),
+    onLost: () => eventsLost.inc(),
+  });
+  const webhooks = createWebhookAdmin({
+    repository: webhookRepository,
+    secrets: webhookSecrets,
+    policy: { allowPrivateNetworks: config.webhookAllowPrivateNetworks },
+    clock,
+    audit,
+    wake: () => webhookDelivery.wake(),
+  });
   const delivery = createOutboxDispatcher({
     jobs: deliveryJobs,
     sealer,
@@ -160,6 +210,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     log: log.child({ component: 'delivery' }),
     audit,
     smsCaps: smsGuard,
+    events,
     latency: metrics.histogram('sesame_delivery_latency_seconds', 'From the code request to the provider accepting the message (outcome delivered), or to the job ending otherwise, by channel, provider and outcome.', {
       labelNames: ['channel', 'provider', 'outcome'],
       buckets: LATENCY_BUCKETS,
@@ -201,6 +252,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     smsGuard,
     demo: createDemoIdentities(config.demoUsers, clock),
     admission,
+    events,
   });
   const sessions = createSessionService({
     sessions: createSessionRepository(db.pool),
@@ -210,6 +262,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     log: log.child({ component: 'sessions' }),
     audit,
     settings: config,
+    events,
   });
   const accessTokens = createAccessTokenVerifier({
     keys,
@@ -219,14 +272,15 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     maxTokenAgeSeconds: () => clients.maxAccessTokenTtlSeconds(),
   });
   // Identifiers and passkeys on a signed-in account.
-  const { accounts, passkeys } = createAccounts({ db, tokens: oneTimeTokens, sessions, signer, delivery, sealer, locales, hasher, clock, random, audit, smsGuard, config, log: log.child({ component: 'accounts' }) });
+  const { accounts, passkeys } = createAccounts({ db, tokens: oneTimeTokens, sessions, signer, delivery, sealer, locales, hasher, clock, random, audit, smsGuard, config, events, log: log.child({ component: 'accounts' }) });
   const cleanup = createRetentionCleanup({ repository: createRetentionRepository(db.pool), clock, log: log.child({ component: 'retention' }), settings: config });
 
   const adminKeys = createAdminKeyService({ keys: createAdminKeyRepository(db.prisma), clock, random });
   const signingKeyAdmin = createSigningKeyAdmin({ keys, repository: signingKeyRepository, audit, operatorManaged: config.operatorKey !== undefined });
   const adminUsers = createAdminUserService({
-    users: createAdminUserRepository(db.prisma), passwordless, defaultClient: () => clients.defaultClient(), hasher, audit, clock, random, log: log.child({ component: 'admin' }), settings: config,
+    users: createAdminUserRepository(db.prisma), passwordless, clients, hasher, audit, clock, random, log: log.child({ component: 'admin' }), settings: config,
   });
+  const adminClients = createAdminClientService({ clients, audit });
   const adminAudit = createAdminAuditService({ events: createAuditQueryRepository(db.prisma), audit });
 
   const workers: Worker[] = [
@@ -237,11 +291,12 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     createRetentionWorker({ cleanup, intervalSeconds: config.cleanupIntervalSeconds, log: log.child({ component: 'retention' }) }),
     admission,
     delivery,
+    webhookDelivery,
   ];
 
   warnAboutRiskySettings(config, clock, log);
   return {
-    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys, adminKeys, signingKeyAdmin, adminUsers, adminAudit, clients },
+    services: { passwordless, keys, delivery, sessions, accessTokens, audit, cleanup, accounts, passkeys, adminKeys, signingKeyAdmin, adminUsers, adminAudit, adminClients, clients, events, webhooks, webhookDelivery },
     workers,
     async close() {
       await audit.close();

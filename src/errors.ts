@@ -40,6 +40,8 @@ export const ERRORS = {
   invalid_metadata: { status: 400, title: 'Invalid metadata', detail: 'Metadata must be a JSON object of at most 4 KB.' },
   identifier_required: { status: 400, title: 'Identifier required', detail: 'A user needs an email address or a phone number.' },
   user_exists: { status: 409, title: 'User exists', detail: 'Another user already has this email address or phone number.' },
+  invalid_client_settings: { status: 400, title: 'Invalid client settings', detail: 'One or more client settings are not valid; see errors.' },
+  client_exists: { status: 409, title: 'Client exists', detail: 'A client with this client_id already exists.' },
   user_disabled: { status: 409, title: 'User disabled', detail: 'The user is disabled; enable the user first.' },
   invalid_passkey: { status: 400, title: 'Invalid passkey', detail: 'The passkey could not be verified.' },
   throttled: { status: 429, title: 'Too many requests', detail: 'A code was sent recently; wait before asking again.' },
@@ -49,6 +51,15 @@ export const ERRORS = {
   unsupported_media_type: { status: 415, title: 'Unsupported media type', detail: 'Send the body as application/json.' },
   overloaded: { status: 503, title: 'Overloaded', detail: 'Codes cannot be delivered in time right now; retry later.' },
   service_unavailable: { status: 503, title: 'Service unavailable', detail: 'The service cannot answer right now; retry later.' },
+  invalid_webhook_url: {
+    status: 400,
+    title: 'Invalid webhook URL',
+    detail: 'The URL must be https (http only to a loopback host where private networks are allowed) and carry no credentials.',
+  },
+  invalid_webhook_events: { status: 400, title: 'Invalid webhook events', detail: 'List one or more known event types.' },
+  webhook_not_found: { status: 404, title: 'Not found', detail: 'No such webhook.' },
+  webhook_delivery_not_found: { status: 404, title: 'Not found', detail: 'No such webhook delivery.' },
+  hook_unavailable: { status: 503, title: 'Hook unavailable', detail: 'A required hook did not answer in time or answered badly; retry later.' },
   internal_error: { status: 500, title: 'Internal error', detail: 'Something went wrong on our side.' },
 } as const satisfies Record<string, { status: number; title: string; detail: string }>;
 

@@ -16,7 +16,7 @@ export interface ClientsConfig {
   clientReloadIntervalSeconds: number;
 }
 
-export function parseClients(read: EnvReader, problems: string[]): ClientsConfig {
+export function parseClients(read: EnvReader, problems: string[], context: { production: boolean }): ClientsConfig {
   const defaultClientId = read.string('DEFAULT_CLIENT_ID', 'sesame');
   const idProblem = clientIdProblem(defaultClientId);
   if (idProblem !== undefined) problems.push(`DEFAULT_CLIENT_ID: ${idProblem}`);
@@ -24,6 +24,9 @@ export function parseClients(read: EnvReader, problems: string[]): ClientsConfig
   for (const origin of allowedOrigins) {
     const problem = originProblem(origin);
     if (problem !== undefined) problems.push(`ALLOWED_ORIGINS: ${problem}`);
+    // A page served over plain HTTP (a developer's localhost included) has no business holding
+    // production sessions (S36, S39).
+    else if (context.production && !origin.startsWith('https://')) problems.push(`ALLOWED_ORIGINS: "${origin}" is not https://; plain-HTTP origins are for development`);
   }
   return {
     defaultClientId,

@@ -9,6 +9,7 @@ import { parseAdmin, type AdminConfig } from './admin.ts';
 import { parseClients, type ClientsConfig } from './clients.ts';
 import { parseDatabase, type DatabaseConfig } from './database.ts';
 import { parseDelivery, type DeliveryConfig } from './delivery.ts';
+import { parseDocs, type DocsConfig } from './docs.ts';
 import { parseDemoUsersSection, type DemoUsersConfig } from './demo-users.ts';
 import { parseKeys, type KeysConfig } from './keys.ts';
 import { parseOperations, type OperationsConfig } from './operations.ts';
@@ -36,7 +37,7 @@ export { validate } from './validate.ts';
 export interface Config extends
   ServerConfig, DatabaseConfig, SecretsConfig, PasswordlessConfig, TokensConfig, KeysConfig,
   DeliveryConfig, TemplatesConfig, SmsConfig, RateLimitConfig, DemoUsersConfig, RetentionConfig,
-  AccountsConfig, OperationsConfig, HardeningConfig, AdminConfig, HooksConfig, ProvidersConfig, ClientsConfig {}
+  AccountsConfig, OperationsConfig, HardeningConfig, AdminConfig, HooksConfig, ProvidersConfig, ClientsConfig, DocsConfig {}
 
 /** Parses and validates the environment. Reports all problems at once, in one ConfigError. */
 export function loadConfig(env: Env): Config {
@@ -47,7 +48,7 @@ export function loadConfig(env: Env): Config {
   const database = parseDatabase(read, problems);
   const secrets = parseSecrets(read, problems);
   const passwordless = parsePasswordless(read, problems);
-  const clients = parseClients(read, problems);
+  const clients = parseClients(read, problems, { production: server.production });
   const tokens = parseTokens(read, { production: server.production, port: server.port, defaultClientId: clients.defaultClientId });
   const keys = parseKeys(read, problems);
   const delivery = parseDelivery(read, problems);
@@ -61,6 +62,7 @@ export function loadConfig(env: Env): Config {
   const admin = parseAdmin(read, problems, { host: server.host, port: server.port, production: server.production });
   const hooks = parseHooks(read, problems, { production: server.production });
   const providers = parseProviders(read, problems, { ...delivery, allowPrivateNetworks: hooks.webhookAllowPrivateNetworks });
+  const docs = parseDocs(read);
 
   const hardening = parseHardeningConfig(read, problems, {
     shortTokenChars: passwordless.shortTokenChars, shortTokenLength: passwordless.shortTokenLength,
@@ -70,7 +72,7 @@ export function loadConfig(env: Env): Config {
   const config: Config = {
     ...server, ...database, ...secrets, ...passwordless, ...tokens, ...keys,
     ...delivery, ...templates, ...sms, ...rateLimits, ...demoUsers, ...retention,
-    ...accounts, ...operations, ...hardening, ...admin, ...hooks, ...providers, ...clients,
+    ...accounts, ...operations, ...hardening, ...admin, ...hooks, ...providers, ...clients, ...docs,
   };
   problems.push(...validate(config));
   if (problems.length > 0) throw new ConfigError(problems);

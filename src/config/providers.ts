@@ -57,13 +57,21 @@ export function parseSmtpUrl(value: string): SmtpUrl | string {
     return `${maskSmtpUrl(value)}: only user, password, host and port are read; remove the path and query`;
   }
   const decode = (part: string) => (part === '' ? undefined : decodeURIComponent(part));
+  let user: string | undefined;
+  let password: string | undefined;
+  try {
+    user = decode(url.username);
+    password = decode(url.password);
+  } catch {
+    return `${maskSmtpUrl(value)}: the user or password has a malformed %-escape; percent-encode reserved characters (@ is %40, % is %25)`;
+  }
   return {
     secure: url.protocol === 'smtps:',
     // WHATWG URL keeps IPv6 literals bracketed; sockets want them bare.
     host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: url.port === '' ? DEFAULT_PORTS[url.protocol] : Number(url.port),
-    user: decode(url.username),
-    password: decode(url.password),
+    user,
+    password,
   };
 }
 

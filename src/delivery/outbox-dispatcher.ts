@@ -12,6 +12,7 @@ import type { RandomSource } from '../lib/random.ts';
 import type { ClaimedDeliveryJob, DeliveryJobEnd, DeliveryJobRepository } from '../repositories/delivery-job-repository.ts';
 import type { AuditLog } from '../services/audit-log.ts';
 import type { SmsPumpingGuard, SmsVerdict } from '../services/sms-pumping-guard.ts';
+import type { WebhookEvents } from '../services/webhook-events.ts';
 import type { Logger } from '../services/types.ts';
 import { canSendBulk, type BulkEmail, type BulkEmailSender, type EmailMessage, type MessageSender, type SendResult, type SmsMessage } from './message-sender.ts';
 import { bulkKeyString, type MessageRenderer, type OutboundMessage } from './messages.ts';
@@ -77,11 +78,20 @@ export function createOutboxDispatcher(deps: {
    */
   smsCaps: Pick<SmsPumpingGuard, 'admit'>;
   settings: DispatcherSettings;
+  /** Webhook events (code.blocked). */
+  events?: Pick<WebhookEvents, 'emit'>;
   /** Seconds from the code request to the job's end, by channel, provider and outcome. */
   latency?: Pick<Histogram, 'observe'>;
 }): OutboxDispatcher {
   const { jobs, sealer, renderer, clock, random, log, settings } = deps;
   const inFlight = new Set<Promise<void>>();
+  // The jobs this process is working on, by id. Their leases are renewed while they run, so a
+  // slow send (a starved event loop, a provider that answers late) never outlives its lease and
+  // is sent again by a dispatcher that claimed it meanwhile; a job whose lease was lost anyway
+  // has its send aborted. `settled`: its outcome is being written, so no renewal is needed.
+  const held = new Map<string, { job: ClaimedDeliveryJob; abort: AbortController; settled: boolean }>();
+  let heartbeat: NodeJS.Timeout | undefined;
+  let renewing = false;
   let inFlightJobs = 0;
   let started = false;
   let stopped = false;
@@ -149,15 +159,43 @@ export function createOutboxDispatcher(deps: {
     }
   }
 
-  /** Runs a task for `count` claimed jobs, counted in flight until it has recorded their outcome. */
-  function track(count: number, task: () => Promise<void>): void {
-    inFlightJobs += count;
+  /** Runs a task for claimed jobs, held and counted in flight until it has recorded their outcome. */
+  function track(owned: ClaimedDeliveryJob[], task: () => Promise<void>): void {
+    inFlightJobs += owned.length;
+    const entries = owned.map((job) => ({ job, abort: new AbortController(), settled: false }));
+    for (const entry of entries) held.set(entry.job.id, entry);
     const running = task().finally(() => {
       inFlight.delete(running);
-      inFlightJobs -= count;
+      inFlightJobs -= owned.length;
+      for (const entry of entries) if (held.get(entry.job.id) === entry) held.delete(entry.job.id);
       if (again || backlog) wake();
     });
     inFlight.add(running);
+  }
+
+  function settling(job: ClaimedDeliveryJob): void {
+    const entry = held.get(job.id);
+    if (entry !== undefined && entry.job === job) entry.settled = true;
+  }
+
+  /** Renews the leases of the sends in flight; aborts a send whose job another dispatcher took. */
+  async function renewLeases(): Promise<void> {
+    const entries = [...held.values()].filter((entry) => !entry.settled);
+    if (entries.length === 0 || renewing) return;
+    renewing = true;
+    try {
+      const kept = await jobs.extend(entries.map((entry) => ({ id: entry.job.id, attempt: entry.job.attempt })), settings.leaseSeconds);
+      for (const entry of entries) {
+        if (kept.has(entry.job.id) || entry.settled || held.get(entry.job.id) !== entry) continue;
+        entry.abort.abort();
+        log.warn({ jobId: entry.job.id, channel: entry.job.channel, to: entry.job.destinationMasked, attempt: entry.job.attempt }, 'delivery job lease lost while sending; send aborted');
+      }
+    } catch (error) {
+      // Database unreachable: the lease may run out; the attempt fence still keeps one outcome.
+      log.warn({ error: describeProviderError(error) }, 'delivery dispatcher could not renew its leases');
+    } finally {
+      renewing = false;
+    }
   }
 
   // Email codes of one client, language, lifetime and link presence go out together, up to the
@@ -168,15 +206,23 @@ export function createOutboxDispatcher(deps: {
     const groups = new Map<string, { template: BulkEmail['template']; items: { job: ClaimedDeliveryJob; payload: DeliveryPayload }[] }>();
     const bulk = canSendBulk(deps.email) ? deps.email : undefined;
     for (const job of claimed) {
+      // This process claimed a job it is still sending (its lease ran out first): the send in
+      // flight takes the new claim's attempt, so its outcome is the one recorded, and nothing is
+      // sent twice.
+      const mine = held.get(job.id);
+      if (mine !== undefined) {
+        mine.job.attempt = job.attempt;
+        continue;
+      }
       const opened = open(job);
       if (opened === undefined || opened.channel !== 'email' || bulk === undefined) {
-        track(1, () => guard(job, () => attempt(job, opened)));
+        track([job], () => guard(job, () => attempt(job, opened)));
         continue;
       }
       const key = { kind: opened.kind ?? 'sign_in', locale: opened.locale, lifetimeMinutes: lifetimeMinutes(job), hasLink: opened.link !== undefined, appName: opened.appName, from: opened.from, clientId: opened.clientId };
       const template = renderer.bulkTemplate(key);
       if (template === undefined) {
-        track(1, () => guard(job, () => attempt(job, opened)));
+        track([job], () => guard(job, () => attempt(job, opened)));
         continue;
       }
       const id = bulkKeyString(key);
@@ -193,7 +239,7 @@ export function createOutboxDispatcher(deps: {
 
   function sendGroup(bulk: BulkEmailSender, group: { template: BulkEmail['template']; items: { job: ClaimedDeliveryJob; payload: DeliveryPayload }[] }): void {
     const { template, items } = group;
-    track(items.length, async () => {
+    track(items.map((item) => item.job), async () => {
       let results: Awaited<ReturnType<typeof bulk.sendBulk>>;
       const sentAt = Date.now();
       try {
@@ -273,13 +319,15 @@ export function createOutboxDispatcher(deps: {
     }
     let result: SendResult;
     const sentAt = Date.now();
+    const lost = held.get(job.id)?.abort.signal;
     try {
-      const signal = AbortSignal.timeout(settings.sendTimeoutMs);
+      const signal = lost === undefined ? AbortSignal.timeout(settings.sendTimeoutMs) : AbortSignal.any([AbortSignal.timeout(settings.sendTimeoutMs), lost]);
       const options = { signal, idempotencyKey: job.id };
       result = message.channel === 'email' ? await deps.email.send(message, options) : await deps.sms.send(message, options);
     } catch (error) {
       const summary = describeProviderError(error);
-      if (isOverloadSignal(summary)) concurrency.overloaded();
+      // A send aborted because another dispatcher took the job says nothing about the provider.
+      if (isOverloadSignal(summary) && lost?.aborted !== true) concurrency.overloaded();
       return retryOrFail(job, sender.provider, summary);
     }
     concurrency.answered(Date.now() - sentAt, 1);
@@ -287,6 +335,7 @@ export function createOutboxDispatcher(deps: {
   }
 
   async function retryOrFail(job: ClaimedDeliveryJob, provider: string, error: ProviderErrorSummary, transient = isTransientProviderError(error)): Promise<void> {
+    settling(job);
     const formatted = formatProviderError(error);
     if (!transient) {
       return finish(job, { status: 'failed', provider, providerMessageId: null, error: formatted }, error);
@@ -306,6 +355,7 @@ export function createOutboxDispatcher(deps: {
   // Every job ends here, and only here: delivered, failed or expired. The payload is wiped in
   // the same statement. This is the one place to record code.delivered / code.failed.
   async function finish(job: ClaimedDeliveryJob, end: DeliveryJobEnd, error?: ProviderErrorSummary, blockedReason?: string): Promise<void> {
+    settling(job);
     const recorded = await jobs.finish(job, end, clock.now());
     const fields = { jobId: job.id, userId: job.userId, channel: job.channel, provider: end.provider, to: job.destinationMasked, attempt: job.attempt };
     if (!recorded) {
@@ -324,6 +374,7 @@ export function createOutboxDispatcher(deps: {
     if (blockedReason !== undefined) {
       log.info({ ...fields, reason: blockedReason }, 'code blocked by SMS caps; nothing sent');
       deps.audit.record({ event: 'code.blocked', outcome: 'blocked', ...audited, reason: blockedReason, detail: { jobId: job.id } });
+      deps.events?.emit({ type: 'code.blocked', data: { user_id: job.userId, channel: job.channel, destination: job.destinationMasked, reason: blockedReason } });
     } else if (end.status === 'delivered') {
       log.info({ ...fields, messageId: end.providerMessageId }, 'code delivered');
       deps.audit.record({ event: 'code.delivered', outcome: 'delivered', ...audited, detail: { jobId: job.id, provider: end.provider, messageId: end.providerMessageId, attempt: job.attempt } });
@@ -345,6 +396,9 @@ export function createOutboxDispatcher(deps: {
       started = true;
       timer = setInterval(wake, settings.pollIntervalMs);
       timer.unref();
+      // Three renewals per lease: one late or failed renewal still leaves the lease standing.
+      heartbeat = setInterval(() => { void renewLeases(); }, Math.max(100, (settings.leaseSeconds * 1000) / 3));
+      heartbeat.unref();
       wake();
     },
     wake: wakeSoon,
@@ -363,7 +417,9 @@ export function createOutboxDispatcher(deps: {
       if (timer) clearInterval(timer);
       if (wakeTimer !== undefined) clearTimeout(wakeTimer);
       await pumping;
+      // Leases are renewed until the last send has recorded its outcome.
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      if (heartbeat) clearInterval(heartbeat);
     },
   };
 }

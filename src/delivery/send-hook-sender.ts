@@ -23,6 +23,8 @@ export function createSendHookSenders(options: {
   http: OutboundHttp;
   /** Upper bound per call; the dispatcher's own send timeout (its signal) usually fires first. */
   timeoutMs: number;
+  /** EMAIL_FROM, when set: the `from` of email that does not bring its own (a client's sender). */
+  defaultFrom?: string | undefined;
 }): { email: MessageSender<EmailMessage>; sms: MessageSender<SmsMessage> } {
   async function post(payload: SendHookPayload, sendOptions: SendOptions | undefined): Promise<SendResult> {
     const messageId = sendOptions?.idempotencyKey === undefined ? newMessageId() : `msg_${sendOptions.idempotencyKey}`;
@@ -47,15 +49,18 @@ export function createSendHookSenders(options: {
   return {
     email: {
       provider: 'http',
-      send: (message, sendOptions) => post({
-        channel: 'email',
-        to: message.to,
-        ...(message.from !== undefined ? { from: message.from } : {}),
-        subject: message.subject,
-        text: message.text,
-        html: message.html,
-        locale: message.locale ?? null,
-      }, sendOptions),
+      send: (message, sendOptions) => {
+        const from = message.from ?? options.defaultFrom;
+        return post({
+          channel: 'email',
+          to: message.to,
+          ...(from !== undefined ? { from } : {}),
+          subject: message.subject,
+          text: message.text,
+          html: message.html,
+          locale: message.locale ?? null,
+        }, sendOptions);
+      },
     },
     sms: {
       provider: 'http',

@@ -26,6 +26,7 @@ export function createSenders(config: Config): Senders {
       signer: createWebhookSigner(config.sendHookSecret!),
       http: createOutboundHttp({ allowPrivateNetworks: config.webhookAllowPrivateNetworks }),
       timeoutMs: config.deliverySendTimeoutMs,
+      defaultFrom: config.emailFrom,
     })
     : undefined;
   const email = createEmailSender(config, { console: consoleSender.email, sendHook: sendHook?.email });

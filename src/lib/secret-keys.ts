@@ -5,7 +5,7 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export type SubkeyPurpose = 'code-hash' | 'key-encryption' | 'throttle-key' | 'refresh-token' | 'outbox';
+export type SubkeyPurpose = 'code-hash' | 'key-encryption' | 'throttle-key' | 'refresh-token' | 'outbox' | 'webhook-secret';
 
 /** Derives a 32-byte subkey of `secret` for one purpose. */
 export function deriveSubkey(secret: Buffer, purpose: SubkeyPurpose): Buffer {

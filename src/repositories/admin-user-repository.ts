@@ -175,6 +175,8 @@ export function createAdminUserRepository(prisma: PrismaClient): AdminUserReposi
       await prisma.oneTimeToken.create({
         data: {
           userId: token.userId,
+          // Only this client's exchange can use it (see one-time-token-repository.ts).
+          clientId: token.clientId,
           channel: token.channel,
           destination: token.destination,
           shortHash: new Uint8Array(token.unusableShortHash),

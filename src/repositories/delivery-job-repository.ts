@@ -46,6 +46,12 @@ export interface DeliveryJobRepository {
   finish(job: ClaimedDeliveryJob, end: DeliveryJobEnd, now: Date): Promise<boolean>;
   /** Releases the lease and makes the job due again at `nextAttemptAt`. */
   reschedule(job: ClaimedDeliveryJob, input: { nextAttemptAt: Date; error: string; provider: string }): Promise<boolean>;
+  /**
+   * Renews the leases of jobs whose sends are still in flight, for leaseSeconds from now
+   * (database time); returns the ids still held. A job missing from the answer was claimed again
+   * by someone else (its lease had run out), finished, or released.
+   */
+  extend(held: { id: string; attempt: number }[], leaseSeconds: number): Promise<Set<string>>;
 }
 
 export interface DeliveryBacklogReader {
@@ -106,6 +112,13 @@ RETURNING d.id`);
 const BACKLOG = statement<{ cap: number }>('outbox_backlog', `
 SELECT min(created_at) AS oldest, coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 AS lag, count(*)::int AS pending
 FROM (SELECT created_at FROM delivery_jobs WHERE status = 'pending' LIMIT :cap) p`, { prepared: false });
+
+// Fenced like FINISH, and only while the lease is held: a released (rescheduled) job is left alone.
+const EXTEND = statement<{ ids: string[]; attempts: number[]; lease_seconds: number }>('outbox_extend', `
+UPDATE delivery_jobs d SET locked_until = clock_timestamp() + make_interval(secs => :lease_seconds::int)
+FROM unnest(:ids::bigint[], :attempts::int[]) AS v(id, attempts)
+WHERE d.id = v.id AND d.attempts = v.attempts AND d.status = 'pending' AND d.locked_until IS NOT NULL
+RETURNING d.id`);
 
 const RESCHEDULE = statement<{ id: string; attempt: number; next_attempt_at: Date; error: string; provider: string }>('outbox_reschedule', `
 UPDATE delivery_jobs SET next_attempt_at = :next_attempt_at, locked_until = NULL, last_error = :error, provider = :provider
@@ -176,6 +189,12 @@ export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepositor
     async backlog(cap) {
       const { rows } = await pool.query<{ oldest: Date | null; lag: number; pending: number }>(BACKLOG.bind({ cap }));
       return { oldestCreatedAt: rows[0]!.oldest, databaseLagSeconds: rows[0]!.lag, pending: rows[0]!.pending };
+    },
+
+    async extend(held, leaseSeconds) {
+      if (held.length === 0) return new Set();
+      const { rows } = await pool.query<{ id: string }>(EXTEND.bind({ ids: held.map((job) => job.id), attempts: held.map((job) => job.attempt), lease_seconds: leaseSeconds }));
+      return new Set(rows.map((row) => String(row.id)));
     },
 
     async reschedule(job, input) {

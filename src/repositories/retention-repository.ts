@@ -25,6 +25,8 @@ export interface PurgeStatement {
 const DAY_MS = 86_400_000;
 /** One-time tokens are kept this long after creation: the per-destination failure budget (S6) sums their attempts. */
 const TOKEN_KEEP_MS = 60 * 60 * 1000;
+/** Webhook deliveries and their attempts are kept seven days for the admin API. */
+const WEBHOOK_KEEP_MS = 7 * DAY_MS;
 
 export const PURGE_STATEMENTS: PurgeStatement[] = [
   {
@@ -58,6 +60,20 @@ export const PURGE_STATEMENTS: PurgeStatement[] = [
     // The daily guess budgets look back 24 hours.
     where: 'window_start < $1',
     params: ({ now }) => [new Date(now.getTime() - 2 * DAY_MS)],
+  },
+  {
+    name: 'webhook_attempts',
+    table: 'webhook_attempts',
+    // Each webhook attempt (status, duration, error) is kept seven days.
+    where: 'attempted_at < $1',
+    params: ({ now }) => [new Date(now.getTime() - WEBHOOK_KEEP_MS)],
+  },
+  {
+    name: 'webhook_deliveries',
+    table: 'webhook_deliveries',
+    // Finished deliveries go with their attempts; pending ones are still being retried.
+    where: "status <> 'pending' AND coalesce(finished_at, created_at) < $1",
+    params: ({ now }) => [new Date(now.getTime() - WEBHOOK_KEEP_MS)],
   },
   {
     name: 'sms_counters',

@@ -4,7 +4,9 @@
  * the moment a SIGTERM arrives (graceful shutdown).
  */
 import type { FastifyPluginAsync } from 'fastify';
+import { Type } from 'typebox';
 import { sendProblem } from '../plugins/error-handler.ts';
+import { ProblemReply } from '../schemas/passwordless.ts';
 
 /**
  * How long one answer of the dependencies stands. /readyz is public and unlimited, so without it
@@ -14,7 +16,7 @@ import { sendProblem } from '../plugins/error-handler.ts';
 export const READINESS_CACHE_MS = 1_000;
 
 export const healthRoutes: FastifyPluginAsync = async (app) => {
-  const exempt = { config: { rateLimitFamily: 'none' as const } };
+  const config = { rateLimitFamily: 'none' as const };
   // One check at a time: concurrent probes share the one in flight, then its answer for a second.
   let check: { ready: Promise<boolean>; until: number } | undefined;
   const dependenciesReady = (): Promise<boolean> => {
@@ -28,8 +30,11 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
     return current.ready;
   };
 
-  app.get('/healthz', exempt, async () => ({ status: 'ok' }));
+  app.get('/healthz', { config, schema: { summary: 'Liveness', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' }));
   // A draining replica (SIGTERM received) is unready at once, without asking the database.
-  app.get('/readyz', exempt, async (_request, reply) =>
+  app.get('/readyz', {
+    config,
+    schema: { summary: 'Readiness: PostgreSQL and the rate-limit store answer, and no SIGTERM arrived', response: { 200: Type.Object({ status: Type.Literal('ready') }), 503: ProblemReply } },
+  }, async (_request, reply) =>
     !app.lifecycle.draining && (await dependenciesReady()) ? { status: 'ready' } : sendProblem(reply, 'service_unavailable'));
 };

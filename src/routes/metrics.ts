@@ -5,7 +5,9 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { AppError } from '../errors.ts';
+import { ProblemReply } from '../schemas/passwordless.ts';
 
 const BEARER = /^Bearer +(\S+) *$/i;
 
@@ -20,7 +22,11 @@ export const metricsRoutes: FastifyPluginAsync<{ token?: string }> = async (app,
     }
   };
   // A preHandler: the public port's rate limit (onRequest) is counted first.
-  app.get('/metrics', { preHandler: requireToken }, async (_request, reply) =>
+  const response = {
+    200: Type.String({ description: 'Prometheus text exposition format 0.0.4' }),
+    ...(expected === undefined ? {} : { 401: ProblemReply }),
+  };
+  app.get('/metrics', { preHandler: requireToken, schema: { summary: 'Prometheus metrics', produces: ['text/plain'], response } }, async (_request, reply) =>
     reply.type(app.metrics.contentType).send(await app.metrics.render()));
 };
 

@@ -12,6 +12,7 @@ import type { SessionService } from './session-service.ts';
 import type { SmsPumpingGuard } from './sms-pumping-guard.ts';
 import type { Logger } from './types.ts';
 import type { CodeSendingDeps } from './code-sending.ts';
+import type { WebhookEvents } from './webhook-events.ts';
 
 export interface Accounts {
   accounts: AccountService;
@@ -27,6 +28,7 @@ export function createAccounts(deps: CodeSendingDeps & {
   smsGuard: Pick<SmsPumpingGuard, 'screenCountry'>;
   config: Config;
   log: Logger;
+  events?: Pick<WebhookEvents, 'emit'>;
 }): Accounts {
   const accounts = createAccountService({
     tokens: deps.tokens,
@@ -52,6 +54,7 @@ export function createAccounts(deps: CodeSendingDeps & {
     log: deps.log,
     audit: deps.audit,
     settings: deps.config,
+    ...(deps.events ? { events: deps.events } : {}),
   });
   return { accounts, passkeys };
 }

@@ -37,7 +37,14 @@ export type AuditEventName =
   | 'admin.user_updated'
   | 'admin.user_deleted'
   | 'admin.sessions_revoked'
-  | 'admin.sign_in_link_created';
+  | 'admin.sign_in_link_created'
+  | 'admin.client_created'
+  | 'admin.client_updated'
+  | 'admin.client_deleted'
+  | 'admin.webhook_created'
+  | 'admin.webhook_updated'
+  | 'admin.webhook_deleted'
+  | 'admin.webhook_delivery_retried';
 
 /**
  * What happened: `issued` (a code was stored for an eligible user), `ignored` (no eligible

@@ -4,6 +4,7 @@
  * like a code exchange. Challenges are server-side, random, single-use, five minutes, bound to
  * their purpose and (registration) user (S44, S46). No HTTP and no SQL here.
  */
+import type { WebhookEvents } from './webhook-events.ts';
 import { createHash } from 'node:crypto';
 import {
   generateAuthenticationOptions,
@@ -63,6 +64,8 @@ export function createPasskeyService(deps: {
   log: Logger;
   audit: Pick<AuditLog, 'record'>;
   settings: PasskeySettings;
+  /** Webhook events (user.signed_in), written after the reply. */
+  events?: Pick<WebhookEvents, 'emit'>;
 }): PasskeyService {
   const { passkeys, sessions, signer, clock, random, log, audit, settings } = deps;
   const rp = { rpID: settings.webauthnRpId, expectedOrigin: settings.webauthnOrigins };
@@ -232,6 +235,7 @@ export function createPasskeyService(deps: {
       if (signedIn === null) throw failed('user_ineligible', passkey.userId);
       log.info({ userId: signedIn.user.id, sessionId: signedIn.sessionId, method: 'passkey' }, 'sign-in succeeded');
       audit.record({ event: 'sign_in.succeeded', outcome: 'succeeded', userId: signedIn.user.id, context, detail: { method: 'passkey', passkeyId: passkey.id } });
+      deps.events?.emit({ type: 'user.signed_in', data: { user_id: signedIn.user.id, session_id: signedIn.sessionId, method: 'passkey' } });
       const access = await signer.issue(signedIn.user, signedIn.sessionId, { authTime: now, amr });
       return { ...access, refresh_token: refresh.token };
     },

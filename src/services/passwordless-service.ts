@@ -20,6 +20,7 @@ import type { AuditLog } from './audit-log.ts';
 import type { DemoIdentities } from './demo-identities.ts';
 import type { SmsPumpingGuard } from './sms-pumping-guard.ts';
 import type { CodeSendingDeps } from './code-sending.ts';
+import { userEventData, type WebhookEvents } from './webhook-events.ts';
 
 /** The settings the sign-in rules read; the names are the configuration's. */
 export type PasswordlessSettings = Pick<Config,
@@ -59,6 +60,8 @@ export function createPasswordlessService(deps: CodeSendingDeps & {
   demo: DemoIdentities;
   /** Admission control: refuses new codes while delivery is too far behind (issue 9). */
   admission: Pick<AdmissionGate, 'admit' | 'retryAfterSeconds'>;
+  /** Webhook events, written after the reply. */
+  events?: Pick<WebhookEvents, 'emit'>;
 }): PasswordlessService {
   const { tokens, signer, delivery, sealer, locales, hasher, clock, random, log, settings, audit, smsGuard, demo, admission } = deps;
   const shortShape = shapeOf(settings.shortTokenChars, settings.shortTokenLength);
@@ -167,6 +170,7 @@ export function createPasswordlessService(deps: CodeSendingDeps & {
       }
       if (!screened.allowed) {
         audit.record({ event: 'code.blocked', outcome: 'blocked', to, context, reason: screened.reason });
+        deps.events?.emit({ type: 'code.blocked', data: { user_id: result.userId, channel, destination: masked, reason: screened.reason } });
         log.info({ channel, to: masked, reason: screened.reason }, 'code request blocked; nothing sent');
         return;
       }
@@ -183,6 +187,9 @@ export function createPasswordlessService(deps: CodeSendingDeps & {
       }
       log.info({ channel, to: masked, userId, registered: result.created, deliveryJobId: result.deliveryJobId, locale }, 'code issued');
       audit.record({ event: 'code.requested', outcome: 'issued', userId, to, context, ...(result.created ? { reason: 'registered' } : {}) });
+      if (result.created) {
+        deps.events?.emit({ type: 'user.created', data: userEventData({ id: userId, email: channel === 'email' ? destination : null, phoneNumber: channel === 'mobile' ? destination : null }) });
+      }
       // The statement has committed: the local dispatcher sends it now, without holding the reply.
       if (result.deliveryJobId !== null) delivery.wake();
     },
@@ -228,6 +235,7 @@ export function createPasswordlessService(deps: CodeSendingDeps & {
       const issued = await tokensFor(user, refreshToken, session, client, now);
       const isDemo = demo.find(channel, destination) !== undefined;
       audit.record({ event: 'sign_in.succeeded', outcome: 'succeeded', userId: user.id, to, context, ...(isDemo ? { reason: 'demo' } : {}) });
+      deps.events?.emit({ type: 'user.signed_in', data: { user_id: user.id, session_id: user.sessionId, method: 'code' } });
       return issued;
     },
 
@@ -256,6 +264,7 @@ export function createPasswordlessService(deps: CodeSendingDeps & {
         event: 'sign_in.succeeded', outcome: 'succeeded', userId: user.id, context, detail: { method: 'link' },
         ...(user.email !== null ? { to: { channel: 'email' as const, destination: user.email } } : {}),
       });
+      deps.events?.emit({ type: 'user.signed_in', data: { user_id: user.id, session_id: user.sessionId, method: 'link' } });
       return issued;
     },
   };

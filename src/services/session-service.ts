@@ -12,6 +12,7 @@ import type { SessionRecord, SessionRepository, UserProfile } from '../repositor
 import type { AuditLog } from './audit-log.ts';
 import type { IssuedTokens, Logger, RequestContext } from './types.ts';
 import type { Client } from './client-registry.ts';
+import type { WebhookEvents } from './webhook-events.ts';
 
 export interface SessionSettings {
   defaultClientId: string;
@@ -69,12 +70,15 @@ export function createSessionService(deps: {
   log: Logger;
   audit: Pick<AuditLog, 'record'>;
   settings: SessionSettings;
+  /** Webhook events, written after the reply. */
+  events?: Pick<WebhookEvents, 'emit'>;
 }): SessionService {
   const { sessions, signer, refreshKey, clock, log, audit, settings } = deps;
 
   function revoked(userId: string, sessionId: string, context: RequestContext, reason: string): void {
     log.info({ userId, sessionId, ip: context.ip, reason }, 'session revoked');
     audit.record({ event: 'session.revoked', outcome: 'revoked', userId, context, reason, detail: { sessionId } });
+    deps.events?.emit({ type: 'session.revoked', data: { user_id: userId, session_id: sessionId, reason } });
   }
   const idleSeconds = settings.refreshTokenIdleTtlSeconds;
 
@@ -106,6 +110,7 @@ export function createSessionService(deps: {
           // A spent refresh token came back: the whole family is revoked (S30).
           log.warn({ userId: result.userId, sessionId: result.sessionId, ip: context.ip }, 'refresh token reuse detected; session revoked');
           audit.record({ event: 'token.reuse_detected', outcome: 'revoked', userId: result.userId, context, detail: { sessionId: result.sessionId } });
+          deps.events?.emit({ type: 'token.reuse_detected', data: { user_id: result.userId, session_id: result.sessionId } });
           throw new AppError('invalid_token');
         default:
           log.info({ ip: context.ip }, 'refresh failed: invalid token');

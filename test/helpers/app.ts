@@ -8,6 +8,8 @@ import { loadConfig, type Config } from '../../src/config/index.ts';
 import type { EmailMessage, MessageSender, SmsMessage } from '../../src/delivery/message-sender.ts';
 import type { Clock } from '../../src/lib/clock.ts';
 import type { RandomSource } from '../../src/lib/random.ts';
+import type { Substitutes } from '../../src/composition.ts';
+import { checkResponsesAgainstDocument } from './contract.ts';
 import type { TestDatabase } from './database.ts';
 
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
@@ -45,6 +47,8 @@ export interface TestApp {
   /** The admin listener's base URL (ADMIN_PORT), or undefined when the test turned it off with ADMIN_PORT=0. */
   adminUrl: string | undefined;
   logs: string[];
+  /** Responses that did not match the OpenAPI document; close() fails when there are any. */
+  contractViolations: string[];
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
   close(): Promise<void>;
 }
@@ -83,15 +87,25 @@ export async function startTestApp(options: {
   emailSender?: MessageSender<EmailMessage>;
   smsSender?: MessageSender<SmsMessage>;
   disableDispatcher?: boolean;
+  /** Host name resolution for outbound calls (webhooks, hooks). */
+  resolve?: Substitutes['resolve'];
+  webhookDispatcher?: Substitutes['webhookDispatcher'];
+  /** Called with the built app before it listens (a test adds hooks or routes here). */
+  configure?: (app: FastifyInstance) => void;
 }): Promise<TestApp> {
   const config = loadConfig(testEnv(options.db, options.env));
   const logs: string[] = [];
   const app = await buildApp(config, {
-    substitutes: { clock: options.clock, random: options.random, emailSender: options.emailSender, smsSender: options.smsSender },
+    substitutes: { clock: options.clock, random: options.random, emailSender: options.emailSender, smsSender: options.smsSender, resolve: options.resolve, webhookDispatcher: options.webhookDispatcher },
     logStream: { write: (line) => { logs.push(line); } },
     // A process that dies before sending: it accepts requests and leaves the jobs in the outbox.
     runsWorker: (worker) => !(options.disableDispatcher && worker.name === 'outbox-dispatcher'),
   });
+  options.configure?.(app);
+  // Every response of every test is checked against the OpenAPI document the app serves.
+  const contractViolations: string[] = [];
+  checkResponsesAgainstDocument(app, contractViolations);
+  if (app.adminApp) checkResponsesAgainstDocument(app.adminApp, contractViolations);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = listeningUrl(app);
   // Tests never bind the configured admin port: a free one, like the public listener's.
@@ -102,12 +116,18 @@ export async function startTestApp(options: {
     url,
     adminUrl: app.adminApp ? listeningUrl(app.adminApp) : undefined,
     logs,
+    contractViolations,
     post: (path, body, headers = {}) => fetch(`${url}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     }),
-    close: () => app.close(),
+    async close() {
+      await app.close();
+      if (contractViolations.length > 0) {
+        throw new Error(`responses that do not match the OpenAPI document (test/helpers/contract.ts):\n  ${[...new Set(contractViolations)].join('\n  ')}`);
+      }
+    },
   };
 }
 

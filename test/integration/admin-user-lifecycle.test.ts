@@ -164,7 +164,7 @@ describe('admin user lifecycle', () => {
   it('builds the link from PASSWORDLESS_EMAIL_LOGIN_URL when it is set', async () => {
     const withUrl = await withTestApp(each, { db, env: { PASSWORDLESS_EMAIL_LOGIN_URL: 'https://app.example/login?token={token}' } });
     const userId = await createUser({ phone_number: '+14155550144' });
-    const response = await adminCall(withUrl, 'POST', `/admin/users/${userId}/sign-in-link`, key, { client_id: 'web' });
+    const response = await adminCall(withUrl, 'POST', `/admin/users/${userId}/sign-in-link`, key, {});
     assert.equal(response.status, 200);
     const body = (await response.json()) as { link: string; token: string };
     assert.equal(body.link, `https://app.example/login?token=${body.token}`);

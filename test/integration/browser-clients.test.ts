@@ -140,10 +140,10 @@ describe('browser clients: CORS, origin checks and cookie mode', () => {
     assert.equal(accepted.status, 200);
   });
 
-  it('answers an unknown client_id with 400 invalid_client and writes nothing', async () => {
+  it('answers an unknown client_id with 400 invalid_client on every endpoint that takes one, and writes nothing', async () => {
     const before = await rowCounts();
-    for (const path of ['/passwordless/request/email', '/passwordless/exchange/email']) {
-      const response = await send(path, { body: { email: 'nobody@example.com', token: '123456', client_id: 'no-such-app' } });
+    for (const path of ['/passwordless/request/email', '/passwordless/exchange/email', '/passwordless/exchange/standalone', '/token/refresh', '/logout']) {
+      const response = await send(path, { body: { email: 'nobody@example.com', token: '123456', refresh_token: 'x'.repeat(43), client_id: 'no-such-app' } });
       assert.equal(response.status, 400, path);
       assert.equal((await response.json() as { code: string }).code, 'invalid_client');
     }

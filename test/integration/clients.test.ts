@@ -135,7 +135,7 @@ describe('clients (applications)', () => {
     }, 5_000).then((code) => assert.equal(code, 'invalid_client'));
   });
 
-  it('sends the client\'s name, login URL and sender, and its link signs in only under that client', async () => {
+  it('sends the name, login URL and sender of the client, and its link signs in only under that client', async () => {
     const email = 'shopper@example.com';
     const userId = await createUser(db, email);
     await eventually(() => server.app.services.clients.find('shop'));

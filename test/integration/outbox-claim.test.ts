@@ -86,4 +86,25 @@ describe('outbox claim under a bad plan', () => {
       await Promise.all(pools.map((pool) => pool.end()));
     }
   });
+
+  it('renews a lease only for the claim that holds it: not after another claim, nor once released', async () => {
+    const jobs = createDeliveryJobRepository(db.pool);
+    // Due before every other job here, so it is the one claimed.
+    await db.pool.query(`INSERT INTO delivery_jobs (user_id, channel, destination_masked, status, next_attempt_at, expires_at, created_at)
+      VALUES (gen_random_uuid(), 'email', 'r***@claim.test', 'pending', '2000-01-01', now() + interval '10 minutes', now())`);
+    const [job] = await jobs.claim({ now: new Date(), limit: 1, leaseSeconds: 2 });
+    assert.ok(job);
+    const lockedUntil = async () => (await db.pool.query<{ t: Date }>('SELECT locked_until AS t FROM delivery_jobs WHERE id = $1', [job.id])).rows[0]!.t;
+    const before = await lockedUntil();
+    assert.deepEqual(await jobs.extend([{ id: job.id, attempt: job.attempt }], 60), new Set([job.id]));
+    assert.ok((await lockedUntil()).getTime() - before.getTime() > 50_000, 'the lease now runs 60 s from now');
+    // Another dispatcher's claim moved the attempt on: the old holder's renewal is refused.
+    await db.pool.query('UPDATE delivery_jobs SET attempts = attempts + 1 WHERE id = $1', [job.id]);
+    assert.deepEqual(await jobs.extend([{ id: job.id, attempt: job.attempt }], 60), new Set());
+    // Released for a retry: a late renewal does not lease it again.
+    const retried = { ...job, attempt: job.attempt + 1 };
+    assert.equal(await jobs.reschedule(retried, { nextAttemptAt: new Date(), error: 'Throttled 429', provider: 'ses' }), true);
+    assert.deepEqual(await jobs.extend([{ id: retried.id, attempt: retried.attempt }], 60), new Set());
+    assert.equal(await lockedUntil(), null);
+  });
 });

@@ -53,7 +53,7 @@ describe('retention cleanup', () => {
     await job('still-pending', 'pending', null);
 
     const result = await app.app.services.cleanup.runOnce();
-    assert.deepEqual(result, { ran: true, deleted: { audit_events: 1, one_time_tokens: 3, request_throttle: 1, delivery_jobs: 1, guess_failures: 1, sms_counters: 1 } });
+    assert.deepEqual(result, { ran: true, deleted: { audit_events: 1, one_time_tokens: 3, request_throttle: 1, delivery_jobs: 1, guess_failures: 1, webhook_attempts: 0, webhook_deliveries: 0, sms_counters: 1 } });
     assert.deepEqual(await names('SELECT destination AS name FROM guess_failures'), ['recent']);
     assert.deepEqual(await names('SELECT destination_masked AS name FROM delivery_jobs'), ['failed-recently', 'still-pending']);
     assert.deepEqual(await names('SELECT reason AS name FROM audit_events'), ['recent']);
@@ -64,7 +64,7 @@ describe('retention cleanup', () => {
     // Time moves on: what was recent ages out.
     clock.advance(2 * 86_400);
     const later = await app.app.services.cleanup.runOnce();
-    assert.deepEqual(later, { ran: true, deleted: { audit_events: 1, one_time_tokens: 2, request_throttle: 1, delivery_jobs: 1, guess_failures: 1, sms_counters: 1 } });
+    assert.deepEqual(later, { ran: true, deleted: { audit_events: 1, one_time_tokens: 2, request_throttle: 1, delivery_jobs: 1, guess_failures: 1, webhook_attempts: 0, webhook_deliveries: 0, sms_counters: 1 } });
     assert.deepEqual(await names('SELECT destination_masked AS name FROM delivery_jobs'), ['still-pending']);
   });
 

@@ -6,24 +6,41 @@ import { TEST_SECRET, codeIn, eventually, type TestApp } from '../helpers/app.ts
 import type { SesLocal } from '../helpers/ses-local.ts';
 import type { SnsFake } from '../helpers/sns-fake.ts';
 import { suiteScope, withDatabase, withTestApp, withLocalAws } from '../helpers/fixtures.ts';
+import { adminCall, createAdminKey } from '../helpers/admin.ts';
+import { withWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 describe('secrets in logs', () => {
   let db: TestDatabase;
   let ses: SesLocal;
   let sns: SnsFake;
   let app: TestApp;
+  let receiver: WebhookReceiver;
 
   const suite = suiteScope();
   before(async () => {
     ({ ses, sns } = await withLocalAws(suite, { ses: true, sns: true }));
     db = await withDatabase(suite);
-    app = await withTestApp(suite, { db, env: { LOG_LEVEL: 'trace', PASSWORDLESS_EMAIL_LOGIN_URL: 'https://app.sesame.test/login/{token}' } });
+    receiver = await withWebhookReceiver(suite);
+    app = await withTestApp(suite, {
+      db,
+      env: { LOG_LEVEL: 'trace', PASSWORDLESS_EMAIL_LOGIN_URL: 'https://app.sesame.test/login/{token}', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' },
+      webhookDispatcher: { retryBaseMs: 1, retryMaxMs: 1 },
+    });
     await db.pool.query("INSERT INTO users (email) VALUES ('secret-keeper@example.com')");
     await db.pool.query("INSERT INTO users (phone_number) VALUES ('+33612345678')");
   });
 
+  // Admin keys, webhook secrets and receivers' answers are among the secrets checked.
   it('never logs codes, link tokens, access tokens, identifiers or the secret (S34)', async () => {
     const secrets: string[] = [TEST_SECRET, 'secret-keeper@example.com', '+33612345678', '33612345678'];
+    // A webhook on every event whose receiver first fails with a body that must not be logged.
+    const adminKey = await createAdminKey(app);
+    const created = await adminCall(app, 'POST', '/admin/webhooks', adminKey, {
+      url: `${receiver.url}/events`, events: ['user.created', 'user.signed_in', 'session.revoked', 'code.blocked'],
+    });
+    const webhookSecret = ((await created.json()) as { secret: string }).secret;
+    receiver.queue({ status: 500, body: '{"error":"receiver-private-detail"}' });
+    secrets.push(adminKey, webhookSecret, webhookSecret.slice(6), 'receiver-private-detail');
 
     assert.equal((await app.post('/passwordless/request/email', { email: 'secret-keeper@example.com' })).status, 202);
     const mail = await eventually(async () => (await ses.emails('secret-keeper@example.com'))[0]);
@@ -47,6 +64,11 @@ describe('secrets in logs', () => {
     // An unparseable body with a code in it is not echoed either.
     await app.post('/passwordless/exchange/standalone', `{"token": "${longToken}"`);
     await app.app.services.delivery.drain();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually(async () => {
+      await app.app.services.webhookDelivery.drain();
+      return receiver.received.length >= 3 ? true : undefined;
+    });
 
     const logText = app.logs.join('');
     assert.ok(app.logs.length > 10, 'the flows were logged');

@@ -143,8 +143,8 @@ describe('send hook delivery', () => {
     assert.equal(delivery.path, '/send');
     assert.equal(delivery.headers['content-type'], 'application/json');
     const payload = delivery.payload!;
-    assert.deepEqual(Object.keys(payload).sort(), ['channel', 'html', 'locale', 'subject', 'text', 'to']);
-    assert.deepEqual([payload.channel, payload.to, payload.locale], ['email', 'ada@example.com', 'en']);
+    assert.deepEqual(Object.keys(payload).sort(), ['channel', 'from', 'html', 'locale', 'subject', 'text', 'to']);
+    assert.deepEqual([payload.channel, payload.to, payload.from, payload.locale], ['email', 'ada@example.com', 'Sesame <no-reply@sesame.test>', 'en']);
     assert.match(payload.subject as string, /^Your Sesame sign-in code: \d{6}$/);
     const code = codeIn(payload.text as string);
     assert.ok((payload.html as string).includes(code));
@@ -194,13 +194,18 @@ describe('send hook delivery', () => {
     assertNothingSecretLogged(app, ['jo@example.com is unknown']);
   });
 
-  it('passes a client\'s own sender on as "from", end to end', async () => {
+  it('passes a client\'s own sender on as "from", else EMAIL_FROM, end to end', async () => {
     await db.pool.query(
       `INSERT INTO clients (client_id, name, allowed_origins, allowed_methods, email_from, created_at, updated_at)
        VALUES ('shop', 'Shop', '{}', '{email}', 'Shop Login <login@shop.example.test>', now(), now()) ON CONFLICT DO NOTHING`,
     );
+    // The test environment sets EMAIL_FROM=Sesame <no-reply@sesame.test>.
     const app = await start();
     await createUser(db, 'client@example.com');
+    await createUser(db, 'default-client@example.com');
+    assert.equal((await app.post('/passwordless/request/email', { email: 'default-client@example.com' })).status, 202);
+    assert.equal((await jobEnded('default-client@example.com')).status, 'delivered');
+    assert.equal(to('default-client@example.com')[0]?.payload?.from, 'Sesame <no-reply@sesame.test>', 'EMAIL_FROM for the default client');
     assert.equal((await app.post('/passwordless/request/email', { email: 'client@example.com', client_id: 'shop' })).status, 202);
     assert.equal((await jobEnded('client@example.com')).status, 'delivered');
     const [delivery] = to('client@example.com');

@@ -60,7 +60,7 @@ describe('SMTP settings', () => {
   });
 
   it('refuses other schemes and paths, and never quotes the password in a problem (S34)', () => {
-    for (const url of ['http://user:hunter2-secret@mail.example.com', 'smtp://user:hunter2-secret@mail.example.com/path', 'smtp://user:hunter2-secret@', 'not a url hunter2-secret']) {
+    for (const url of ['http://user:hunter2-secret@mail.example.com', 'smtp://user:hunter2-secret@mail.example.com/path', 'smtp://user:hunter2-secret@', 'not a url hunter2-secret', 'smtp://user:hunter2-secret%zz@mail.example.com']) {
       const problems = problemsOf({ EMAIL_PROVIDER: 'smtp', EMAIL_FROM: 'a@example.com', SMTP_URL: url });
       assert.equal(problems.length, 1, url);
       assert.match(problems[0]!, /^SMTP_URL: /);

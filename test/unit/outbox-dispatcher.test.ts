@@ -25,6 +25,7 @@ interface Row extends ClaimedDeliveryJob {
 
 function memoryOutbox() {
   const rows: Row[] = [];
+  const renewals: string[][] = [];
   const repo: DeliveryJobRepository = {
     async claim({ now, limit }) {
       const due = rows.filter((row) => row.status === 'pending' && !row.leased && row.nextAttemptAt <= now).slice(0, limit);
@@ -41,14 +42,20 @@ function memoryOutbox() {
       return true;
     },
     async reschedule(job, input) {
-      const row = rows.find((candidate) => candidate.id === job.id && candidate.attempt === job.attempt)!;
+      const row = rows.find((candidate) => candidate.id === job.id && candidate.attempt === job.attempt);
+      if (!row) return false;
       Object.assign(row, { nextAttemptAt: input.nextAttemptAt, leased: false, lastError: input.error });
       return true;
+    },
+    async extend(held) {
+      renewals.push(held.map((job) => job.id));
+      return new Set(held.filter((job) => rows.some((row) => row.id === job.id && row.attempt === job.attempt && row.status === 'pending' && row.leased)).map((job) => job.id));
     },
   };
   return {
     rows,
     repo,
+    renewals,
     add(options: { to?: string; expiresAt?: Date; payload?: Buffer | null } = {}): Row {
       const to = options.to ?? `user${rows.length}@example.com`;
       const row: Row = {
@@ -76,7 +83,7 @@ function awsError(name: string, status: number): Error {
   return Object.assign(new Error('quoted jane@example.com'), { name, $metadata: { httpStatusCode: status } });
 }
 
-function setup(email: MessageSender<EmailMessage>['send'], settings: Partial<{ maxConcurrency: number }> = {}) {
+function setup(email: MessageSender<EmailMessage>['send'], settings: Partial<{ maxConcurrency: number; leaseSeconds: number; sendTimeoutMs: number }> = {}) {
   const outbox = memoryOutbox();
   const logs: Array<{ level: string; object: Record<string, unknown>; message?: string }> = [];
   const record = (level: string) => (object: object, message?: string) => { logs.push({ level, object: object as Record<string, unknown>, message }); };
@@ -94,7 +101,7 @@ function setup(email: MessageSender<EmailMessage>['send'], settings: Partial<{ m
     log: { info: record('info'), warn: record('warn'), error: record('error') },
     audit: { record: (event) => { audited.push(event); } },
     smsCaps: { admit: async () => ({ allowed: true }) },
-    settings: { pollIntervalMs: 60_000, maxConcurrency: settings.maxConcurrency ?? 4, leaseSeconds: 60, sendTimeoutMs: 1000, retryBaseMs: 1000, retryMaxMs: 60_000 },
+    settings: { pollIntervalMs: 60_000, maxConcurrency: settings.maxConcurrency ?? 4, leaseSeconds: settings.leaseSeconds ?? 60, sendTimeoutMs: settings.sendTimeoutMs ?? 1000, retryBaseMs: 1000, retryMaxMs: 60_000 },
   });
   dispatcher.start();
   return { outbox, logs, audited, dispatcher, advance: (ms: number) => { now = new Date(now.getTime() + ms); } };
@@ -185,6 +192,66 @@ describe('outbox dispatcher', () => {
     await dispatcher.drain();
     assert.equal(peak, 3);
     assert.ok(outbox.rows.every((row) => row.status === 'delivered'));
+    await dispatcher.stop();
+  });
+
+  it('renews the lease of a send in flight three times a lease, so a slow send keeps its job', async () => {
+    const { outbox, dispatcher } = setup(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      return { messageId: 'slow' };
+    }, { leaseSeconds: 0.3, sendTimeoutMs: 5_000 });
+    const row = outbox.add();
+    await dispatcher.drain();
+    assert.equal(row.status, 'delivered');
+    assert.equal(row.attempt, 1);
+    assert.ok(outbox.renewals.length >= 4 && outbox.renewals.every((ids) => ids.join() === row.id), `renewals: ${JSON.stringify(outbox.renewals)}`);
+    await dispatcher.stop();
+  });
+
+  it('aborts a send whose lease another dispatcher took, and records nothing over its outcome', async () => {
+    let aborted = false;
+    const { outbox, dispatcher, logs } = setup((_message, options) => new Promise((_resolve, reject) => {
+      options?.signal?.addEventListener('abort', () => {
+        aborted = options.signal!.reason?.name !== 'TimeoutError';
+        reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+      });
+    }), { leaseSeconds: 0.3, sendTimeoutMs: 5_000 });
+    const row = outbox.add();
+    dispatcher.wake();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Another replica's claim: the lease had run out, the attempt moves on.
+    row.attempt += 1;
+    // The renewal timer does not hold the process open (a server does); this test must.
+    const open = setInterval(() => undefined, 100);
+    await dispatcher.drain();
+    clearInterval(open);
+    assert.equal(aborted, true, 'the send was aborted by the lost lease, not by its timeout');
+    assert.ok(logs.some((entry) => entry.message === 'delivery job lease lost while sending; send aborted'));
+    assert.equal(row.status, 'pending', 'the other claim owns the outcome');
+    assert.equal(row.attempt, 2);
+    await dispatcher.stop();
+  });
+
+  it('sends once when its own lease runs out mid-send and it claims the job again: the send in flight takes the new attempt', async () => {
+    let calls = 0;
+    let release!: () => void;
+    const { outbox, dispatcher } = setup(async () => {
+      calls++;
+      await new Promise<void>((resolve) => { release = resolve; });
+      return { messageId: 'once' };
+    });
+    const row = outbox.add();
+    dispatcher.wake();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(calls, 1);
+    row.leased = false; // the lease ran out (a starved event loop renewed it too late)
+    dispatcher.wake();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(row.attempt, 2, 'claimed again by the same process');
+    release();
+    await dispatcher.drain();
+    assert.equal(calls, 1, 'sent once');
+    assert.equal(row.status, 'delivered', 'and the outcome recorded under the new attempt');
     await dispatcher.stop();
   });
 

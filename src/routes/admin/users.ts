@@ -122,7 +122,7 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
     preValidation: async (request) => { (request as { body: unknown }).body ??= {}; },
     schema: { params: UserParams, body: SignInLinkBody, response: { 200: SignInLinkReply, 400: ProblemReply, 404: ProblemReply, 409: ProblemReply, ...ADMIN_AUTH_RESPONSES } },
   }, async (request) => {
-    const link = await adminUsers.signInLink(request.params.id, adminActor(request));
+    const link = await adminUsers.signInLink(request.params.id, request.body.client_id, adminActor(request));
     return { link: link.link, token: link.token, expires_at: link.expiresAt.toISOString() };
   });
 };

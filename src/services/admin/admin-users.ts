@@ -16,7 +16,7 @@ import { magicLink } from '../../delivery/messages.ts';
 import type { AuditLog } from '../audit-log.ts';
 import { checkMetadata, type Metadata } from '../metadata.ts';
 import type { PasswordlessService } from '../passwordless-service.ts';
-import type { Client } from '../client-registry.ts';
+import type { ClientRegistry } from '../client-registry.ts';
 import type { Channel, Logger } from '../types.ts';
 import { auditAdminChange, type AdminActor } from './admin-actor.ts';
 
@@ -80,7 +80,7 @@ export interface AdminUserRepository {
   listSessions(userId: string, filter: { now: Date; idleSeconds: number; after?: CreatedAfter; limit: number }): Promise<AdminSessionRecord[]>;
   revokeSessions(userId: string, now: Date): Promise<string[]>;
   /** Stores a magic-link token for the user's identifier; no code matches its short hash. */
-  storeSignInToken(token: { userId: string; channel: Channel; destination: string; longHash: Buffer; unusableShortHash: Buffer; maxUses: number; maxAttempts: number; now: Date; expiresAt: Date }): Promise<void>;
+  storeSignInToken(token: { userId: string; clientId: string; channel: Channel; destination: string; longHash: Buffer; unusableShortHash: Buffer; maxUses: number; maxAttempts: number; now: Date; expiresAt: Date }): Promise<void>;
 }
 
 export interface Page<T> {
@@ -96,7 +96,8 @@ export interface AdminUserService {
   remove(id: string, actor: AdminActor): Promise<void>;
   listSessions(id: string, query: { limit: number; cursor?: string }): Promise<Page<AdminSessionRecord>>;
   revokeSessions(id: string, actor: AdminActor): Promise<number>;
-  signInLink(id: string, actor: AdminActor): Promise<{ link: string | null; token: string; expiresAt: Date }>;
+  /** A magic-link token for the user under `clientId` (default: the default client), sending nothing. */
+  signInLink(id: string, clientId: string | undefined, actor: AdminActor): Promise<{ link: string | null; token: string; expiresAt: Date }>;
 }
 
 export interface AdminUserSettings {
@@ -106,7 +107,6 @@ export interface AdminUserSettings {
   tokenLifetimeSeconds: number;
   maxTokenUses: number;
   maxTokenAttempts: number;
-  emailLoginUrl: string | undefined;
   refreshTokenIdleTtlSeconds: number;
 }
 
@@ -118,8 +118,8 @@ const INVITE_NOT_SENT = new Set(['throttled', 'overloaded', 'method_not_allowed'
 export function createAdminUserService(deps: {
   users: AdminUserRepository;
   passwordless: Pick<PasswordlessService, 'requestCode'>;
-  /** The client an invite is requested under (its name, login URL and sender): the default one. */
-  defaultClient: () => Client;
+  /** Invites go out under the default client (its name, login URL and sender); a sign-in link under the one named. */
+  clients: Pick<ClientRegistry, 'find'>;
   hasher: Pick<CodeHasher, 'long'>;
   audit: Pick<AuditLog, 'record' | 'flush'>;
   clock: Clock;
@@ -176,7 +176,7 @@ export function createAdminUserService(deps: {
         // The normal sign-in path: throttle, outbox, templates and audit as for any code request.
         const [channel, identifier]: [Channel, string] = created.email !== null ? ['email', created.email] : ['mobile', created.phoneNumber!];
         try {
-          await passwordless.requestCode(channel, identifier, actor.context, deps.defaultClient());
+          await passwordless.requestCode(channel, identifier, actor.context, deps.clients.find(undefined)!);
           inviteRequested = true;
         } catch (error) {
           if (!(error instanceof AppError) || !INVITE_NOT_SENT.has(error.code)) throw error;
@@ -225,7 +225,9 @@ export function createAdminUserService(deps: {
       return revoked.length;
     },
 
-    async signInLink(id, actor) {
+    async signInLink(id, clientId, actor) {
+      const client = deps.clients.find(clientId);
+      if (client === undefined) throw new AppError('invalid_client');
       const user = await existing(id);
       if (user.disabled) throw new AppError('user_disabled');
       const [channel, destination]: [Channel, string] = user.email !== null ? ['email', user.email] : ['mobile', user.phoneNumber!];
@@ -234,6 +236,7 @@ export function createAdminUserService(deps: {
       const expiresAt = new Date(now.getTime() + settings.tokenLifetimeSeconds * 1000);
       await users.storeSignInToken({
         userId: user.id,
+        clientId: client.clientId,
         channel,
         destination,
         longHash: hasher.long(token),
@@ -244,8 +247,8 @@ export function createAdminUserService(deps: {
         now,
         expiresAt,
       });
-      auditAdminChange(audit, actor, 'admin.sign_in_link_created', { userId: user.id, detail: { expiresAt: expiresAt.toISOString() } });
-      return { link: settings.emailLoginUrl === undefined ? null : magicLink(settings.emailLoginUrl, token), token, expiresAt };
+      auditAdminChange(audit, actor, 'admin.sign_in_link_created', { userId: user.id, detail: { clientId: client.clientId, expiresAt: expiresAt.toISOString() } });
+      return { link: client.loginUrl === undefined ? null : magicLink(client.loginUrl, token), token, expiresAt };
     },
   };
 }

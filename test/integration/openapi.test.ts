@@ -1,0 +1,162 @@
+// The OpenAPI document and the interactive reference: what they describe, that they can be
+// turned off, and that the contract check the test fixture runs on every response catches a
+// response the document does not allow.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ERRORS } from '../../src/errors.ts';
+import { contractChecker } from '../helpers/contract.ts';
+import { startTestApp } from '../helpers/app.ts';
+import { suiteScope, withDatabase, withTestApp } from '../helpers/fixtures.ts';
+
+interface Operation { tags?: string[]; security?: unknown[]; responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> }
+interface Document {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, { properties: { code: { enum?: string[]; const?: string }; status: { const?: number } } }> };
+}
+
+const BODY_METHODS = ['post', 'put', 'patch', 'delete'];
+
+describe('OpenAPI document and reference', () => {
+  const suite = suiteScope();
+
+  it('serves an OpenAPI 3.1 document listing every route with every status it can give', async () => {
+    const db = await withDatabase(suite);
+    const sesame = await withTestApp(suite, { db });
+    const response = await fetch(`${sesame.url}/openapi.json`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
+    const document = await response.json() as Document;
+    assert.equal(document.openapi, '3.1.0');
+
+    for (const path of ['/passwordless/request/email', '/passwordless/exchange/email', '/passwordless/exchange/standalone', '/token/refresh', '/token/revoke',
+      '/me', '/me/sessions', '/me/sessions/{id}', '/logout', '/logout/all', '/.well-known/jwks.json', '/.well-known/openid-configuration', '/healthz', '/readyz', '/openapi.json']) {
+      assert.ok(document.paths[path], `${path} is documented`);
+    }
+    // The admin listener's routes are in its own document, not in the public one.
+    assert.equal(document.paths['/metrics'], undefined);
+    assert.equal(Object.keys(document.paths).some((path) => path.startsWith('/docs')), false, 'the reference pages are not API routes');
+
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const statuses = Object.keys(operation.responses);
+        assert.ok(statuses.includes('500'), `${method} ${path} documents 500`);
+        if (BODY_METHODS.includes(method)) {
+          for (const status of ['413', '415']) assert.ok(statuses.includes(status), `${method} ${path} documents ${status}`);
+        }
+        if (!['/healthz', '/readyz'].includes(path)) {
+          for (const status of ['429', '503']) assert.ok(statuses.includes(status), `${method} ${path} documents ${status}`);
+        }
+        if (statuses.includes('401')) assert.deepEqual(operation.security, [{ bearerAuth: [] }], `${method} ${path} names the bearer scheme`);
+        for (const status of statuses.filter((candidate) => Number(candidate) >= 400)) {
+          assert.deepEqual(operation.responses[status]!.content, { 'application/problem+json': { schema: { $ref: `#/components/schemas/Problem${status}` } } });
+        }
+      }
+    }
+    assert.ok(document.paths['/passwordless/request/email']!.post!.responses['202']);
+    assert.ok(document.paths['/passwordless/exchange/email']!.post!.responses['400']);
+    assert.ok(document.paths['/me']!.get!.responses['401']);
+    assert.ok(document.paths['/me/sessions/{id}']!.delete!.responses['204']);
+    assert.ok(document.paths['/me/sessions/{id}']!.delete!.responses['404']);
+
+    // Every problem code of src/errors.ts, each under the status it is answered with.
+    const schemas = document.components.schemas;
+    assert.deepEqual(schemas.Problem!.properties.code.enum, Object.keys(ERRORS));
+    for (const [code, entry] of Object.entries(ERRORS)) {
+      const perStatus = schemas[`Problem${entry.status}`];
+      assert.ok(perStatus?.properties.code.enum?.includes(code), `${code} is in Problem${entry.status}`);
+      assert.equal(perStatus!.properties.status.const, entry.status);
+    }
+  });
+
+  it('serves the reference at /docs from its own files, with a policy scoped to its pages; the API keeps default-src none (S35)', async () => {
+    const db = await withDatabase(suite);
+    const sesame = await withTestApp(suite, { db });
+    const page = await fetch(`${sesame.url}/docs`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    const html = await page.text();
+    assert.doesNotMatch(html, /https?:\/\//, 'no script, style or font from another host');
+    const docsPolicy = page.headers.get('content-security-policy') ?? '';
+    assert.match(docsPolicy, /default-src 'self'/);
+    assert.match(docsPolicy, /frame-ancestors 'none'/);
+    assert.doesNotMatch(docsPolicy, /unsafe-inline|unsafe-eval|https:/);
+    assert.equal(page.headers.get('x-frame-options'), 'DENY');
+    assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
+    const script = await fetch(`${sesame.url}/docs/static/swagger-ui-bundle.js`);
+    assert.equal(script.status, 200);
+    assert.match(script.headers.get('content-type') ?? '', /javascript/);
+    await script.arrayBuffer();
+    // The reference reads the same document.
+    const fromReference = await fetch(`${sesame.url}/docs/json`);
+    assert.deepEqual(await fromReference.json(), await (await fetch(`${sesame.url}/openapi.json`)).json());
+
+    for (const path of ['/openapi.json', '/healthz', '/me', '/nowhere']) {
+      const api = await fetch(`${sesame.url}${path}`);
+      await api.arrayBuffer();
+      assert.equal(api.headers.get('content-security-policy'), "default-src 'none'; frame-ancestors 'none'", path);
+    }
+  });
+
+  it('serves neither the document nor the reference with DOCS_ENABLED=false', async () => {
+    const db = await withDatabase(suite);
+    const sesame = await withTestApp(suite, { db, env: { DOCS_ENABLED: 'false' } });
+    for (const path of ['/openapi.json', '/docs', '/docs/json', '/docs/static/index.html']) {
+      const response = await fetch(`${sesame.url}${path}`);
+      assert.equal(response.status, 404, path);
+      assert.equal((await response.json() as { code: string }).code, 'not_found');
+    }
+    const admin = await fetch(`${sesame.adminUrl}/openapi.json`);
+    assert.equal(admin.status, 404);
+    await admin.arrayBuffer();
+  });
+
+  it('describes the admin listener in its own document, served on the admin port', async () => {
+    const db = await withDatabase(suite);
+    const sesame = await withTestApp(suite, { db });
+    const response = await fetch(`${sesame.adminUrl}/openapi.json`);
+    assert.equal(response.status, 200);
+    const document = await response.json() as Document;
+    assert.equal(document.openapi, '3.1.0');
+    assert.ok(document.paths['/metrics']?.get?.responses['200']?.content?.['text/plain']);
+    assert.equal(document.paths['/passwordless/request/email'], undefined);
+    assert.equal((await fetch(`${sesame.adminUrl}/docs`)).status, 404);
+  });
+
+  it('fails the test whose app sends a response the document does not allow', async () => {
+    const db = await withDatabase(suite);
+    const sesame = await startTestApp({
+      db,
+      // A deliberate drift: /healthz answers a body its schema does not allow.
+      configure: (app) => app.addHook('onSend', async (request, _reply, payload) => (request.url === '/healthz' ? '{"status":42}' : payload)),
+    });
+    const response = await fetch(`${sesame.url}/healthz`);
+    assert.equal(response.status, 200);
+    await response.arrayBuffer();
+    assert.ok(sesame.contractViolations.length > 0);
+    await assert.rejects(sesame.close(), /GET \/healthz → 200: body\/status must be/);
+  });
+
+  it('checks status, media type and body of a response against the document', async () => {
+    const db = await withDatabase(suite);
+    const sesame = await withTestApp(suite, { db });
+    const checker = contractChecker(await (await fetch(`${sesame.url}/openapi.json`)).json());
+    const problem = (code: keyof typeof ERRORS) => JSON.stringify({ type: 'about:blank', title: ERRORS[code].title, status: ERRORS[code].status, detail: ERRORS[code].detail, code });
+    const accepted = { method: 'POST', route: '/passwordless/request/email', contentType: 'application/json; charset=utf-8' };
+
+    assert.deepEqual(checker.check({ ...accepted, status: 202, body: '{"detail":"If this identifier can sign in, a code is on its way."}' }), []);
+    assert.deepEqual(checker.check({ ...accepted, status: 400, contentType: 'application/problem+json', body: problem('invalid_email') }), []);
+    // A status the route does not give.
+    assert.match(checker.check({ ...accepted, status: 201, body: '{}' }).join(), /status 201 is not documented/);
+    // A problem whose code belongs to another status, or is not in the table.
+    assert.match(checker.check({ ...accepted, status: 400, contentType: 'application/problem+json', body: problem('throttled') }).join(), /code must be equal to one of the allowed values|status must be equal to constant/);
+    assert.match(checker.check({ ...accepted, status: 400, contentType: 'application/problem+json', body: problem('invalid_email').replace('invalid_email', 'no_such_code') }).join(), /code must be equal to one of the allowed values/);
+    // The wrong media type, and a body with a missing field.
+    assert.match(checker.check({ ...accepted, status: 400, contentType: 'application/json', body: problem('invalid_email') }).join(), /content type application\/json is not one of application\/problem\+json/);
+    assert.match(checker.check({ ...accepted, status: 202, body: '{}' }).join(), /must have required property 'detail'/);
+    // A route the document does not know, and an unmatched path answered with anything but the not-found problem.
+    assert.match(checker.check({ method: 'GET', route: '/secret', status: 200, contentType: 'application/json', body: '{}' }).join(), /not in the OpenAPI document/);
+    assert.deepEqual(checker.check({ method: 'GET', route: undefined, status: 404, contentType: 'application/problem+json', body: problem('not_found') }), []);
+    assert.match(checker.check({ method: 'GET', route: undefined, status: 200, contentType: 'application/json', body: '{}' }).join(), /not 404/);
+  });
+});
