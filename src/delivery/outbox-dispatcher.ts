@@ -180,7 +180,8 @@ export function createOutboxDispatcher(deps: {
 
   /** Renews the leases of the sends in flight; aborts a send whose job another dispatcher took. */
   async function renewLeases(): Promise<void> {
-    const entries = [...held.values()].filter((entry) => !entry.settled);
+    // Settled jobs too: one whose outcome waits for the database keeps its lease meanwhile.
+    const entries = [...held.values()];
     if (entries.length === 0 || renewing) return;
     renewing = true;
     try {
@@ -352,11 +353,29 @@ export function createOutboxDispatcher(deps: {
     log.warn({ ...fields, retryAt: next.toISOString() }, 'code delivery will be retried');
   }
 
+  /**
+   * Writes the job's end, retrying while the database is unreachable: a message the provider
+   * accepted must not be sent again because its outcome could not be written. The job stays
+   * held meanwhile (its lease is renewed, and a re-claim by this process is adopted), until the
+   * code expires or the dispatcher stops.
+   */
+  async function recordEnd(job: ClaimedDeliveryJob, end: DeliveryJobEnd): Promise<boolean> {
+    for (let delay = 250; ; delay = Math.min(delay * 2, 2_000)) {
+      try {
+        return await jobs.finish(job, end, clock.now());
+      } catch (error) {
+        if (stopped || job.expiresAt.getTime() <= clock.now().getTime()) throw error;
+        log.warn({ jobId: job.id, channel: job.channel, to: job.destinationMasked, status: end.status, error: describeProviderError(error) }, 'delivery outcome not written yet; retrying');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
   // Every job ends here, and only here: delivered, failed or expired. The payload is wiped in
   // the same statement. This is the one place to record code.delivered / code.failed.
   async function finish(job: ClaimedDeliveryJob, end: DeliveryJobEnd, error?: ProviderErrorSummary, blockedReason?: string): Promise<void> {
     settling(job);
-    const recorded = await jobs.finish(job, end, clock.now());
+    const recorded = await recordEnd(job, end);
     const fields = { jobId: job.id, userId: job.userId, channel: job.channel, provider: end.provider, to: job.destinationMasked, attempt: job.attempt };
     if (!recorded) {
       log.warn(fields, 'delivery job was taken over by another dispatcher; outcome not recorded');

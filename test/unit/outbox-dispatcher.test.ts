@@ -195,6 +195,26 @@ describe('outbox dispatcher', () => {
     await dispatcher.stop();
   });
 
+  it('keeps retrying to record a delivered message while the database is unreachable, and never sends it again', async () => {
+    let calls = 0;
+    const { outbox, dispatcher, logs } = setup(async () => { calls++; return { messageId: 'once' }; });
+    const row = outbox.add();
+    const finish = outbox.repo.finish.bind(outbox.repo);
+    let failures = 2;
+    outbox.repo.finish = async (job, end, now) => {
+      if (failures > 0) {
+        failures--;
+        throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      }
+      return finish(job, end, now);
+    };
+    await dispatcher.drain();
+    assert.equal(calls, 1);
+    assert.equal(row.status, 'delivered');
+    assert.equal(logs.filter((entry) => entry.message === 'delivery outcome not written yet; retrying').length, 2);
+    await dispatcher.stop();
+  });
+
   it('renews the lease of a send in flight three times a lease, so a slow send keeps its job', async () => {
     const { outbox, dispatcher } = setup(async () => {
       await new Promise((resolve) => setTimeout(resolve, 700));
