@@ -149,7 +149,7 @@ export function createPasswordlessService(deps: CodeSendingDeps & {
       const mayRegister = settings.registerNonexistentUsers && !blocked && demoUser === undefined
         ? await (deps.signup?.mayRegister(channel, destination, client.clientId) ?? Promise.resolve(true))
         : false;
-      const deliveryPayload = demoUser === undefined && !blocked ? sealer.seal({ channel, to: destination, code, link, locale, appName: client.name, from: client.emailFrom }) : null;
+      const deliveryPayload = demoUser === undefined && !blocked ? sealer.seal({ channel, to: destination, code, link, locale, appName: client.name, from: client.emailFrom, clientId: client.clientId }) : null;
       const now = clock.now();
       const result = await tokens.issue({
         channel,
