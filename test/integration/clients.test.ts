@@ -10,19 +10,21 @@ import { codeIn, createTestClock, eventually, testEnv, type TestApp } from '../h
 import type { TestDatabase } from '../helpers/database.ts';
 import { createUser, suiteScope, withDatabase, withLocalAws, withTestApp } from '../helpers/fixtures.ts';
 import type { SesLocal } from '../helpers/ses-local.ts';
+import type { SnsFake } from '../helpers/sns-fake.ts';
 
 interface CliResult { code: number; stdout: string; stderr: string }
 
 describe('clients (applications)', () => {
   let db: TestDatabase;
   let ses: SesLocal;
+  let sns: SnsFake;
   let server: TestApp;
   let replica: TestApp;
   const clock = createTestClock();
 
   const suite = suiteScope();
   before(async () => {
-    ({ ses } = await withLocalAws(suite, { ses: true }));
+    ({ ses, sns } = await withLocalAws(suite, { ses: true, sns: true }));
     db = await withDatabase(suite);
     // Two replicas on one database; each rereads the clients table every second.
     server = await withTestApp(suite, { db, clock, env: { CLIENT_RELOAD_INTERVAL: '1', PASSWORDLESS_EMAIL_LOGIN_URL: 'https://auth.sesame.test/magic?token={token}' } });
@@ -58,21 +60,21 @@ describe('clients (applications)', () => {
   it('adds, updates, lists and removes clients with the CLI, printing JSON', async () => {
     const added = await cli('add', 'shop', '--name', 'Shop', '--origin', 'https://shop.example.test', '--origin', 'http://localhost:5173',
       '--login-url', 'https://shop.example.test/magic#{token}', '--methods', 'email', '--audience', 'shop-api',
-      '--access-token-ttl', '300', '--refresh-token-ttl', '86400', '--email-from', 'Shop <login@shop.example.test>');
+      '--access-token-ttl', '300', '--refresh-token-ttl', '86400');
     assert.equal(added.code, 0, added.stderr);
     const client = JSON.parse(added.stdout) as Record<string, unknown>;
     assert.deepEqual({ ...client, created_at: undefined, updated_at: undefined }, {
       client_id: 'shop', name: 'Shop', allowed_origins: ['https://shop.example.test', 'http://localhost:5173'],
       login_url: 'https://shop.example.test/magic#{token}', allowed_methods: ['email'], audience: 'shop-api',
-      access_token_ttl: 300, refresh_token_ttl: 86400, refresh_token_delivery: 'body', email_from: 'Shop <login@shop.example.test>',
+      access_token_ttl: 300, refresh_token_ttl: 86400, refresh_token_delivery: 'body', email_from: null,
       default: false, stored: true, created_at: undefined, updated_at: undefined,
     });
 
-    const updated = await cli('update', 'shop', '--refresh-token', 'cookie');
+    const updated = await cli('update', 'shop', '--email-from', 'Shop <login@shop.example.test>');
     assert.equal(updated.code, 0, updated.stderr);
-    assert.equal((JSON.parse(updated.stdout) as { refresh_token_delivery: string }).refresh_token_delivery, 'cookie');
-    const back = await cli('update', 'shop', '--refresh-token', 'body');
-    assert.equal(back.code, 0);
+    const changed = JSON.parse(updated.stdout) as { email_from: string; access_token_ttl: number };
+    assert.equal(changed.email_from, 'Shop <login@shop.example.test>');
+    assert.equal(changed.access_token_ttl, 300, 'fields not named are kept');
 
     const listed = await cli('list');
     assert.equal(listed.code, 0);
@@ -80,8 +82,7 @@ describe('clients (applications)', () => {
     assert.deepEqual(list.map((entry) => [entry.client_id, entry.default, entry.stored]), [['sesame', true, false], ['shop', false, true]]);
     assert.equal(list[0]!.audience, 'sesame-tests', 'the default client is the environment\'s');
 
-    const temporary = await cli('add', 'temporary');
-    assert.equal(temporary.code, 0);
+    assert.equal((await server.app.services.clients.add('temporary', {})).outcome, 'ok');
     const removed = await cli('remove', 'temporary');
     assert.equal(removed.code, 0);
     assert.deepEqual(JSON.parse(removed.stdout), { client_id: 'temporary', removed: true });
@@ -190,6 +191,20 @@ describe('clients (applications)', () => {
     const claims = decodeJwt(((await own.json()) as { access_token: string }).access_token);
     assert.equal(claims.client_id, 'sesame');
     assert.equal(claims.aud, 'sesame-tests');
+  });
+
+  it('names the client in its SMS text', async () => {
+    const added = await server.app.services.clients.add('courier', { name: 'Courier', allowed_methods: ['mobile'] });
+    assert.equal(added.outcome, 'ok');
+    const phone = '+14155550188';
+    await createUser(db, phone);
+    const response = await server.post('/passwordless/request/mobile', { phone_number: phone, client_id: 'courier' });
+    assert.equal(response.status, 202);
+    const sms = await eventually(() => sns.messages.find((message) => message.phoneNumber === phone));
+    assert.match(sms.message, /Courier/);
+    assert.doesNotMatch(sms.message, /Sesame/);
+    const refused = await server.post('/passwordless/request/email', { email: 'courier@example.com', client_id: 'courier' });
+    assert.equal(((await refused.json()) as { code: string }).code, 'method_not_allowed');
   });
 
   it('answers a method the client does not allow with 400 method_not_allowed and stores nothing', async () => {
