@@ -138,7 +138,7 @@ export function createPasswordlessService(deps: CodeSendingDeps & {
       // A demo identity's code is never sent, so it gets no delivery job.
       const link = longToken === undefined ? undefined : magicLink(client.loginUrl!, longToken);
       const locale = locales.resolve(context.locale, context.acceptLanguage);
-      const deliveryPayload = demoUser === undefined && !blocked ? sealer.seal({ channel, to: destination, code, link, locale, appName: client.name, from: client.emailFrom }) : null;
+      const deliveryPayload = demoUser === undefined && !blocked ? sealer.seal({ channel, to: destination, code, link, locale, appName: client.name, from: client.emailFrom, clientId: client.clientId }) : null;
       const now = clock.now();
       const result = await tokens.issue({
         channel,
