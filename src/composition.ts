@@ -278,7 +278,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
   const adminKeys = createAdminKeyService({ keys: createAdminKeyRepository(db.prisma), clock, random });
   const signingKeyAdmin = createSigningKeyAdmin({ keys, repository: signingKeyRepository, audit, operatorManaged: config.operatorKey !== undefined });
   const adminUsers = createAdminUserService({
-    users: createAdminUserRepository(db.prisma), passwordless, clients, hasher, audit, clock, random, log: log.child({ component: 'admin' }), settings: config,
+    users: createAdminUserRepository(db.prisma), passwordless, clients, hasher, audit, clock, random, log: log.child({ component: 'admin' }), settings: config, events,
   });
   const adminClients = createAdminClientService({ clients, audit });
   const adminAudit = createAdminAuditService({ events: createAuditQueryRepository(db.prisma), audit });
