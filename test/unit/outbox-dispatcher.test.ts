@@ -321,7 +321,7 @@ describe('outbox dispatcher', () => {
     assert.ok(outbox.rows.every((row) => row.status === 'delivered'));
   });
 
-  it('never mixes clients in one bulk call, and each entry renders as its single send would, with its client\'s name and From (S16)', async () => {
+  it("never mixes clients in one bulk call, and each entry renders as its single send would, with its client's name and From (S16)", async () => {
     const outbox = memoryOutbox();
     const calls: BulkEmail[] = [];
     const bulkSender: BulkEmailSender = {
