@@ -1,0 +1,52 @@
+// Adaptive concurrency (AIMD) for the outbox dispatcher: in-flight codes grow while the provider
+// answers quickly and halve when it throttles, fails or slows down; with a frozen clock.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { COOLDOWN_MS, createAdaptiveConcurrency, SLOW_CALL_MS } from '../../src/delivery/adaptive-concurrency.ts';
+import { isOverloadSignal } from '../../src/delivery/provider-errors.ts';
+
+describe('adaptive concurrency', () => {
+  it('starts at the ceiling, halves on throttling at most once per cooldown, never below one bulk call, and grows back by about a call per round', () => {
+    let now = 0;
+    const limit = createAdaptiveConcurrency({ max: 512, step: 50, now: () => now });
+    assert.equal(limit.current, 512);
+    limit.overloaded();
+    assert.equal(limit.current, 256);
+    // The same bad round: the other calls' throttling does not halve it again.
+    limit.overloaded();
+    limit.overloaded();
+    assert.equal(limit.current, 256);
+    now += COOLDOWN_MS;
+    limit.overloaded();
+    assert.equal(limit.current, 128);
+    for (let i = 0; i < 10; i++) { now += COOLDOWN_MS; limit.overloaded(); }
+    assert.equal(limit.current, 50, 'the floor: one bulk call');
+    // One round: calls carrying `current` codes in all, answered quickly, add about one call.
+    for (let i = 0; i < 5; i++) limit.answered(30, 10);
+    // +10 per call at 50, a little less as the limit grows within the round: +35 to +50 in all.
+    assert.ok(limit.current >= 85 && limit.current <= 100, `about one call more after one round (${limit.current})`);
+    for (let i = 0; i < 1_000; i++) limit.answered(30, 50);
+    assert.equal(limit.current, 512, 'never above DELIVERY_MAX_CONCURRENCY');
+  });
+
+  it('reads a slow answer as overload, and a small ceiling stays the floor', () => {
+    let now = 0;
+    const limit = createAdaptiveConcurrency({ max: 400, step: 50, now: () => now });
+    limit.answered(SLOW_CALL_MS, 50);
+    assert.equal(limit.current, 400, 'exactly SLOW_CALL_MS is not slow');
+    limit.answered(SLOW_CALL_MS + 1, 50);
+    assert.equal(limit.current, 200);
+    const tiny = createAdaptiveConcurrency({ max: 4, step: 50, now: () => now });
+    tiny.overloaded();
+    assert.equal(tiny.current, 4);
+  });
+
+  it('counts throttling, 429, 5xx and timeouts as overload, and not a rejected address or bad credentials', () => {
+    for (const summary of [{ name: 'TooManyRequestsException', status: 429 }, { name: 'ThrottlingException', status: 400 }, { name: 'ACCOUNT_THROTTLED' }, { name: 'InternalFailure', status: 500 }, { name: 'ServiceUnavailable', status: 503 }, { name: 'AbortError' }, { name: 'TimeoutError' }]) {
+      assert.equal(isOverloadSignal(summary), true, summary.name);
+    }
+    for (const summary of [{ name: 'MessageRejected', status: 400 }, { name: 'ExpiredTokenException', status: 403 }, { name: 'MAIL_FROM_DOMAIN_NOT_VERIFIED' }, { name: 'NotFoundException', status: 404 }]) {
+      assert.equal(isOverloadSignal(summary), false, summary.name);
+    }
+  });
+});
