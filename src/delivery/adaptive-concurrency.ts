@@ -1,9 +1,11 @@
 /**
  * How many codes the dispatcher keeps in flight (claimed and not yet recorded): additive increase,
- * multiplicative decrease (AIMD), as TCP does with its window. While the provider answers quickly,
- * the limit grows by about one bulk call's worth per round of sends, up to DELIVERY_MAX_CONCURRENCY;
- * when it throttles, fails with a 5xx, times out, or answers slower than SLOW_CALL_MS, the limit
- * halves (at most once per COOLDOWN_MS, so one bad round counts once), never below a floor. A
+ * multiplicative decrease (AIMD), as TCP does with its window. When the provider throttles, fails
+ * with a 5xx, times out, or answers slower than SLOW_CALL_MS, the limit halves (at most once per
+ * COOLDOWN_MS, so one bad round counts once), never below one bulk call. While it answers quickly,
+ * the limit grows back by one bulk call per INCREASE_INTERVAL_MS, up to DELIVERY_MAX_CONCURRENCY.
+ * Growth is per second rather than per round of sends: with rounds of 30 ms, growing per round
+ * would undo a halving long before the provider's rate window (a second, for SES) has passed. A
  * throttled provider thus gets fewer calls at once instead of a storm of retries.
  */
 
@@ -11,12 +13,14 @@
 export const SLOW_CALL_MS = 1_000;
 /** After a decrease, further overload signals are ignored this long: they belong to the same round. */
 export const COOLDOWN_MS = 1_000;
+/** While answers are quick, one more bulk call's worth of codes in flight this often. */
+export const INCREASE_INTERVAL_MS = 1_000;
 
 export interface ConcurrencyLimit {
   /** Codes that may be in flight now. */
   readonly current: number;
-  /** A provider call carrying `jobs` codes was answered after `latencyMs`. */
-  answered(latencyMs: number, jobs: number): void;
+  /** A provider call was answered (accepted or refused for its own reasons) after `latencyMs`. */
+  answered(latencyMs: number): void;
   /** The provider throttled, failed with a 5xx or timed out. */
   overloaded(): void;
 }
@@ -24,7 +28,7 @@ export interface ConcurrencyLimit {
 export function createAdaptiveConcurrency(options: {
   /** DELIVERY_MAX_CONCURRENCY: the ceiling. */
   max: number;
-  /** The floor, and the step the limit grows by per round: one bulk call's worth (capped by max). */
+  /** The floor, and the step the limit grows by: one bulk call's worth (capped by max). */
   step: number;
   now: () => number;
 }): ConcurrencyLimit {
@@ -35,6 +39,7 @@ export function createAdaptiveConcurrency(options: {
   // halved within a few calls.
   let limit = max;
   let lastDecrease = Number.NEGATIVE_INFINITY;
+  let lastIncrease = Number.NEGATIVE_INFINITY;
 
   function decrease(): void {
     const now = options.now();
@@ -45,12 +50,14 @@ export function createAdaptiveConcurrency(options: {
 
   return {
     get current() {
-      return Math.floor(limit);
+      return limit;
     },
-    answered(latencyMs, jobs) {
+    answered(latencyMs) {
       if (latencyMs > SLOW_CALL_MS) return decrease();
-      // About `step` more per round of `limit` codes answered.
-      limit = Math.min(max, limit + (step * jobs) / Math.max(limit, 1));
+      const now = options.now();
+      if (limit >= max || now - lastDecrease < COOLDOWN_MS || now - lastIncrease < INCREASE_INTERVAL_MS) return;
+      lastIncrease = now;
+      limit = Math.min(max, limit + step);
     },
     overloaded: decrease,
   };

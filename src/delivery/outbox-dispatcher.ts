@@ -255,7 +255,7 @@ export function createOutboxDispatcher(deps: {
         return;
       }
       if (results.some((result) => !result.ok && isOverloadSignal(result.error))) concurrency.overloaded();
-      else concurrency.answered(Date.now() - sentAt, items.length);
+      else concurrency.answered(Date.now() - sentAt);
       await Promise.all(items.map((item, index) => guard(item.job, () => {
         const result = results[index]!;
         if (result.ok) return finish(item.job, { status: 'delivered', provider: bulk.provider, providerMessageId: result.messageId ?? null, error: null });
@@ -331,7 +331,7 @@ export function createOutboxDispatcher(deps: {
       if (isOverloadSignal(summary) && lost?.aborted !== true) concurrency.overloaded();
       return retryOrFail(job, sender.provider, summary);
     }
-    concurrency.answered(Date.now() - sentAt, 1);
+    concurrency.answered(Date.now() - sentAt);
     return finish(job, { status: 'delivered', provider: sender.provider, providerMessageId: result.messageId ?? null, error: null });
   }
 

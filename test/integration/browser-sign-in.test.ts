@@ -5,6 +5,7 @@
 // as for app.example.com beside auth.example.com. Chromium treats http://localhost as a secure
 // context, so Secure cookies and Web Locks work there without TLS.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -55,13 +56,17 @@ describe('the reference sign-in page in a real browser', () => {
   const suite = suiteScope();
 
   before(async () => {
-    assert.ok(existsSync(join(ROOT, 'clients/js/dist/index.js')), 'the client is built: npm ci --prefix clients/js && npm run build --prefix clients/js');
+    // The page imports the client's build: build it from the current source (its TypeScript 5 is in clients/js).
+    assert.ok(existsSync(join(ROOT, 'clients/js/node_modules')), 'the client\'s tools are installed: npm ci --prefix clients/js');
+    execFileSync('npm', ['run', '--silent', 'build', '--prefix', join(ROOT, 'clients/js')], { stdio: 'inherit' });
     ({ ses } = await withLocalAws(suite, { ses: true }));
     db = await withDatabase(suite);
     pageServer = await startPageServer();
     suite.after(() => new Promise((resolve) => pageServer.close(resolve)));
     pageOrigin = `http://localhost:${(pageServer.address() as AddressInfo).port}`;
-    sesame = await withTestApp(suite, { db, env: { TOKEN_REQUEST_THROTTLE_SECONDS: '0' } });
+    // No reuse grace: a refresh token presented twice, even by two tabs at once, is refused the
+    // second time, so only a client that refreshes once across tabs keeps both tabs signed in.
+    sesame = await withTestApp(suite, { db, env: { TOKEN_REQUEST_THROTTLE_SECONDS: '0', REFRESH_REUSE_GRACE_SECONDS: '0' } });
     sesameUrl = sesame.url.replace('127.0.0.1', 'localhost');
     const added = await sesame.app.services.clients.add('web', {
       name: 'Example', allowed_origins: [pageOrigin], refresh_token_delivery: 'cookie',
@@ -89,6 +94,31 @@ describe('the reference sign-in page in a real browser', () => {
     assert.equal(await tab.isHidden('#signed-in'), true);
   }
 
+  /** Signs in on the page with the code from the email. */
+  async function signIn(tab: Page): Promise<void> {
+    const before = (await ses.emails(EMAIL)).length;
+    await tab.fill('#email', EMAIL);
+    await tab.click('#send-code');
+    await tab.waitForSelector('#exchange-form:not([hidden])');
+    const mail = await eventually(async () => {
+      const emails = await ses.emails(EMAIL);
+      return emails.length > before ? emails[emails.length - 1] : undefined;
+    });
+    await tab.fill('#code', codeIn(mail.body.text ?? ''));
+    await tab.click('#sign-in');
+    await expectSignedIn(tab);
+  }
+
+  /** Both tabs refresh at the same moment; both must end up signed in on the one live session. */
+  async function refreshTogether(tabs: Page[]): Promise<void> {
+    const refreshed = await Promise.all(tabs.map((page) => page.evaluate(() => (globalThis as unknown as PageGlobals).sesame.refresh())));
+    assert.ok(refreshed.every((token) => typeof token === 'string' && token.length > 0), 'both tabs hold an access token');
+    for (const page of tabs) {
+      assert.equal((await page.evaluate(() => (globalThis as unknown as PageGlobals).sesame.me())).email, EMAIL);
+    }
+    assert.equal(await liveSessions(), 1, 'no refresh token was spent twice (that would revoke the session)');
+  }
+
   async function liveSessions(): Promise<number> {
     const { rows } = await db.pool.query<{ count: number }>(
       `SELECT count(*)::int AS count FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = $1 AND s.revoked_at IS NULL`, [EMAIL]);
@@ -103,17 +133,7 @@ describe('the reference sign-in page in a real browser', () => {
       await expectSignedOut(tab);
 
       // 1. Ask for a code; read it from the local SES endpoint; sign in.
-      const before = (await ses.emails(EMAIL)).length;
-      await tab.fill('#email', EMAIL);
-      await tab.click('#send-code');
-      await tab.waitForSelector('#exchange-form:not([hidden])');
-      const mail = await eventually(async () => {
-        const emails = await ses.emails(EMAIL);
-        return emails.length > before ? emails[emails.length - 1] : undefined;
-      });
-      await tab.fill('#code', codeIn(mail.body.text ?? ''));
-      await tab.click('#sign-in');
-      await expectSignedIn(tab);
+      await signIn(tab);
 
       // The refresh token is only in the HttpOnly __Host- cookie of Sesame's origin.
       const cookies = await context.cookies(sesameUrl);
@@ -132,12 +152,7 @@ describe('the reference sign-in page in a real browser', () => {
       const second = await context.newPage();
       await second.goto(pageUrl(pageOrigin));
       await expectSignedIn(second);
-      const refreshed = await Promise.all([tab, second].map((page) => page.evaluate(() => (globalThis as unknown as PageGlobals).sesame.refresh())));
-      assert.ok(refreshed.every((token) => typeof token === 'string' && token.length > 0), 'both tabs hold an access token');
-      for (const page of [tab, second]) {
-        assert.equal((await page.evaluate(() => (globalThis as unknown as PageGlobals).sesame.me())).email, EMAIL);
-      }
-      assert.equal(await liveSessions(), 1, 'no refresh token was spent twice (that would revoke the session)');
+      await refreshTogether([tab, second]);
       await second.reload();
       await expectSignedIn(second);
 
@@ -151,6 +166,37 @@ describe('the reference sign-in page in a real browser', () => {
       assert.match(await statusOf(tab), /Not signed in/);
       await second.reload();
       await expectSignedOut(second);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('refreshes once across tabs by a BroadcastChannel election where the browser has no Web Locks', async () => {
+    const context = await browser.newContext();
+    try {
+      await context.addInitScript(() => {
+        Object.defineProperty((globalThis as unknown as { navigator: object }).navigator, 'locks', { value: undefined, configurable: true });
+      });
+      const tab = await context.newPage();
+      await tab.goto(pageUrl(pageOrigin));
+      await expectSignedOut(tab);
+      assert.equal(await tab.evaluate(() => (globalThis as unknown as { navigator: { locks?: unknown } }).navigator.locks), undefined);
+      await signIn(tab);
+      const second = await context.newPage();
+      await second.goto(pageUrl(pageOrigin));
+      await expectSignedIn(second);
+      for (let round = 0; round < 3; round++) await refreshTogether([tab, second]);
+      // The control: two refreshes at once that bypass the client present the same cookie, and
+      // one is refused (400 invalid_token): that tab would be signed out. The client's single
+      // flight is what keeps both tabs signed in above.
+      const raw = (page: Page) => page.evaluate(async (url) => (await fetch(`${url}/token/refresh`, {
+        method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_id: 'web' }),
+      })).status, sesameUrl);
+      const statuses = await Promise.all([raw(tab), raw(second)]);
+      assert.deepEqual(statuses.sort(), [200, 400]);
+      await tab.click('#sign-out');
+      await expectSignedOut(tab);
+      assert.equal(await liveSessions(), 0);
     } finally {
       await context.close();
     }

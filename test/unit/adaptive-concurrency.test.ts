@@ -1,15 +1,17 @@
-// Adaptive concurrency (AIMD) for the outbox dispatcher: in-flight codes grow while the provider
-// answers quickly and halve when it throttles, fails or slows down; with a frozen clock.
+// Adaptive concurrency (AIMD) for the outbox dispatcher: in-flight codes halve when the provider
+// throttles, fails or slows down, and grow back by one bulk call a second; with a frozen clock.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { COOLDOWN_MS, createAdaptiveConcurrency, SLOW_CALL_MS } from '../../src/delivery/adaptive-concurrency.ts';
+import { COOLDOWN_MS, createAdaptiveConcurrency, INCREASE_INTERVAL_MS, SLOW_CALL_MS } from '../../src/delivery/adaptive-concurrency.ts';
 import { isOverloadSignal } from '../../src/delivery/provider-errors.ts';
 
 describe('adaptive concurrency', () => {
-  it('starts at the ceiling, halves on throttling at most once per cooldown, never below one bulk call, and grows back by about a call per round', () => {
+  it('starts at the ceiling, halves on throttling at most once per cooldown, never below one bulk call', () => {
     let now = 0;
     const limit = createAdaptiveConcurrency({ max: 512, step: 50, now: () => now });
     assert.equal(limit.current, 512);
+    limit.answered(30);
+    assert.equal(limit.current, 512, 'never above DELIVERY_MAX_CONCURRENCY');
     limit.overloaded();
     assert.equal(limit.current, 256);
     // The same bad round: the other calls' throttling does not halve it again.
@@ -21,20 +23,33 @@ describe('adaptive concurrency', () => {
     assert.equal(limit.current, 128);
     for (let i = 0; i < 10; i++) { now += COOLDOWN_MS; limit.overloaded(); }
     assert.equal(limit.current, 50, 'the floor: one bulk call');
-    // One round: calls carrying `current` codes in all, answered quickly, add about one call.
-    for (let i = 0; i < 5; i++) limit.answered(30, 10);
-    // +10 per call at 50, a little less as the limit grows within the round: +35 to +50 in all.
-    assert.ok(limit.current >= 85 && limit.current <= 100, `about one call more after one round (${limit.current})`);
-    for (let i = 0; i < 1_000; i++) limit.answered(30, 50);
-    assert.equal(limit.current, 512, 'never above DELIVERY_MAX_CONCURRENCY');
   });
 
-  it('reads a slow answer as overload, and a small ceiling stays the floor', () => {
+  it('grows back by one bulk call a second of quick answers, however many calls answer, and not during the cooldown', () => {
     let now = 0;
+    const limit = createAdaptiveConcurrency({ max: 200, step: 50, now: () => now });
+    limit.overloaded();
+    assert.equal(limit.current, 100);
+    // Quick answers right after the decrease belong to the round that was throttled.
+    for (let i = 0; i < 100; i++) limit.answered(30);
+    assert.equal(limit.current, 100);
+    now += COOLDOWN_MS;
+    for (let i = 0; i < 100; i++) limit.answered(30);
+    assert.equal(limit.current, 150, 'one step, not one per call');
+    now += INCREASE_INTERVAL_MS;
+    limit.answered(30);
+    assert.equal(limit.current, 200);
+    now += INCREASE_INTERVAL_MS;
+    limit.answered(30);
+    assert.equal(limit.current, 200, 'never above the ceiling');
+  });
+
+  it('reads a slow answer as overload, and a ceiling below one bulk call stays put', () => {
+    const now = 0;
     const limit = createAdaptiveConcurrency({ max: 400, step: 50, now: () => now });
-    limit.answered(SLOW_CALL_MS, 50);
+    limit.answered(SLOW_CALL_MS);
     assert.equal(limit.current, 400, 'exactly SLOW_CALL_MS is not slow');
-    limit.answered(SLOW_CALL_MS + 1, 50);
+    limit.answered(SLOW_CALL_MS + 1);
     assert.equal(limit.current, 200);
     const tiny = createAdaptiveConcurrency({ max: 4, step: 50, now: () => now });
     tiny.overloaded();

@@ -387,6 +387,48 @@ describe('outbox dispatcher', () => {
     assert.ok(outbox.rows.every((row) => row.status === 'delivered'));
   });
 
+  it('halves the codes in flight when the provider throttles a bulk call, and still delivers every code once', async () => {
+    const outbox = memoryOutbox();
+    const limits: number[] = [];
+    let calls = 0;
+    const delivered: string[] = [];
+    const bulkSender: BulkEmailSender = {
+      provider: 'bulk',
+      maxBulkEntries: 50,
+      send: async () => ({ messageId: 'x' }),
+      sendBulk: async (email) => {
+        calls++;
+        if (calls === 1) throw awsError('TooManyRequestsException', 429);
+        delivered.push(...email.entries.map((entry) => entry.to));
+        return email.entries.map(() => ({ ok: true as const, messageId: 'x' }));
+      },
+    };
+    for (let i = 0; i < 200; i++) outbox.add();
+    const started = Date.now();
+    const dispatcher = createOutboxDispatcher({
+      jobs: { ...outbox.repo, claim: async (input) => { limits.push(input.limit); return outbox.repo.claim(input); } },
+      sealer, renderer, email: bulkSender,
+      sms: { provider: 's', send: async () => ({ messageId: 'x' }) },
+      // Time moves, so the throttled codes' retries (1 ms later) come due.
+      clock: { now: () => new Date(T0.getTime() + Date.now() - started) }, random: { int: () => 0, bytes: (size) => Buffer.alloc(size) },
+      log: { info() {}, warn() {}, error() {} },
+      audit: { record() {} },
+      smsCaps: { admit: async () => ({ allowed: true }) },
+      settings: { pollIntervalMs: 60_000, maxConcurrency: 200, leaseSeconds: 60, sendTimeoutMs: 1000, retryBaseMs: 1, retryMaxMs: 1 },
+    });
+    dispatcher.start();
+    while (outbox.rows.some((row) => row.status === 'pending')) {
+      await dispatcher.drain();
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await dispatcher.stop();
+    assert.equal(limits[0], 200, 'the first claim fills DELIVERY_MAX_CONCURRENCY');
+    // (Later claims may grow again: one bulk call more per second of quick answers.)
+    assert.ok(limits.length > 1 && limits[1]! <= 100, `after the throttling, at most half as many in flight (${limits.join(', ')})`);
+    assert.equal(delivered.length, 200);
+    assert.equal(new Set(delivered).size, 200, 'every code once');
+  });
+
   it('does nothing until started, and stops claiming once stopped', async () => {
     const outbox = memoryOutbox();
     let calls = 0;
