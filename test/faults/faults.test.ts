@@ -20,7 +20,7 @@ import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import {
-  formatTable, freePort, newTally, requestCode, ROOT, settleDeliveries, sleep, startHaproxy, startReplica, startSesFront,
+  formatTable, freePort, freePorts, newTally, requestCode, ROOT, settleDeliveries, sleep, startHaproxy, startReplica, startSesFront,
   stopReplica, waitFor, type Replica, type SesFront, type Tally,
 } from './harness.ts';
 
@@ -312,10 +312,13 @@ describe('faults and restarts', { timeout: 10 * 60_000, concurrency: 1 }, () => 
     const tally = newTally('HAProxy rolling restart + key rotation');
     tallies.push(tally);
     const keys = { JWKS_MAX_AGE: '2', KEY_RELOAD_INTERVAL: '1', KEY_ROTATION_INTERVAL: '0', SHUTDOWN_DRAIN_SECONDS: '4', SHUTDOWN_GRACE_SECONDS: '25' };
-    const ports = [await freePort(), await freePort(), await freePort()];
+    // Public and admin ports chosen together, so no replica's admin port is another's public one.
+    const all = await freePorts(6);
+    const ports = all.slice(0, 3);
+    const adminPorts = all.slice(3);
     const names = ['r1', 'r2', 'r3'];
     const running: Replica[] = [];
-    for (const [i, name] of names.entries()) running.push(await launch(name, { ...keys, PORT: String(ports[i]) }));
+    for (const [i, name] of names.entries()) running.push(await launch(name, { ...keys, PORT: String(ports[i]), ADMIN_PORT: String(adminPorts[i]) }));
     const dir = mkdtempSync(join(tmpdir(), 'sesame-haproxy-'));
     const lb = await startHaproxy(names.map((name, i) => ({ name, port: ports[i]! })), dir);
     const count = (status: number, from = '') => {
@@ -412,7 +415,7 @@ describe('faults and restarts', { timeout: 10 * 60_000, concurrency: 1 }, () => 
       old.child.kill('SIGTERM');
       const exit = await old.exited;
       assert.equal(exit.code, 0, `${old.name} stopped cleanly`);
-      running[i] = await launch(names[i]!, { ...keys, PORT: String(ports[i]) });
+      running[i] = await launch(names[i]!, { ...keys, PORT: String(ports[i]), ADMIN_PORT: String(adminPorts[i]) });
       // HAProxy takes it back after two good checks.
       await sleep(1_000);
     };
