@@ -272,7 +272,12 @@ describe('faults and restarts', { timeout: 10 * 60_000, concurrency: 1 }, () => 
     // Sends in flight at SIGTERM: the provider answers after 1.5 s.
     front.mode('hold');
     for (let i = 0; i < 5; i++) await requestCode(replica.url, address('term'), tally, accepted);
-    await waitFor('sends to be in flight', async () => (front.parked() === 5 ? true : undefined), 10_000);
+    // Five codes in flight: they share SendBulkEmail calls, so count leased jobs, not calls.
+    await waitFor('sends to be in flight', async () => {
+      const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM delivery_jobs WHERE status = 'pending' AND locked_until > now()`);
+      return rows[0]!.n === 5 && front.parked() > 0 ? true : undefined;
+    }, 10_000);
+    await sleep(500);
     setTimeout(() => front.mode('pass'), 1_500);
     const signalledAt = Date.now();
     replica.child.kill('SIGTERM');
@@ -311,6 +316,7 @@ describe('faults and restarts', { timeout: 10 * 60_000, concurrency: 1 }, () => 
   test('rolling restart of 3 replicas behind HAProxy under steady load, with a key rotation in the middle: no failed request but 429s, every token verifies against a sibling\'s cached JWKS', async () => {
     const tally = newTally('HAProxy rolling restart + key rotation');
     tallies.push(tally);
+    front.mode('pass');
     const keys = { JWKS_MAX_AGE: '2', KEY_RELOAD_INTERVAL: '1', KEY_ROTATION_INTERVAL: '0', SHUTDOWN_DRAIN_SECONDS: '4', SHUTDOWN_GRACE_SECONDS: '25' };
     // Public and admin ports chosen together, so no replica's admin port is another's public one.
     const all = await freePorts(6);
