@@ -18,6 +18,7 @@
  * and dropped afterwards; with neither set, an embedded PostgreSQL is started for the run.
  * BENCH_DURATION (seconds per flow, default 10), BENCH_CONNECTIONS (default 32),
  * BENCH_FLOWS=request,exchange (flows by first word), BENCH_DRAIN_TIMEOUT (seconds, default 60),
+ * BENCH_RATE (offered requests/s per flow; unset: as fast as the connections go),
  * BENCH_SERVER_ENV="NAME=value ..." (extra server settings, e.g. to compare dispatcher settings).
  *
  * The client-request and client-exchange flows are the request and exchange flows of a browser
@@ -44,6 +45,12 @@ const PROVIDER_LATENCY_MS = Number(process.env.BENCH_PROVIDER_LATENCY_MS ?? 30);
 const SWEEP_RATES = (process.env.BENCH_SWEEP_RATES ?? '100,200,400,800,1600').split(',').map(Number).filter((rate) => rate > 0);
 const SWEEP_DURATION = Number(process.env.BENCH_SWEEP_DURATION ?? 20);
 const DRAIN_TIMEOUT_MS = Number(process.env.BENCH_DRAIN_TIMEOUT ?? 60) * 1000;
+/**
+ * Offered requests/s for the flows (unset: as fast as the connections go). CPU per request
+ * depends on the rate (a busy event loop shares its wake-ups and syscalls), so two builds are
+ * compared at one fixed rate, side by side.
+ */
+const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
 const WARMUP_SECONDS = 3;
 /** A code counts as delivered in time when the provider accepted it within this long of the request. */
 const IN_TIME_MS = 2_000;
@@ -228,14 +235,14 @@ async function deliveryResult(window: { start: number; end: number }, requestedA
 }
 
 async function runFlow(flow: Flow): Promise<FlowResult> {
-  const warmup = load({ ...flow, duration: WARMUP_SECONDS, pool: POOL });
+  const warmup = load({ ...flow, duration: WARMUP_SECONDS, pool: POOL, ...(RATE !== undefined ? { overallRate: RATE } : {}) });
   await warmup.run;
   // The measured window starts with an empty outbox and forgets the warm-up's deliveries.
   if (flow.delivers) await drain();
   await sink.collect();
   const workBefore = await databaseWork();
   // Identities continue after the warm-up's, so no request is throttled by an earlier one.
-  const measured = load({ ...flow, duration: DURATION, pool: POOL, first: warmup.next() });
+  const measured = load({ ...flow, duration: DURATION, pool: POOL, first: warmup.next(), ...(RATE !== undefined ? { overallRate: RATE } : {}) });
   const before = cpuSample();
   const start = Date.now();
   const result = await measured.run;
@@ -498,7 +505,7 @@ function peakRss(pid: number): number | undefined {
 
 function conditions(): string {
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  return `node ${process.version}, provider latency ${PROVIDER_LATENCY_MS} ms, ${CONNECTIONS} connections, load average at the end ${load}`;
+  return `node ${process.version}, provider latency ${PROVIDER_LATENCY_MS} ms, ${CONNECTIONS} connections${RATE !== undefined ? `, offered ${RATE} requests/s` : ''}, load average at the end ${load}`;
 }
 
 function seconds(value: number): string {

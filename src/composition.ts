@@ -15,6 +15,8 @@ import { createAdmissionGate } from './delivery/admission-gate.ts';
 import { createPayloadSealer } from './delivery/outbox-payload.ts';
 import { createSenders } from './delivery/senders.ts';
 import { createOutboundHttp, type Resolver } from './delivery/outbound-http.ts';
+import { createHookClient } from './delivery/hook-client.ts';
+import { createCustomClaimsHook, createSignupGate } from './services/hooks.ts';
 import { createWebhookDispatcher, type WebhookDispatcher, type WebhookDispatcherSettings } from './delivery/webhook-dispatcher.ts';
 import { createAccessTokenSigner } from './keys/access-token-signer.ts';
 import { createAccessTokenVerifier, type AccessTokenVerifier } from './keys/access-token-verifier.ts';
@@ -171,7 +173,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
   const outbound = createOutboundHttp({ allowPrivateNetworks: config.webhookAllowPrivateNetworks, ...(substitutes.resolve ? { resolve: substitutes.resolve } : {}) });
   const webhookRepository = createWebhookRepository(db.pool);
   const webhookSecrets = createWebhookSecretBox(secrets);
-  const webhookAttempts = metrics.counter('sesame_webhook_attempts_total', 'Webhook delivery attempts, by outcome (delivered, retry, failed).');
+  const webhookAttempts = metrics.counter('sesame_webhook_attempts_total', 'Webhook delivery attempts, by outcome (delivered, retry, failed).', ['outcome']);
   const webhookDelivery = createWebhookDispatcher({
     repository: webhookRepository,
     http: outbound,
@@ -228,11 +230,31 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
   // Loaded before the first request: an unknown client_id must never pass for the default one.
   const clients = createClientRegistry({ repository: createClientRepository(db.prisma), defaults: clientDefaults(config), clock, log: log.child({ component: 'clients' }) });
   await clients.reload();
+  // The synchronous hooks (S43): signed with HOOK_SECRET, bounded by HOOK_TIMEOUT_MS, counted
+  // and logged without bodies when they fail.
+  const hookFailures = metrics.counter('sesame_hook_failures_total', 'Synchronous hook calls that timed out, failed or answered malformed JSON, by hook and reason.', ['hook', 'reason']);
+  const hookClient = config.hookSecret === undefined ? undefined : createHookClient({
+    http: outbound,
+    secret: config.hookSecret,
+    timeoutMs: config.hookTimeoutMs,
+    log: log.child({ component: 'hooks' }),
+    failed: (hook, reason) => hookFailures.inc({ hook, reason }),
+  });
+  const customClaims = hookClient && config.hookCustomClaimsUrl !== undefined
+    ? createCustomClaimsHook({ client: hookClient, url: config.hookCustomClaimsUrl, onFailure: config.hookCustomClaimsOnFailure })
+    : undefined;
+  const signup = createSignupGate({
+    allowedEmailDomains: config.signupAllowedEmailDomains,
+    ...(hookClient && config.hookBeforeUserCreatedUrl !== undefined
+      ? { hook: { client: hookClient, url: config.hookBeforeUserCreatedUrl, onFailure: config.hookBeforeUserCreatedOnFailure } }
+      : {}),
+  });
   const signer = createAccessTokenSigner({
     keys,
     clock,
     issuer: config.jwtIssuer,
     defaultClient: () => clients.defaultClient(),
+    ...(customClaims ? { customClaims } : {}),
   });
   const oneTimeTokens = createOneTimeTokenRepository(db.pool);
   const hasher = createCodeHasher(secrets);
@@ -253,6 +275,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     demo: createDemoIdentities(config.demoUsers, clock),
     admission,
     events,
+    signup,
   });
   const sessions = createSessionService({
     sessions: createSessionRepository(db.pool),
@@ -278,7 +301,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
   const adminKeys = createAdminKeyService({ keys: createAdminKeyRepository(db.prisma), clock, random });
   const signingKeyAdmin = createSigningKeyAdmin({ keys, repository: signingKeyRepository, audit, operatorManaged: config.operatorKey !== undefined });
   const adminUsers = createAdminUserService({
-    users: createAdminUserRepository(db.prisma), passwordless, clients, hasher, audit, clock, random, log: log.child({ component: 'admin' }), settings: config,
+    users: createAdminUserRepository(db.prisma), passwordless, clients, hasher, audit, clock, random, log: log.child({ component: 'admin' }), settings: config, events,
   });
   const adminClients = createAdminClientService({ clients, audit });
   const adminAudit = createAdminAuditService({ events: createAuditQueryRepository(db.prisma), audit });

@@ -33,10 +33,15 @@ export interface BulkKey {
   /** The client's name when it has its own (undefined: APP_NAME), and its sender address. */
   appName?: string | undefined;
   from?: string | undefined;
+  /**
+   * The client itself: one bulk call never carries two clients' codes, even two whose name and
+   * sender happen to match today (an operator may change either while codes wait).
+   */
+  clientId?: string | undefined;
 }
 
 export function bulkKeyString(key: BulkKey): string {
-  return JSON.stringify([key.kind, key.locale, key.lifetimeMinutes, key.hasLink ? 'link' : 'code', key.appName ?? null, key.from ?? null]);
+  return JSON.stringify([key.kind, key.locale, key.lifetimeMinutes, key.hasLink ? 'link' : 'code', key.appName ?? null, key.from ?? null, key.clientId ?? null]);
 }
 
 // Placeholders the provider fills (SES: simple substitution, no escaping). Plain parts get the

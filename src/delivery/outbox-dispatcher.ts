@@ -17,7 +17,8 @@ import type { Logger } from '../services/types.ts';
 import { canSendBulk, type BulkEmail, type BulkEmailSender, type EmailMessage, type MessageSender, type SendResult, type SmsMessage } from './message-sender.ts';
 import { bulkKeyString, type MessageRenderer, type OutboundMessage } from './messages.ts';
 import type { DeliveryPayload, PayloadSealer } from './outbox-payload.ts';
-import { describeProviderError, formatProviderError, isTransientProviderError, type ProviderErrorSummary } from './provider-errors.ts';
+import { describeProviderError, formatProviderError, isOverloadSignal, isTransientProviderError, type ProviderErrorSummary } from './provider-errors.ts';
+import { createAdaptiveConcurrency } from './adaptive-concurrency.ts';
 import { retryDelayMs } from './retry-backoff.ts';
 import type { Worker } from '../workers/worker.ts';
 
@@ -105,6 +106,8 @@ export function createOutboxDispatcher(deps: {
   let claimedSinceDrainCheck = 0;
   // A bulk call's worth: enough committed jobs to fill one provider call.
   const fill = canSendBulk(deps.email) ? deps.email.maxBulkEntries : 1;
+  // In-flight codes adapt to the provider (AIMD), up to DELIVERY_MAX_CONCURRENCY.
+  const concurrency = createAdaptiveConcurrency({ max: settings.maxConcurrency, step: fill, now: () => Date.now() });
 
   // One claim loop at a time per process; a wake during a loop asks for one more pass, so a
   // burst of requests costs a few claims, not one per request.
@@ -132,7 +135,7 @@ export function createOutboxDispatcher(deps: {
 
   async function pump(): Promise<void> {
     while (again && !stopped) {
-      const free = Math.min(settings.maxConcurrency - inFlightJobs, CLAIM_BATCH_MAX);
+      const free = Math.min(concurrency.current - inFlightJobs, CLAIM_BATCH_MAX);
       if (free <= 0) return; // `again` stays set: a finishing send resumes the loop
       again = false;
       committed = 0;
@@ -196,7 +199,7 @@ export function createOutboxDispatcher(deps: {
     }
   }
 
-  // Email codes of one language, lifetime and link presence go out together, up to the
+  // Email codes of one client, language, lifetime and link presence go out together, up to the
   // provider's bulk limit per call (SES SendBulkEmail: 50): the SDK's CPU cost per call is paid
   // once per group rather than once per code. SMS, and email to a provider without bulk
   // sending, go one by one.
@@ -217,7 +220,7 @@ export function createOutboxDispatcher(deps: {
         track([job], () => guard(job, () => attempt(job, opened)));
         continue;
       }
-      const key = { kind: opened.kind ?? 'sign_in', locale: opened.locale, lifetimeMinutes: lifetimeMinutes(job), hasLink: opened.link !== undefined, appName: opened.appName, from: opened.from };
+      const key = { kind: opened.kind ?? 'sign_in', locale: opened.locale, lifetimeMinutes: lifetimeMinutes(job), hasLink: opened.link !== undefined, appName: opened.appName, from: opened.from, clientId: opened.clientId };
       const template = renderer.bulkTemplate(key);
       if (template === undefined) {
         track([job], () => guard(job, () => attempt(job, opened)));
@@ -239,6 +242,7 @@ export function createOutboxDispatcher(deps: {
     const { template, items } = group;
     track(items.map((item) => item.job), async () => {
       let results: Awaited<ReturnType<typeof bulk.sendBulk>>;
+      const sentAt = Date.now();
       try {
         const signal = AbortSignal.timeout(settings.sendTimeoutMs);
         // One group shares its key, sender included.
@@ -246,9 +250,12 @@ export function createOutboxDispatcher(deps: {
       } catch (error) {
         // The call as a whole failed: every code in it is retried or failed alike.
         const summary = describeProviderError(error);
+        if (isOverloadSignal(summary)) concurrency.overloaded();
         await Promise.all(items.map((item) => guard(item.job, () => retryOrFail(item.job, bulk.provider, summary))));
         return;
       }
+      if (results.some((result) => !result.ok && isOverloadSignal(result.error))) concurrency.overloaded();
+      else concurrency.answered(Date.now() - sentAt);
       await Promise.all(items.map((item, index) => guard(item.job, () => {
         const result = results[index]!;
         if (result.ok) return finish(item.job, { status: 'delivered', provider: bulk.provider, providerMessageId: result.messageId ?? null, error: null });
@@ -312,14 +319,19 @@ export function createOutboxDispatcher(deps: {
       }
     }
     let result: SendResult;
+    const sentAt = Date.now();
+    const lost = held.get(job.id)?.abort.signal;
     try {
-      const lost = held.get(job.id)?.abort.signal;
       const signal = lost === undefined ? AbortSignal.timeout(settings.sendTimeoutMs) : AbortSignal.any([AbortSignal.timeout(settings.sendTimeoutMs), lost]);
       const options = { signal, idempotencyKey: job.id };
       result = message.channel === 'email' ? await deps.email.send(message, options) : await deps.sms.send(message, options);
     } catch (error) {
-      return retryOrFail(job, sender.provider, describeProviderError(error));
+      const summary = describeProviderError(error);
+      // A send aborted because another dispatcher took the job says nothing about the provider.
+      if (isOverloadSignal(summary) && lost?.aborted !== true) concurrency.overloaded();
+      return retryOrFail(job, sender.provider, summary);
     }
+    concurrency.answered(Date.now() - sentAt);
     return finish(job, { status: 'delivered', provider: sender.provider, providerMessageId: result.messageId ?? null, error: null });
   }
 

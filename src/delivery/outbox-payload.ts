@@ -27,6 +27,8 @@ export interface DeliveryPayload {
   appName?: string | undefined;
   /** The client's sender address; absent: EMAIL_FROM. */
   from?: string | undefined;
+  /** The client the code was requested for; absent: sealed before clients, or not for a client. */
+  clientId?: string | undefined;
 }
 
 export interface PayloadSealer {
@@ -43,8 +45,8 @@ export function createPayloadSealer(secrets: readonly Buffer[]): PayloadSealer {
   const keys = secrets.map((secret) => deriveSubkey(secret, 'outbox'));
   return {
     seal(payload) {
-      const { kind, channel, to, code, link, locale, appName, from } = payload;
-      return encrypt(keys[0]!, Buffer.from(JSON.stringify({ kind, channel, to, code, link, locale, appName, from }), 'utf8'), CONTEXT);
+      const { kind, channel, to, code, link, locale, appName, from, clientId } = payload;
+      return encrypt(keys[0]!, Buffer.from(JSON.stringify({ kind, channel, to, code, link, locale, appName, from, clientId }), 'utf8'), CONTEXT);
     },
     open(sealed) {
       for (const key of keys) {

@@ -83,3 +83,14 @@ export function isTransientProviderError(summary: ProviderErrorSummary): boolean
   if (summary.status === undefined) return true;
   return summary.status === 429 || summary.status >= 500;
 }
+
+/**
+ * The provider is overloaded or asks us to slow down: throttling (by name, 429, or a bulk entry's
+ * ACCOUNT_THROTTLED), a 5xx, or no answer in time (our timeout aborts the call: AbortError).
+ * Read by adaptive concurrency (adaptive-concurrency.ts); a rejected address or bad credentials
+ * say nothing about load.
+ */
+export function isOverloadSignal(summary: ProviderErrorSummary): boolean {
+  if (THROTTLING.has(summary.name) || summary.name === 'ACCOUNT_THROTTLED' || summary.name === 'TimeoutError' || summary.name === 'AbortError') return true;
+  return summary.status !== undefined && (summary.status === 429 || summary.status >= 500);
+}

@@ -27,6 +27,26 @@ export interface TokenClient {
   accessTokenTtlSeconds: number;
 }
 
+/**
+ * The custom-claims hook (S43), asked before every token is signed. `claimsFor` answers the
+ * claims to add ({} when the hook failed and its failure mode is allow) or throws
+ * `hook_unavailable`; `tooLarge` is told when the merged token would pass 8 KB, and throws or
+ * returns (the token is then signed without the hook's claims) by the same rule.
+ */
+export interface CustomClaimsHook {
+  claimsFor(input: { user: AccessTokenSubject; clientId: string; claims: Record<string, unknown> }): Promise<Record<string, unknown>>;
+  tooLarge(): void;
+}
+
+/**
+ * Claims a hook can never set: the registered ones, the session and client bindings, and the
+ * authentication facts the recent-sign-in rule reads (S43, S45).
+ */
+export const RESERVED_CLAIMS: ReadonlySet<string> = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'sid', 'typ', 'scope', 'auth_time', 'amr']);
+
+/** A token the hook's claims would make longer than this is not signed with them. */
+export const MAX_HOOKED_TOKEN_BYTES = 8 * 1024;
+
 export interface AccessTokenSigner {
   /**
    * Signs a token for the user; `sessionId` becomes the `sid` claim (logout ends that session),
@@ -42,6 +62,8 @@ export function createAccessTokenSigner(deps: {
   issuer: string;
   /** The default client's claims and lifetime (read per token: a reload may change them). */
   defaultClient: () => TokenClient;
+  /** HOOK_CUSTOM_CLAIMS_URL, when set. */
+  customClaims?: CustomClaimsHook;
 }): AccessTokenSigner {
   return {
     async issue(user, sessionId, authentication, client = deps.defaultClient()) {
@@ -61,7 +83,24 @@ export function createAccessTokenSigner(deps: {
       if (user.appMetadata !== undefined && Object.keys(user.appMetadata).length > 0) claims.app_metadata = user.appMetadata;
       // The registered claims last, so nothing above can override them (S24).
       Object.assign(claims, { iss: deps.issuer, sub: user.id, aud: client.audience, iat, exp: iat + client.accessTokenTtlSeconds, jti: randomUUID() });
-      const accessToken = signCompactJws({ alg: key.alg, kid: key.kid, typ: 'at+jwt' }, claims, key.privateKey);
+      const header = { alg: key.alg, kid: key.kid, typ: 'at+jwt' };
+      let accessToken: string | undefined;
+      if (deps.customClaims !== undefined) {
+        const extra = await deps.customClaims.claimsFor({ user, clientId: client.tokenClientId, claims: { ...claims } });
+        const merged: Record<string, unknown> = { ...claims };
+        let added = 0;
+        for (const [name, value] of Object.entries(extra)) {
+          if (RESERVED_CLAIMS.has(name) || name === '__proto__' || value === undefined) continue;
+          merged[name] = value;
+          added++;
+        }
+        if (added > 0) {
+          const hooked = signCompactJws(header, merged, key.privateKey);
+          if (hooked.length < MAX_HOOKED_TOKEN_BYTES) accessToken = hooked;
+          else deps.customClaims.tooLarge();
+        }
+      }
+      accessToken ??= signCompactJws(header, claims, key.privateKey);
       return { access_token: accessToken, token_type: 'Bearer', expires_in: client.accessTokenTtlSeconds };
     },
   };

@@ -23,7 +23,8 @@ export const corsPlugin = fp(async (app: FastifyInstance, options: { clients: Pi
     // Read per request: a client added on any replica is allowed after its next reload.
     origin: (origin, callback) => callback(null, origin !== undefined && clients.allowsOrigin(origin)),
     credentials: true,
-    methods: ['GET', 'HEAD', 'POST', 'DELETE'],
+    // Every method a browser app calls: PATCH renames a passkey or edits /me, DELETE ends a session.
+    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
     allowedHeaders: ['content-type', 'authorization'],
     maxAge: PREFLIGHT_MAX_AGE_SECONDS,
   });

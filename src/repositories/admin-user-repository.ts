@@ -69,19 +69,23 @@ export function createAdminUserRepository(prisma: PrismaClient): AdminUserReposi
       return row === null ? null : toRecord(row);
     },
 
-    async create({ email, phoneNumber, appMetadata, userMetadata, now }) {
+    async create({ email, phoneNumber, appMetadata, userMetadata, now }, then) {
       try {
-        const row = await prisma.user.create({
-          data: { email, phoneNumber, appMetadata: appMetadata as Prisma.InputJsonObject, userMetadata: userMetadata as Prisma.InputJsonObject, createdAt: now, updatedAt: now },
+        return await prisma.$transaction(async (tx) => {
+          const row = await tx.user.create({
+            data: { email, phoneNumber, appMetadata: appMetadata as Prisma.InputJsonObject, userMetadata: userMetadata as Prisma.InputJsonObject, createdAt: now, updatedAt: now },
+          });
+          const user = toRecord(row);
+          await then(tx, user);
+          return user;
         });
-        return toRecord(row);
       } catch (error) {
         if (isUniqueViolation(error)) return 'exists';
         throw error;
       }
     },
 
-    async update(id, changes: UserChanges, now) {
+    async update(id, changes: UserChanges, now, then) {
       try {
         return await prisma.$transaction(async (tx) => {
           const [locked] = await tx.$queryRaw<{ email: string | null; phone_number: string | null; disabled: boolean }[]>`
@@ -109,7 +113,9 @@ export function createAdminUserRepository(prisma: PrismaClient): AdminUserReposi
           const revokedSessions = disabling ? await revokeLiveSessions(tx, id, now) : [];
           const channels = disabling ? ['email', 'mobile'] : [...(emailChanged ? ['email'] : []), ...(phoneChanged ? ['mobile'] : [])];
           await revokeCodes(tx, id, channels, now);
-          return { outcome: 'updated', user: toRecord(row), revokedSessions } as const;
+          const user = toRecord(row);
+          await then(tx, { user, revokedSessions });
+          return { outcome: 'updated', user, revokedSessions } as const;
         });
       } catch (error) {
         if (isUniqueViolation(error)) return { outcome: 'exists' };
@@ -117,7 +123,7 @@ export function createAdminUserRepository(prisma: PrismaClient): AdminUserReposi
       }
     },
 
-    erase(id) {
+    erase(id, then) {
       return prisma.$transaction(async (tx) => {
         const [user] = await tx.$queryRaw<{ email: string | null; phone_number: string | null }[]>`
           SELECT email, phone_number FROM users WHERE id = ${id}::uuid FOR UPDATE`;
@@ -132,6 +138,7 @@ export function createAdminUserRepository(prisma: PrismaClient): AdminUserReposi
           ...(user.phone_number !== null ? [{ channel: 'mobile', destination: user.phone_number }] : []),
         ];
         await tx.guessFailure.deleteMany({ where: { OR: destinations } });
+        await then(tx, { id, email: user.email, phoneNumber: user.phone_number });
         // Sessions, their refresh tokens and passkeys go with the user (ON DELETE CASCADE).
         await tx.user.delete({ where: { id } });
         // The trail keeps what happened and when, and loses who and from where.
@@ -167,8 +174,12 @@ export function createAdminUserRepository(prisma: PrismaClient): AdminUserReposi
       }));
     },
 
-    revokeSessions(userId, now) {
-      return prisma.$transaction((tx) => revokeLiveSessions(tx, userId, now));
+    revokeSessions(userId, now, then) {
+      return prisma.$transaction(async (tx) => {
+        const ended = await revokeLiveSessions(tx, userId, now);
+        await then(tx, ended);
+        return ended;
+      });
     },
 
     async storeSignInToken(token) {

@@ -62,7 +62,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { body: UpdateMeBody, response: { 200: MeReply, 400: ProblemReply, ...AUTHENTICATED } },
     config: { inputErrors: { body: 'invalid_request', fields: { user_metadata: 'invalid_metadata' } } },
   }, async (request) => {
-    const profile = await sessions.updateUserMetadata(caller(request), request.body.user_metadata);
+    const profile = await sessions.updateUserMetadata(caller(request), request.body.user_metadata, requestContext(request));
     if (profile === null) throw unauthorized(true);
     return userView(profile, caller(request));
   });

@@ -29,6 +29,7 @@ export type AuditEventName =
   | 'passkey.renamed'
   | 'passkey.deleted'
   | 'passkey.clone_suspected'
+  | 'user.metadata_updated'
   // Admin API changes (S41); each names the admin key's id in `detail.adminKeyId`.
   | 'admin.key_created'
   | 'admin.key_revoked'

@@ -21,6 +21,7 @@ import type { DemoIdentities } from './demo-identities.ts';
 import type { SmsPumpingGuard } from './sms-pumping-guard.ts';
 import type { CodeSendingDeps } from './code-sending.ts';
 import { userEventData, type WebhookEvents } from './webhook-events.ts';
+import type { SignupGate } from './hooks.ts';
 
 /** The settings the sign-in rules read; the names are the configuration's. */
 export type PasswordlessSettings = Pick<Config,
@@ -62,6 +63,8 @@ export function createPasswordlessService(deps: CodeSendingDeps & {
   admission: Pick<AdmissionGate, 'admit' | 'retryAfterSeconds'>;
   /** Webhook events, written after the reply. */
   events?: Pick<WebhookEvents, 'emit'>;
+  /** Whether an unknown identifier may register (email domains, the before-user-created hook). */
+  signup?: SignupGate;
 }): PasswordlessService {
   const { tokens, signer, delivery, sealer, locales, hasher, clock, random, log, settings, audit, smsGuard, demo, admission } = deps;
   const shortShape = shapeOf(settings.shortTokenChars, settings.shortTokenLength);
@@ -138,7 +141,15 @@ export function createPasswordlessService(deps: CodeSendingDeps & {
       // A demo identity's code is never sent, so it gets no delivery job.
       const link = longToken === undefined ? undefined : magicLink(client.loginUrl!, longToken);
       const locale = locales.resolve(context.locale, context.acceptLanguage);
-      const deliveryPayload = demoUser === undefined && !blocked ? sealer.seal({ channel, to: destination, code, link, locale, appName: client.name, from: client.emailFrom }) : null;
+      // Registration on: SIGNUP_ALLOWED_EMAIL_DOMAINS and the before-user-created hook are asked
+      // for every identifier, known or not, so the hook's latency cannot tell whether an account
+      // exists (S17); only an unknown identifier's registration depends on the answer, and a
+      // refusal looks exactly like registration being off. A failing hook under `deny` answers
+      // 503 hook_unavailable before anything is stored or sent (S43).
+      const mayRegister = settings.registerNonexistentUsers && !blocked && demoUser === undefined
+        ? await (deps.signup?.mayRegister(channel, destination, client.clientId) ?? Promise.resolve(true))
+        : false;
+      const deliveryPayload = demoUser === undefined && !blocked ? sealer.seal({ channel, to: destination, code, link, locale, appName: client.name, from: client.emailFrom, clientId: client.clientId }) : null;
       const now = clock.now();
       const result = await tokens.issue({
         channel,
@@ -152,7 +163,7 @@ export function createPasswordlessService(deps: CodeSendingDeps & {
         maxUses: settings.maxTokenUses,
         maxAttempts: settings.maxTokenAttempts,
         // A demo identity's user is created on its first request.
-        registerUnknown: !blocked && (settings.registerNonexistentUsers || demoUser !== undefined),
+        registerUnknown: !blocked && (mayRegister || demoUser !== undefined),
         allowAdmin: settings.allowAdminAuthentication,
         deliveryPayload,
         maskedDestination: masked,

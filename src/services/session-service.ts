@@ -12,7 +12,7 @@ import type { SessionRecord, SessionRepository, UserProfile } from '../repositor
 import type { AuditLog } from './audit-log.ts';
 import type { IssuedTokens, Logger, RequestContext } from './types.ts';
 import type { Client } from './client-registry.ts';
-import type { WebhookEvents } from './webhook-events.ts';
+import { userEventData, type WebhookEvents } from './webhook-events.ts';
 
 export interface SessionSettings {
   defaultClientId: string;
@@ -44,7 +44,7 @@ export interface SessionService {
   /** The caller's profile, or null when the session or the user is no longer live. */
   profile(caller: Caller): Promise<UserProfile | null>;
   /** Replaces the caller's user_metadata (400 invalid_metadata past 4 KB); null when the session is over. */
-  updateUserMetadata(caller: Caller, userMetadata: unknown): Promise<UserProfile | null>;
+  updateUserMetadata(caller: Caller, userMetadata: unknown, context: RequestContext): Promise<UserProfile | null>;
   listSessions(caller: Caller): Promise<SessionView[] | null>;
   /** Ends the caller's own session (logout); ending an ended session is no error. */
   logout(caller: Caller, context: RequestContext): Promise<void>;
@@ -129,8 +129,13 @@ export function createSessionService(deps: {
       return sessions.profile({ ...caller, now: clock.now(), idleSeconds });
     },
 
-    updateUserMetadata(caller, userMetadata) {
-      return sessions.updateUserMetadata({ ...caller, now: clock.now(), idleSeconds, userMetadata: checkMetadata(userMetadata) });
+    async updateUserMetadata(caller, userMetadata, context) {
+      const profile = await sessions.updateUserMetadata({ ...caller, now: clock.now(), idleSeconds, userMetadata: checkMetadata(userMetadata) });
+      if (profile !== null) {
+        audit.record({ event: 'user.metadata_updated', outcome: 'succeeded', userId: profile.id, context, detail: { sessionId: caller.sessionId } });
+        deps.events?.emit({ type: 'user.updated', data: userEventData(profile) });
+      }
+      return profile;
     },
 
     async listSessions(caller) {

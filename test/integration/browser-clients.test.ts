@@ -85,6 +85,7 @@ describe('browser clients: CORS, origin checks and cookie mode', () => {
     assert.equal(response.headers.get('access-control-allow-credentials'), 'true');
     assert.equal(response.headers.get('access-control-allow-headers'), 'content-type, authorization');
     assert.equal(response.headers.get('access-control-max-age'), '600');
+    assert.equal(response.headers.get('access-control-allow-methods'), 'GET, HEAD, POST, PATCH, DELETE');
     assert.match(response.headers.get('vary') ?? '', /Origin/);
   });
 

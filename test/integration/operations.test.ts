@@ -224,8 +224,11 @@ describe('operations', () => {
       let stdout = '';
       child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
       const base = `http://127.0.0.1:${port}`;
-      await eventually(async () => ((await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined), 60_000);
+      // Wait for this process to say it is ready before asking the port, so that another process
+      // that happens to hold a port picked here cannot answer in its place.
+      await eventually(() => (stdout.includes('sesame is ready') ? true : undefined), 60_000);
       assert.match(stdout, /embedded PostgreSQL/);
+      assert.equal((await fetch(`${base}/readyz`)).status, 200);
       const request = await fetch(`${base}/passwordless/request/email`, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'fresh@example.com' }),
       });

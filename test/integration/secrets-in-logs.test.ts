@@ -8,6 +8,9 @@ import type { SnsFake } from '../helpers/sns-fake.ts';
 import { suiteScope, withDatabase, withTestApp, withLocalAws } from '../helpers/fixtures.ts';
 import { adminCall, createAdminKey } from '../helpers/admin.ts';
 import { withWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
+import { newWebhookSecret } from '../../src/lib/standard-webhooks.ts';
+
+const HOOK_SECRET = newWebhookSecret();
 
 describe('secrets in logs', () => {
   let db: TestDatabase;
@@ -23,7 +26,11 @@ describe('secrets in logs', () => {
     receiver = await withWebhookReceiver(suite);
     app = await withTestApp(suite, {
       db,
-      env: { LOG_LEVEL: 'trace', PASSWORDLESS_EMAIL_LOGIN_URL: 'https://app.sesame.test/login/{token}', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' },
+      env: {
+        LOG_LEVEL: 'trace', PASSWORDLESS_EMAIL_LOGIN_URL: 'https://app.sesame.test/login/{token}', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+        // The custom-claims hook is called (and may fail) at every exchange: its secret and its answers stay out of the logs too.
+        HOOK_SECRET: HOOK_SECRET, HOOK_CUSTOM_CLAIMS_URL: `${receiver.url}/claims`, HOOK_CUSTOM_CLAIMS_ON_FAILURE: 'allow',
+      },
       webhookDispatcher: { retryBaseMs: 1, retryMaxMs: 1 },
     });
     await db.pool.query("INSERT INTO users (email) VALUES ('secret-keeper@example.com')");
@@ -40,7 +47,7 @@ describe('secrets in logs', () => {
     });
     const webhookSecret = ((await created.json()) as { secret: string }).secret;
     receiver.queue({ status: 500, body: '{"error":"receiver-private-detail"}' });
-    secrets.push(adminKey, webhookSecret, webhookSecret.slice(6), 'receiver-private-detail');
+    secrets.push(adminKey, webhookSecret, webhookSecret.slice(6), 'receiver-private-detail', HOOK_SECRET, HOOK_SECRET.slice(6));
 
     assert.equal((await app.post('/passwordless/request/email', { email: 'secret-keeper@example.com' })).status, 202);
     const mail = await eventually(async () => (await ses.emails('secret-keeper@example.com'))[0]);

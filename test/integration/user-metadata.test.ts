@@ -72,6 +72,9 @@ describe('user metadata', () => {
     const { rows } = await db.pool.query('SELECT app_metadata, user_metadata FROM users WHERE id = $1', [userId]);
     assert.deepEqual(rows, [{ app_metadata: { plan: 'pro' }, user_metadata: { theme: 'light', locale: 'pt-BR' } }]);
     assert.deepEqual(((await (await me(tokens.access_token)).json()) as Record<string, unknown>).user_metadata, { theme: 'light', locale: 'pt-BR' });
+    await server.app.services.audit.flush();
+    const audit = await db.pool.query(`SELECT outcome, client_ip, detail FROM audit_events WHERE event = 'user.metadata_updated' AND user_id = $1`, [userId]);
+    assert.deepEqual(audit.rows, [{ outcome: 'succeeded', client_ip: '127.0.0.1', detail: { sessionId: decodeJwt(tokens.access_token).sid } }]);
   });
 
   it('refuses metadata that is not an object of at most 4 KB, and writes nothing', async () => {

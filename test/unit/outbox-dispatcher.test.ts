@@ -3,11 +3,12 @@
 import type { AuditEvent } from '../../src/services/audit-log.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { BulkEmailSender, EmailMessage, MessageSender, SmsMessage } from '../../src/delivery/message-sender.ts';
+import Mustache from 'mustache';
+import type { BulkEmail, BulkEmailSender, EmailMessage, MessageSender, SmsMessage } from '../../src/delivery/message-sender.ts';
 import { loadMessageTemplates } from '../../src/delivery/message-templates.ts';
 import { createMessageRenderer } from '../../src/delivery/messages.ts';
 import { CLAIM_COALESCE_MS, createOutboxDispatcher } from '../../src/delivery/outbox-dispatcher.ts';
-import { createPayloadSealer } from '../../src/delivery/outbox-payload.ts';
+import { createPayloadSealer, type DeliveryPayload } from '../../src/delivery/outbox-payload.ts';
 import type { ClaimedDeliveryJob, DeliveryJobEnd, DeliveryJobRepository } from '../../src/repositories/delivery-job-repository.ts';
 
 const T0 = new Date('2026-11-25T12:00:00.000Z');
@@ -318,6 +319,114 @@ describe('outbox dispatcher', () => {
     assert.deepEqual(calls, [3, 5]);
     await dispatcher.stop();
     assert.ok(outbox.rows.every((row) => row.status === 'delivered'));
+  });
+
+  it("never mixes clients in one bulk call, and each entry renders as its single send would, with its client's name and From (S16)", async () => {
+    const outbox = memoryOutbox();
+    const calls: BulkEmail[] = [];
+    const bulkSender: BulkEmailSender = {
+      provider: 'bulk',
+      maxBulkEntries: 50,
+      send: async () => ({ messageId: 'x' }),
+      sendBulk: async (email) => { calls.push(email); return email.entries.map(() => ({ ok: true as const, messageId: 'x' })); },
+    };
+    const clients = [
+      { clientId: 'web', appName: 'Web <App>', from: 'web@example.com' },
+      { clientId: 'mobile', appName: 'Mobile & "Co"', from: 'mobile@example.com' },
+      // Same name and sender as "web" today, yet another client: never in web's call.
+      { clientId: 'partner', appName: 'Web <App>', from: 'web@example.com' },
+      // The default client, from before clients: APP_NAME and EMAIL_FROM.
+      { clientId: undefined, appName: undefined, from: undefined },
+    ];
+    const sentTo = new Map<string, (typeof clients)[number] & { payload: DeliveryPayload }>();
+    for (const [index, client] of clients.entries()) {
+      for (let i = 0; i < 3; i++) {
+        const payload: DeliveryPayload = {
+          channel: 'email', to: `c${index}-${i}@example.com`, code: `${index}${i}1234`, locale: i === 2 ? 'de' : 'en',
+          link: `https://app.example/login?token=t${index}${i}&next=<x>`, appName: client.appName, from: client.from, clientId: client.clientId,
+        };
+        outbox.add({ to: payload.to, payload: sealer.seal(payload) });
+        sentTo.set(payload.to, { ...client, payload });
+      }
+    }
+    const dispatcher = createOutboxDispatcher({
+      jobs: outbox.repo, sealer, renderer, email: bulkSender,
+      sms: { provider: 's', send: async () => ({ messageId: 'x' }) },
+      clock: { now: () => T0 }, random: { int: () => 0, bytes: (size) => Buffer.alloc(size) },
+      log: { info() {}, warn() {}, error() {} },
+      audit: { record() {} },
+      smsCaps: { admit: async () => ({ allowed: true }) },
+      settings: { pollIntervalMs: 60_000, maxConcurrency: 100, leaseSeconds: 60, sendTimeoutMs: 1000, retryBaseMs: 1, retryMaxMs: 1 },
+    });
+    dispatcher.start();
+    await dispatcher.drain();
+    await dispatcher.stop();
+    // One call per client and language: web, mobile, partner and the default, each in en and de.
+    assert.equal(calls.length, 8);
+    assert.equal(calls.reduce((sum, call) => sum + call.entries.length, 0), 12);
+    /** What SES does with an inline template: each {{name}} replaced by the entry's value, unescaped. */
+    const substitute = (template: string, values: Record<string, string>) => template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => values[name] ?? '');
+    for (const call of calls) {
+      const owners = new Set(call.entries.map((entry) => sentTo.get(entry.to)!.clientId));
+      assert.equal(owners.size, 1, 'one client per call');
+      const owner = sentTo.get(call.entries[0]!.to)!;
+      assert.equal(call.from, owner.from);
+      for (const entry of call.entries) {
+        const single = renderer.render(sentTo.get(entry.to)!.payload, 10);
+        assert.equal(single.channel, 'email');
+        if (single.channel !== 'email') continue;
+        assert.equal(single.from, owner.from);
+        assert.equal(substitute(call.template.subject, entry.values), single.subject);
+        assert.equal(substitute(call.template.text, entry.values), single.text);
+        assert.equal(substitute(call.template.html, entry.values), single.html);
+        const html = substitute(call.template.html, entry.values);
+        assert.ok(html.includes(owner.appName === undefined ? 'Sesame' : Mustache.escape(owner.appName)), 'the client\'s name, escaped');
+        assert.ok(!html.includes('<x>') && !html.includes('<App>'), 'nothing unescaped in the HTML part');
+      }
+    }
+    assert.ok(outbox.rows.every((row) => row.status === 'delivered'));
+  });
+
+  it('halves the codes in flight when the provider throttles a bulk call, and still delivers every code once', async () => {
+    const outbox = memoryOutbox();
+    const limits: number[] = [];
+    let calls = 0;
+    const delivered: string[] = [];
+    const bulkSender: BulkEmailSender = {
+      provider: 'bulk',
+      maxBulkEntries: 50,
+      send: async () => ({ messageId: 'x' }),
+      sendBulk: async (email) => {
+        calls++;
+        if (calls === 1) throw awsError('TooManyRequestsException', 429);
+        delivered.push(...email.entries.map((entry) => entry.to));
+        return email.entries.map(() => ({ ok: true as const, messageId: 'x' }));
+      },
+    };
+    for (let i = 0; i < 200; i++) outbox.add();
+    const started = Date.now();
+    const dispatcher = createOutboxDispatcher({
+      jobs: { ...outbox.repo, claim: async (input) => { limits.push(input.limit); return outbox.repo.claim(input); } },
+      sealer, renderer, email: bulkSender,
+      sms: { provider: 's', send: async () => ({ messageId: 'x' }) },
+      // Time moves, so the throttled codes' retries (1 ms later) come due.
+      clock: { now: () => new Date(T0.getTime() + Date.now() - started) }, random: { int: () => 0, bytes: (size) => Buffer.alloc(size) },
+      log: { info() {}, warn() {}, error() {} },
+      audit: { record() {} },
+      smsCaps: { admit: async () => ({ allowed: true }) },
+      settings: { pollIntervalMs: 60_000, maxConcurrency: 200, leaseSeconds: 60, sendTimeoutMs: 1000, retryBaseMs: 1, retryMaxMs: 1 },
+    });
+    dispatcher.start();
+    while (outbox.rows.some((row) => row.status === 'pending')) {
+      await dispatcher.drain();
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await dispatcher.stop();
+    assert.equal(limits[0], 200, 'the first claim fills DELIVERY_MAX_CONCURRENCY');
+    // (Later claims may grow again: one bulk call more per second of quick answers.)
+    assert.ok(limits.length > 1 && limits[1]! <= 100, `after the throttling, at most half as many in flight (${limits.join(', ')})`);
+    assert.equal(delivered.length, 200);
+    assert.equal(new Set(delivered).size, 200, 'every code once');
   });
 
   it('does nothing until started, and stops claiming once stopped', async () => {

@@ -350,7 +350,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid client settings / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -458,7 +458,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid client settings / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -570,7 +570,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid client settings / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -682,7 +682,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid client settings / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -793,7 +793,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid client settings / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -906,7 +906,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid client settings / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1012,7 +1012,7 @@ export interface paths {
                         "application/json": null;
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid client settings / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1202,7 +1202,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid client settings / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1483,7 +1483,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid client settings / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1588,7 +1588,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid client settings / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1695,7 +1695,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid client settings / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1776,7 +1776,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid client settings / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1891,7 +1891,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid client settings / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1972,7 +1972,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid client settings / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2102,7 +2102,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid client settings / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2224,7 +2224,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid client settings / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2324,7 +2324,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid client settings / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2519,7 +2519,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid client settings / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2618,7 +2618,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid client settings / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2727,7 +2727,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid client settings / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2838,7 +2838,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid client settings / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2961,7 +2961,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid passkey / Invalid webhook URL / Invalid webhook events */
+                /** @description Invalid request / Invalid email / Invalid phone number / Invalid locale / Invalid client / Method not allowed / Invalid token / Last sign-in method / Invalid query / Invalid cursor / Invalid metadata / Identifier required / Invalid client settings / Invalid passkey / Invalid webhook URL / Invalid webhook events */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3034,22 +3034,32 @@ export interface components {
             title: string;
             /** @description A public sentence; never carries an identifier, a code or a token. */
             detail: string;
+            /** @description One entry per bad field, where a code lists them (`invalid_client_settings` of the admin API); absent otherwise. */
+            errors?: {
+                field: string;
+                message: string;
+            }[];
             /** @enum {integer} */
             status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503;
             /** @enum {string} */
-            code: "invalid_request" | "invalid_email" | "invalid_phone_number" | "invalid_locale" | "invalid_client" | "origin_not_allowed" | "method_not_allowed" | "invalid_token" | "invalid_access_token" | "reauthentication_required" | "last_sign_in_method" | "invalid_api_key" | "invalid_metrics_token" | "insufficient_scope" | "keys_managed_by_operator" | "invalid_query" | "invalid_cursor" | "invalid_metadata" | "identifier_required" | "user_exists" | "user_disabled" | "invalid_passkey" | "throttled" | "rate_limited" | "not_found" | "payload_too_large" | "unsupported_media_type" | "overloaded" | "service_unavailable" | "invalid_webhook_url" | "invalid_webhook_events" | "webhook_not_found" | "webhook_delivery_not_found" | "hook_unavailable" | "internal_error";
+            code: "invalid_request" | "invalid_email" | "invalid_phone_number" | "invalid_locale" | "invalid_client" | "origin_not_allowed" | "method_not_allowed" | "invalid_token" | "invalid_access_token" | "reauthentication_required" | "last_sign_in_method" | "invalid_api_key" | "invalid_metrics_token" | "insufficient_scope" | "keys_managed_by_operator" | "invalid_query" | "invalid_cursor" | "invalid_metadata" | "identifier_required" | "user_exists" | "invalid_client_settings" | "client_exists" | "user_disabled" | "invalid_passkey" | "throttled" | "rate_limited" | "not_found" | "payload_too_large" | "unsupported_media_type" | "overloaded" | "service_unavailable" | "invalid_webhook_url" | "invalid_webhook_events" | "webhook_not_found" | "webhook_delivery_not_found" | "hook_unavailable" | "internal_error";
         };
-        /** @description A problem answered with status 400: `invalid_request` (Invalid request), `invalid_email` (Invalid email), `invalid_phone_number` (Invalid phone number), `invalid_locale` (Invalid locale), `invalid_client` (Invalid client), `method_not_allowed` (Method not allowed), `invalid_token` (Invalid token), `last_sign_in_method` (Last sign-in method), `invalid_query` (Invalid query), `invalid_cursor` (Invalid cursor), `invalid_metadata` (Invalid metadata), `identifier_required` (Identifier required), `invalid_passkey` (Invalid passkey), `invalid_webhook_url` (Invalid webhook URL), `invalid_webhook_events` (Invalid webhook events). */
+        /** @description A problem answered with status 400: `invalid_request` (Invalid request), `invalid_email` (Invalid email), `invalid_phone_number` (Invalid phone number), `invalid_locale` (Invalid locale), `invalid_client` (Invalid client), `method_not_allowed` (Method not allowed), `invalid_token` (Invalid token), `last_sign_in_method` (Last sign-in method), `invalid_query` (Invalid query), `invalid_cursor` (Invalid cursor), `invalid_metadata` (Invalid metadata), `identifier_required` (Identifier required), `invalid_client_settings` (Invalid client settings), `invalid_passkey` (Invalid passkey), `invalid_webhook_url` (Invalid webhook URL), `invalid_webhook_events` (Invalid webhook events). */
         Problem400: {
             /** @description Always `about:blank`: the `code` is the stable identifier. */
             type: string;
             title: string;
             /** @description A public sentence; never carries an identifier, a code or a token. */
             detail: string;
+            /** @description One entry per bad field, where a code lists them (`invalid_client_settings` of the admin API); absent otherwise. */
+            errors?: {
+                field: string;
+                message: string;
+            }[];
             /** @constant */
             status: 400;
             /** @enum {string} */
-            code: "invalid_request" | "invalid_email" | "invalid_phone_number" | "invalid_locale" | "invalid_client" | "method_not_allowed" | "invalid_token" | "last_sign_in_method" | "invalid_query" | "invalid_cursor" | "invalid_metadata" | "identifier_required" | "invalid_passkey" | "invalid_webhook_url" | "invalid_webhook_events";
+            code: "invalid_request" | "invalid_email" | "invalid_phone_number" | "invalid_locale" | "invalid_client" | "method_not_allowed" | "invalid_token" | "last_sign_in_method" | "invalid_query" | "invalid_cursor" | "invalid_metadata" | "identifier_required" | "invalid_client_settings" | "invalid_passkey" | "invalid_webhook_url" | "invalid_webhook_events";
         };
         /** @description A problem answered with status 401: `invalid_access_token` (Unauthorized), `reauthentication_required` (Reauthentication required), `invalid_api_key` (Unauthorized), `invalid_metrics_token` (Unauthorized). */
         Problem401: {
@@ -3058,6 +3068,11 @@ export interface components {
             title: string;
             /** @description A public sentence; never carries an identifier, a code or a token. */
             detail: string;
+            /** @description One entry per bad field, where a code lists them (`invalid_client_settings` of the admin API); absent otherwise. */
+            errors?: {
+                field: string;
+                message: string;
+            }[];
             /** @constant */
             status: 401;
             /** @enum {string} */
@@ -3070,6 +3085,11 @@ export interface components {
             title: string;
             /** @description A public sentence; never carries an identifier, a code or a token. */
             detail: string;
+            /** @description One entry per bad field, where a code lists them (`invalid_client_settings` of the admin API); absent otherwise. */
+            errors?: {
+                field: string;
+                message: string;
+            }[];
             /** @constant */
             status: 403;
             /** @enum {string} */
@@ -3082,22 +3102,32 @@ export interface components {
             title: string;
             /** @description A public sentence; never carries an identifier, a code or a token. */
             detail: string;
+            /** @description One entry per bad field, where a code lists them (`invalid_client_settings` of the admin API); absent otherwise. */
+            errors?: {
+                field: string;
+                message: string;
+            }[];
             /** @constant */
             status: 404;
             /** @enum {string} */
             code: "not_found" | "webhook_not_found" | "webhook_delivery_not_found";
         };
-        /** @description A problem answered with status 409: `keys_managed_by_operator` (Keys managed by the operator), `user_exists` (User exists), `user_disabled` (User disabled). */
+        /** @description A problem answered with status 409: `keys_managed_by_operator` (Keys managed by the operator), `user_exists` (User exists), `client_exists` (Client exists), `user_disabled` (User disabled). */
         Problem409: {
             /** @description Always `about:blank`: the `code` is the stable identifier. */
             type: string;
             title: string;
             /** @description A public sentence; never carries an identifier, a code or a token. */
             detail: string;
+            /** @description One entry per bad field, where a code lists them (`invalid_client_settings` of the admin API); absent otherwise. */
+            errors?: {
+                field: string;
+                message: string;
+            }[];
             /** @constant */
             status: 409;
             /** @enum {string} */
-            code: "keys_managed_by_operator" | "user_exists" | "user_disabled";
+            code: "keys_managed_by_operator" | "user_exists" | "client_exists" | "user_disabled";
         };
         /** @description A problem answered with status 413: `payload_too_large` (Payload too large). */
         Problem413: {
@@ -3106,6 +3136,11 @@ export interface components {
             title: string;
             /** @description A public sentence; never carries an identifier, a code or a token. */
             detail: string;
+            /** @description One entry per bad field, where a code lists them (`invalid_client_settings` of the admin API); absent otherwise. */
+            errors?: {
+                field: string;
+                message: string;
+            }[];
             /** @constant */
             status: 413;
             /** @enum {string} */
@@ -3118,6 +3153,11 @@ export interface components {
             title: string;
             /** @description A public sentence; never carries an identifier, a code or a token. */
             detail: string;
+            /** @description One entry per bad field, where a code lists them (`invalid_client_settings` of the admin API); absent otherwise. */
+            errors?: {
+                field: string;
+                message: string;
+            }[];
             /** @constant */
             status: 415;
             /** @enum {string} */
@@ -3130,6 +3170,11 @@ export interface components {
             title: string;
             /** @description A public sentence; never carries an identifier, a code or a token. */
             detail: string;
+            /** @description One entry per bad field, where a code lists them (`invalid_client_settings` of the admin API); absent otherwise. */
+            errors?: {
+                field: string;
+                message: string;
+            }[];
             /** @constant */
             status: 429;
             /** @enum {string} */
@@ -3142,6 +3187,11 @@ export interface components {
             title: string;
             /** @description A public sentence; never carries an identifier, a code or a token. */
             detail: string;
+            /** @description One entry per bad field, where a code lists them (`invalid_client_settings` of the admin API); absent otherwise. */
+            errors?: {
+                field: string;
+                message: string;
+            }[];
             /** @constant */
             status: 500;
             /** @enum {string} */
@@ -3154,6 +3204,11 @@ export interface components {
             title: string;
             /** @description A public sentence; never carries an identifier, a code or a token. */
             detail: string;
+            /** @description One entry per bad field, where a code lists them (`invalid_client_settings` of the admin API); absent otherwise. */
+            errors?: {
+                field: string;
+                message: string;
+            }[];
             /** @constant */
             status: 503;
             /** @enum {string} */

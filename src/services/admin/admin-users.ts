@@ -19,6 +19,11 @@ import type { PasswordlessService } from '../passwordless-service.ts';
 import type { ClientRegistry } from '../client-registry.ts';
 import type { Channel, Logger } from '../types.ts';
 import { auditAdminChange, type AdminActor } from './admin-actor.ts';
+import type { EventExecutor } from '../../repositories/webhook-repository.ts';
+import { userEventData, type WebhookEvents } from '../webhook-events.ts';
+
+/** Runs inside the change's transaction, after the change: where its webhook events are recorded. */
+export type InTransaction<T> = (tx: EventExecutor, result: T) => Promise<void>;
 
 export interface AdminUserRecord {
   id: string;
@@ -65,20 +70,20 @@ export interface AdminUserRepository {
   list(filter: { email?: string; phoneNumber?: string; prefix?: string; after?: CreatedAfter; limit: number }): Promise<AdminUserRecord[]>;
   find(id: string): Promise<AdminUserRecord | null>;
   /** 'exists' when the email address or phone number is taken. */
-  create(user: { email: string | null; phoneNumber: string | null; appMetadata: Metadata; userMetadata: Metadata; now: Date }): Promise<AdminUserRecord | 'exists'>;
+  create(user: { email: string | null; phoneNumber: string | null; appMetadata: Metadata; userMetadata: Metadata; now: Date }, then: InTransaction<AdminUserRecord>): Promise<AdminUserRecord | 'exists'>;
   /**
    * Applies the changes under the row lock. A changed or removed identifier loses its
    * verification and its live codes; disabling revokes every live session and code at once.
    */
-  update(id: string, changes: UserChanges, now: Date): Promise<UpdateResult>;
+  update(id: string, changes: UserChanges, now: Date, then: InTransaction<{ user: AdminUserRecord; revokedSessions: string[] }>): Promise<UpdateResult>;
   /**
    * Erasure: deletes the user, sessions, refresh tokens, passkeys, one-time tokens, delivery
    * jobs and guess counters, and strips every identifier from the user's audit rows. False
    * when there is no such user.
    */
-  erase(id: string): Promise<boolean>;
+  erase(id: string, then: InTransaction<{ id: string; email: string | null; phoneNumber: string | null }>): Promise<boolean>;
   listSessions(userId: string, filter: { now: Date; idleSeconds: number; after?: CreatedAfter; limit: number }): Promise<AdminSessionRecord[]>;
-  revokeSessions(userId: string, now: Date): Promise<string[]>;
+  revokeSessions(userId: string, now: Date, then: InTransaction<string[]>): Promise<string[]>;
   /** Stores a magic-link token for the user's identifier; no code matches its short hash. */
   storeSignInToken(token: { userId: string; clientId: string; channel: Channel; destination: string; longHash: Buffer; unusableShortHash: Buffer; maxUses: number; maxAttempts: number; now: Date; expiresAt: Date }): Promise<void>;
 }
@@ -126,8 +131,14 @@ export function createAdminUserService(deps: {
   random: RandomSource;
   log: Logger;
   settings: AdminUserSettings;
+  /** Webhook events (user.created, user.updated, user.deleted, session.revoked), recorded in each change's transaction. */
+  events?: Pick<WebhookEvents, 'record' | 'wake'>;
 }): AdminUserService {
-  const { users, passwordless, hasher, audit, clock, random, log, settings } = deps;
+  const { users, passwordless, hasher, audit, clock, random, log, settings, events } = deps;
+
+  async function sessionEvents(tx: EventExecutor, userId: string, sessionIds: readonly string[], reason: string): Promise<void> {
+    for (const sessionId of sessionIds) await events?.record(tx, { type: 'session.revoked', data: { user_id: userId, session_id: sessionId, reason } });
+  }
 
   const email = (input: string): string => normalizeEmail(input) ?? fail('invalid_email');
   const phone = (input: string): string => normalizePhone(input, settings.defaultPhoneRegion) ?? fail('invalid_phone_number');
@@ -167,8 +178,11 @@ export function createAdminUserService(deps: {
       if (normalized.email === null && normalized.phoneNumber === null) throw new AppError('identifier_required');
       const appMetadata = input.appMetadata === undefined ? {} : checkMetadata(input.appMetadata);
       const userMetadata = input.userMetadata === undefined ? {} : checkMetadata(input.userMetadata);
-      const created = await users.create({ ...normalized, appMetadata, userMetadata, now: clock.now() });
+      const created = await users.create({ ...normalized, appMetadata, userMetadata, now: clock.now() }, async (tx, user) => {
+        await events?.record(tx, { type: 'user.created', data: userEventData(user) });
+      });
       if (created === 'exists') throw new AppError('user_exists');
+      events?.wake();
       auditAdminChange(audit, actor, 'admin.user_created', { userId: created.id });
 
       let inviteRequested = false;
@@ -194,8 +208,12 @@ export function createAdminUserService(deps: {
       if (input.appMetadata !== undefined) changes.appMetadata = checkMetadata(input.appMetadata);
       if (input.userMetadata !== undefined) changes.userMetadata = checkMetadata(input.userMetadata);
       if (input.disabled !== undefined) changes.disabled = input.disabled;
-      const result = await users.update(user.id, changes, clock.now());
+      const result = await users.update(user.id, changes, clock.now(), async (tx, updated) => {
+        await events?.record(tx, { type: 'user.updated', data: userEventData(updated.user) });
+        await sessionEvents(tx, user.id, updated.revokedSessions, 'user_disabled');
+      });
       if (result.outcome !== 'updated') throw new AppError(UPDATE_REFUSED[result.outcome]);
+      events?.wake();
       auditAdminChange(audit, actor, 'admin.user_updated', { userId: user.id, detail: { fields: Object.keys(input).sort().join(',') } });
       sessionsRevoked(actor, user.id, result.revokedSessions, 'user_disabled');
       return result.user;
@@ -205,7 +223,12 @@ export function createAdminUserService(deps: {
       const user = await existing(id);
       // Buffered events about the user are written first, so the erasure reaches them too.
       await audit.flush();
-      if (!(await users.erase(user.id))) throw new AppError('not_found');
+      const erased = await users.erase(user.id, async (tx, gone) => {
+        // Masked identifiers only, as in every event (S34).
+        await events?.record(tx, { type: 'user.deleted', data: userEventData(gone) });
+      });
+      if (!erased) throw new AppError('not_found');
+      events?.wake();
       // The id stays on this one row: it links to nothing any more, and answers "was it erased, when, by which key".
       auditAdminChange(audit, actor, 'admin.user_deleted', { userId: user.id });
     },
@@ -219,7 +242,8 @@ export function createAdminUserService(deps: {
 
     async revokeSessions(id, actor) {
       const user = await existing(id);
-      const revoked = await users.revokeSessions(user.id, clock.now());
+      const revoked = await users.revokeSessions(user.id, clock.now(), (tx, ids) => sessionEvents(tx, user.id, ids, 'admin_revoked'));
+      events?.wake();
       auditAdminChange(audit, actor, 'admin.sessions_revoked', { userId: user.id, detail: { count: revoked.length } });
       sessionsRevoked(actor, user.id, revoked, 'admin_revoked');
       return revoked.length;
