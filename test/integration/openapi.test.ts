@@ -3,6 +3,7 @@
 // response the document does not allow.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { chromium } from 'playwright-core';
 import { ERRORS } from '../../src/errors.ts';
 import { contractChecker } from '../helpers/contract.ts';
 import { startTestApp } from '../helpers/app.ts';
@@ -96,6 +97,23 @@ describe('OpenAPI document and reference', () => {
       await api.arrayBuffer();
       assert.equal(api.headers.get('content-security-policy'), "default-src 'none'; frame-ancestors 'none'", path);
     }
+  });
+
+  it('renders the reference in Chromium under its own policy, listing every operation of the document', async () => {
+    const db = await withDatabase(suite);
+    const sesame = await withTestApp(suite, { db });
+    const document = await (await fetch(`${sesame.url}/openapi.json`)).json() as Document;
+    const operations = Object.values(document.paths).reduce((count, methods) => count + Object.keys(methods).length, 0);
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+    suite.after(() => browser.close());
+    const page = await browser.newPage();
+    const failures: string[] = [];
+    page.on('pageerror', (error) => failures.push(error.message));
+    page.on('requestfailed', (request) => failures.push(`${request.url()} ${request.failure()?.errorText}`));
+    await page.goto(`${sesame.url}/docs`);
+    await page.waitForSelector('.opblock', { timeout: 20_000 });
+    assert.equal(await page.locator('.opblock').count(), operations);
+    assert.deepEqual(failures, [], 'every script and style loads from Sesame itself');
   });
 
   it('serves neither the document nor the reference with DOCS_ENABLED=false', async () => {
