@@ -20,7 +20,7 @@ import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import {
-  formatTable, freePort, newTally, requestCode, ROOT, settleDeliveries, sleep, startHaproxy, startReplica, startSesFront,
+  formatTable, freePort, freePorts, newTally, requestCode, ROOT, settleDeliveries, sleep, startHaproxy, startReplica, startSesFront,
   stopReplica, waitFor, type Replica, type SesFront, type Tally,
 } from './harness.ts';
 
@@ -272,7 +272,12 @@ describe('faults and restarts', { timeout: 10 * 60_000, concurrency: 1 }, () => 
     // Sends in flight at SIGTERM: the provider answers after 1.5 s.
     front.mode('hold');
     for (let i = 0; i < 5; i++) await requestCode(replica.url, address('term'), tally, accepted);
-    await waitFor('sends to be in flight', async () => (front.parked() === 5 ? true : undefined), 10_000);
+    // Five codes in flight: they share SendBulkEmail calls, so count leased jobs, not calls.
+    await waitFor('sends to be in flight', async () => {
+      const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM delivery_jobs WHERE status = 'pending' AND locked_until > now()`);
+      return rows[0]!.n === 5 && front.parked() > 0 ? true : undefined;
+    }, 10_000);
+    await sleep(500);
     setTimeout(() => front.mode('pass'), 1_500);
     const signalledAt = Date.now();
     replica.child.kill('SIGTERM');
@@ -311,11 +316,15 @@ describe('faults and restarts', { timeout: 10 * 60_000, concurrency: 1 }, () => 
   test('rolling restart of 3 replicas behind HAProxy under steady load, with a key rotation in the middle: no failed request but 429s, every token verifies against a sibling\'s cached JWKS', async () => {
     const tally = newTally('HAProxy rolling restart + key rotation');
     tallies.push(tally);
+    front.mode('pass');
     const keys = { JWKS_MAX_AGE: '2', KEY_RELOAD_INTERVAL: '1', KEY_ROTATION_INTERVAL: '0', SHUTDOWN_DRAIN_SECONDS: '4', SHUTDOWN_GRACE_SECONDS: '25' };
-    const ports = [await freePort(), await freePort(), await freePort()];
+    // Public and admin ports chosen together, so no replica's admin port is another's public one.
+    const all = await freePorts(6);
+    const ports = all.slice(0, 3);
+    const adminPorts = all.slice(3);
     const names = ['r1', 'r2', 'r3'];
     const running: Replica[] = [];
-    for (const [i, name] of names.entries()) running.push(await launch(name, { ...keys, PORT: String(ports[i]) }));
+    for (const [i, name] of names.entries()) running.push(await launch(name, { ...keys, PORT: String(ports[i]), ADMIN_PORT: String(adminPorts[i]) }));
     const dir = mkdtempSync(join(tmpdir(), 'sesame-haproxy-'));
     const lb = await startHaproxy(names.map((name, i) => ({ name, port: ports[i]! })), dir);
     const count = (status: number, from = '') => {
@@ -412,7 +421,7 @@ describe('faults and restarts', { timeout: 10 * 60_000, concurrency: 1 }, () => 
       old.child.kill('SIGTERM');
       const exit = await old.exited;
       assert.equal(exit.code, 0, `${old.name} stopped cleanly`);
-      running[i] = await launch(names[i]!, { ...keys, PORT: String(ports[i]) });
+      running[i] = await launch(names[i]!, { ...keys, PORT: String(ports[i]), ADMIN_PORT: String(adminPorts[i]) });
       // HAProxy takes it back after two good checks.
       await sleep(1_000);
     };
