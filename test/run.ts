@@ -5,8 +5,8 @@
  * directory for the run. Each test file creates and drops its own database on that server, so
  * files never see each other's rows.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded-postgres.ts';
@@ -18,6 +18,24 @@ const files = requested.length > 0
   ? requested
   : (timingOnly ? ['timing'] : ['unit', 'integration']).flatMap((dir) =>
     readdirSync(join(root, dir)).filter((name) => name.endsWith('.test.ts')).sort().map((name) => join(root, dir, name)));
+
+// The typed browser client (clients/js) has its own lockfile and TypeScript; the stale-types test
+// and the real-browser test use it. A fresh clone needs no step of its own: install and build it
+// here when it is missing or older than its sources.
+prepareBrowserClient();
+
+function prepareBrowserClient(): void {
+  const dir = join(root, '../clients/js');
+  const newest = (path: string): number => readdirSync(path, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile())
+    .reduce((latest, entry) => Math.max(latest, statSync(join(entry.parentPath, entry.name)).mtimeMs), 0);
+  const npm = (...args: string[]): void => {
+    const result = spawnSync('npm', [...args, '--prefix', dir], { stdio: 'inherit' });
+    if (result.status !== 0) throw new Error(`npm ${args.join(' ')} --prefix clients/js failed`);
+  };
+  if (!existsSync(join(dir, 'node_modules/.package-lock.json'))) npm('ci', '--no-audit', '--no-fund');
+  if (!existsSync(join(dir, 'dist/index.js')) || newest(join(dir, 'src')) > newest(join(dir, 'dist'))) npm('run', 'build', '--silent');
+}
 
 let embedded: EmbeddedDatabase | undefined;
 let dataDir: string | undefined;
