@@ -25,6 +25,13 @@
  * app: a named client (`client_id` in the body, a row in the clients table) and an `Origin` it
  * allows, so CORS and the client guard run on every request. BENCH_FLOWS=request,client-request
  * compares them with the default client's.
+ *
+ * The hook-exchange flow is the exchange flow with a custom-claims hook (HOOK_CUSTOM_CLAIMS_URL)
+ * answering from a local process (bench/claims-hook.ts, which verifies each call's signature and
+ * adds two claims): it runs last, on a server restarted with the hook. A hook on a loopback
+ * address needs WEBHOOK_ALLOW_PRIVATE_NETWORKS=true, which production refuses, so that server
+ * runs with NODE_ENV=test; the two modes differ only in start-up validation.
+ * BENCH_FLOWS=exchange,hook-exchange compares the two side by side.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,6 +42,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded-postgres.ts';
 import { startProviderSink } from './provider-sink.ts';
+import { startClaimsHook, type ClaimsHook } from './claims-hook.ts';
 import { refreshToken, seed } from './seed.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -56,6 +64,8 @@ const WARMUP_SECONDS = 3;
 const IN_TIME_MS = 2_000;
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 const CODE = '123456';
+/** The hook-exchange flow's HOOK_SECRET (Standard Webhooks format). */
+const HOOK_SECRET = `whsec_${Buffer.from('bench-hook-secret-0123456789abcdef').toString('base64')}`;
 /** Identities seeded per saturated flow: enough for a fast run, every request uses a fresh one. */
 const POOL = (DURATION + WARMUP_SECONDS) * 4_000;
 /** Identities per sweep step: its offered rate for its duration, plus room for a fast run. */
@@ -63,7 +73,7 @@ const sweepPool = (rate: number) => Math.ceil(rate * SWEEP_DURATION * 1.1) + 500
 
 /** BENCH_FLOWS=request,exchange picks flows by their first word; unset runs all. */
 const ONLY = (process.env.BENCH_FLOWS ?? '').split(',').filter(Boolean);
-interface Flow { name: string; path: string; body: (i: number) => { email?: string }; headers?: Record<string, string>; emailLatencyMs?: number; delivers: boolean }
+interface Flow { name: string; path: string; body: (i: number) => { email?: string }; headers?: Record<string, string>; emailLatencyMs?: number; delivers: boolean; claimsHook?: boolean }
 /** The browser app of the client flows (seeded by bench/seed.ts) and the origin it calls from. */
 const BENCH_CLIENT = { clientId: 'bench-web', origin: 'https://app.bench.test' };
 const FROM_APP = { origin: BENCH_CLIENT.origin };
@@ -75,6 +85,8 @@ const FLOWS: Flow[] = ([
   { name: 'client-request (email, client_id + Origin)', path: '/passwordless/request/email', body: (i: number) => ({ email: `cr${i}@bench.test`, client_id: BENCH_CLIENT.clientId }), headers: FROM_APP, delivers: true },
   { name: 'client-exchange (email, client_id + Origin)', path: '/passwordless/exchange/email', body: (i: number) => ({ email: `cx${i}@bench.test`, token: CODE, client_id: BENCH_CLIENT.clientId }), headers: FROM_APP, delivers: false },
   { name: 'refresh', path: '/token/refresh', body: (i: number) => ({ refresh_token: refreshToken(i) }) as { email?: string }, delivers: false },
+  // Last: it restarts the server with the hook.
+  { name: 'hook-exchange (email, custom-claims hook)', path: '/passwordless/exchange/email', body: (i: number) => ({ email: `hx${i}@bench.test`, token: CODE }), delivers: false, claimsHook: true },
 ] satisfies Flow[]).filter((flow) => SWEEP ? false : ONLY.length === 0 || ONLY.includes(flow.name.split(' ')[0]!));
 const runs = (first: string) => FLOWS.some((flow) => flow.name.split(' ')[0] === first);
 
@@ -110,6 +122,8 @@ interface FlowResult {
   cpuMsPerRequest: { server: number; postgres: number; loadgen: number; kernelShare: number };
   database: DatabaseWork;
   delivery?: DeliveryResult;
+  /** For the hook-exchange flow: calls the claims hook answered (warm-up included). */
+  hookCalls?: number;
 }
 
 interface SweepStep { rate: number; sent: number; acceptedPerSecond: number; refusedPerSecond: number; requestP99: number; delivery: DeliveryResult; serverCpuMsPerRequest: number }
@@ -122,6 +136,7 @@ let benchQueries = 0;
 // An idle connection the server closes (say, a database dropped by force) must not crash the bench.
 outbox.on('error', (error) => console.error(`bench: outbox connection lost: ${error.message}`));
 let server: Awaited<ReturnType<typeof startServer>> | undefined;
+let hook: ClaimsHook | undefined;
 const results: FlowResult[] = [];
 const steps: SweepStep[] = [];
 try {
@@ -135,6 +150,7 @@ try {
       ...(runs('client-request') ? { cr: POOL } : {}),
     },
     exchangeUsers: runs('exchange') ? POOL : 0,
+    hookExchangeUsers: runs('hook-exchange') ? POOL : 0,
     client: runs('client-request') || runs('client-exchange') ? { ...BENCH_CLIENT, exchangeUsers: runs('client-exchange') ? POOL : 0 } : undefined,
     refreshTokens: runs('refresh') ? POOL : 0,
   });
@@ -146,14 +162,32 @@ try {
     }
   } else {
     for (const flow of FLOWS) {
+      if (flow.claimsHook && hook === undefined) {
+        hook = await startClaimsHook(HOOK_SECRET);
+        await server.stop();
+        server = undefined;
+        server = await startServer(database.url, {
+          NODE_ENV: 'test',
+          WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+          HOOK_SECRET,
+          HOOK_CUSTOM_CLAIMS_URL: hook.url,
+        });
+      }
       if (flow.emailLatencyMs !== undefined) sink.setEmailLatency(flow.emailLatencyMs);
-      results.push(await runFlow(flow));
+      const result = await runFlow(flow);
+      if (flow.claimsHook) {
+        const counts = await hook!.counts();
+        result.hookCalls = counts.calls;
+        if (counts.rejected > 0) console.error(`bench: the claims hook refused ${counts.rejected} calls with a bad signature`);
+      }
+      results.push(result);
       sink.setEmailLatency(undefined);
     }
   }
 } finally {
   const peakRssMb = server ? peakRss(server.process.pid!) : undefined;
   await server?.stop();
+  await hook?.close();
   await outbox.end();
   await database.drop();
   await sink.close();
@@ -362,7 +396,7 @@ function cpuSample(): { server: number; postgres: number; loadgen: number; syste
   return { server: serverUser + serverSys, postgres, loadgen: selfUser + selfSys, system: system + serverSys + selfSys };
 }
 
-async function startServer(databaseUrl: string): Promise<{ url: string; process: ChildProcess; statementCounts(): Promise<{ total: number; byStatement: Record<string, number> }>; stop(): Promise<void> }> {
+async function startServer(databaseUrl: string, flowEnv: Record<string, string> = {}): Promise<{ url: string; process: ChildProcess; statementCounts(): Promise<{ total: number; byStatement: Record<string, number> }>; stop(): Promise<void> }> {
   const port = await freePort();
   const logDir = mkdtempSync(join(tmpdir(), 'sesame-bench-'));
   const logFile = join(logDir, 'server.log');
@@ -408,6 +442,7 @@ async function startServer(databaseUrl: string): Promise<{ url: string; process:
       RATE_LIMIT_EXCHANGE_PER_MINUTE: '1000000',
       RATE_LIMIT_GLOBAL_REQUEST_PER_MINUTE: '1000000',
       RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000',
+      ...flowEnv,
       ...extraEnv,
     },
   });
@@ -558,6 +593,7 @@ function report(flows: FlowResult[], peakRssMb: number | undefined): void {
       ...deliveries,
       '',
     ] : []),
+    ...flows.filter((r) => r.hookCalls !== undefined).flatMap((r) => [`${r.flow}: the claims hook answered ${r.hookCalls} calls (warm-up included), each with a verified signature.`, '']),
     'PostgreSQL work (measured window and drain; per code delivered, or per request for flows that send none):',
     '',
     '| flow                       | per     | commits | statements | by statement |',

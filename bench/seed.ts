@@ -2,7 +2,7 @@
  * The benchmark's data: the schema comes from the project's migrations (src/db/migrator.ts) and
  * the rows from the Prisma client, so the seed follows schema.prisma and never restates it.
  *   - users for the request flows (`<prefix><i>@bench.test`), one fresh identity per request;
- *   - users with a live code for the exchange flow (the hash made as the service makes it);
+ *   - users with a live code for the exchange flows (the hash made as the service makes it);
  *   - one live session per refresh token for the refresh flow;
  *   - for the client flows, a client (application) and live codes requested under it.
  */
@@ -20,6 +20,8 @@ export interface SeedPlan {
   requestUsers: Record<string, number>;
   /** Exchange-flow identities (`x<i>@bench.test`), each with a live code. */
   exchangeUsers: number;
+  /** The hook-exchange flow's identities (`hx<i>@bench.test`), each with a live code. */
+  hookExchangeUsers?: number;
   /** Refresh tokens, each with its own live session. */
   refreshTokens: number;
   /** A browser app's client, and its exchange-flow identities (`cx<i>@bench.test`, codes requested under it). */
@@ -44,15 +46,17 @@ export async function seed(url: string, plan: SeedPlan): Promise<void> {
     }
     const hasher = createCodeHasher([Buffer.from(plan.secret)]);
     const expiresAt = new Date(now.getTime() + 3_600_000);
-    for (const range of chunks(plan.exchangeUsers)) {
-      const users = range.map((i) => ({ id: randomUUID(), email: `x${i}@bench.test` }));
-      await prisma.user.createMany({ data: users });
-      await prisma.oneTimeToken.createMany({
-        data: users.map((user) => ({
-          userId: user.id, channel: 'email', destination: user.email, shortHash: new Uint8Array(hasher.short('email', user.email, plan.code)),
-          maxUses: 1, maxAttempts: 5, createdAt: now, expiresAt,
-        })),
-      });
+    for (const [prefix, count] of [['x', plan.exchangeUsers], ['hx', plan.hookExchangeUsers ?? 0]] as const) {
+      for (const range of chunks(count)) {
+        const users = range.map((i) => ({ id: randomUUID(), email: `${prefix}${i}@bench.test` }));
+        await prisma.user.createMany({ data: users });
+        await prisma.oneTimeToken.createMany({
+          data: users.map((user) => ({
+            userId: user.id, channel: 'email', destination: user.email, shortHash: new Uint8Array(hasher.short('email', user.email, plan.code)),
+            maxUses: 1, maxAttempts: 5, createdAt: now, expiresAt,
+          })),
+        });
+      }
     }
     if (plan.client !== undefined) {
       const { clientId, origin } = plan.client;

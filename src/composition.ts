@@ -200,6 +200,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     clock,
     audit,
     wake: () => webhookDelivery.wake(),
+    changed: () => events.invalidate(),
   });
   const delivery = createOutboxDispatcher({
     jobs: deliveryJobs,

@@ -41,10 +41,12 @@ export interface SigningKeyRepositoryTx {
 export function createSigningKeyRepository(prisma: PrismaClient): SigningKeyRepository {
   return {
     withLock(work) {
+      // Key generation runs under the lock, and an RSA key can take seconds on a busy machine:
+      // Prisma's default 5 s transaction timeout would roll a good generation back.
       return prisma.$transaction(async (tx) => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(${KEY_BOOTSTRAP_LOCK})`;
         return work(bindTx(tx));
-      });
+      }, { maxWait: 10_000, timeout: 60_000 });
     },
     async listPublished() {
       const rows = await prisma.signingKey.findMany({

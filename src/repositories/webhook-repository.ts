@@ -65,7 +65,9 @@ export interface WebhookRepository {
   update(id: string, patch: { url?: string; events?: string[]; enabled?: boolean }, now: Date): Promise<WebhookRecord | null>;
   delete(id: string): Promise<boolean>;
   /** Writes one delivery per enabled webhook subscribed to `type`, through `executor` (the caller's transaction). */
-  enqueue(executor: EventExecutor, input: { type: string; payload: unknown; now: Date; retryUntil: Date }): Promise<void>;
+  enqueue(executor: EventExecutor, input: { type: string; payload: unknown; now: Date; retryUntil: Date }): Promise<number>;
+  /** The event types at least one enabled webhook subscribes to. */
+  subscribedTypes(): Promise<Set<string>>;
   claim(input: { now: Date; limit: number; leaseSeconds: number }): Promise<ClaimedWebhookDelivery[]>;
   /** Records the attempt and the delivery's new state in one statement; false when the lease was lost. */
   recordAttempt(delivery: ClaimedWebhookDelivery, attempt: WebhookAttemptRecord, outcome: AttemptOutcome): Promise<boolean>;
@@ -92,6 +94,8 @@ const GET = statement<{ id: string }>('webhook_get', `SELECT ${COLUMNS} FROM web
 const UPDATE = statement<{ id: string; url: string | null; events: string[] | null; enabled: boolean | null; now: Date }>('webhook_update', `
 UPDATE webhooks SET url = coalesce(:url, url), events = coalesce(:events::text[], events), enabled = coalesce(:enabled, enabled), updated_at = :now
 WHERE id = :id RETURNING ${COLUMNS}`);
+
+const SUBSCRIBED = statement<Record<string, never>>('webhook_subscribed_types', 'SELECT DISTINCT unnest(events) AS type FROM webhooks WHERE enabled');
 
 const DELETE = statement<{ id: string }>('webhook_delete', 'DELETE FROM webhooks WHERE id = :id');
 
@@ -176,11 +180,13 @@ export function createWebhookRepository(pool: pg.Pool): WebhookRepository {
     },
     async enqueue(executor, input) {
       const query = ENQUEUE.bind({ type: input.type, payload: JSON.stringify(input.payload), now: input.now, retry_until: input.retryUntil });
-      if ('$executeRawUnsafe' in executor) {
-        await executor.$executeRawUnsafe(ENQUEUE.text, ...(query.values ?? []));
-      } else {
-        await executor.query(query);
-      }
+      if ('$executeRawUnsafe' in executor) return executor.$executeRawUnsafe(ENQUEUE.text, ...(query.values ?? []));
+      const result = await executor.query(query) as { rowCount?: number | null };
+      return result.rowCount ?? 0;
+    },
+    async subscribedTypes() {
+      const { rows } = await pool.query<{ type: string }>(SUBSCRIBED.bind({}));
+      return new Set(rows.map((row) => row.type));
     },
     async claim(input) {
       const { rows } = await pool.query<{ id: string; webhook_id: string; url: string; secret_enc: Buffer; payload: unknown; attempts: number; retry_until: Date }>(

@@ -59,6 +59,8 @@ export function createWebhookAdmin(deps: {
   clock: Clock;
   audit: Pick<AuditLog, 'record'>;
   wake(): void;
+  /** Webhooks changed: the event emitter reads its subscriptions again. */
+  changed?: () => void;
 }): WebhookAdmin {
   const { repository, secrets, policy, clock, audit } = deps;
 
@@ -89,6 +91,7 @@ export function createWebhookAdmin(deps: {
       const secret = newWebhookSecret();
       const webhook = await repository.create({ url, events, enabled: input.enabled ?? true, secretEnc: secrets.seal(secret), now: clock.now() });
       auditAdminChange(audit, actor, 'admin.webhook_created', { detail: { webhookId: webhook.id } });
+      deps.changed?.();
       return { webhook, secret };
     },
 
@@ -110,12 +113,14 @@ export function createWebhookAdmin(deps: {
       const webhook = await repository.update(id, changes, clock.now());
       if (webhook === null) throw new AppError('webhook_not_found');
       auditAdminChange(audit, actor, 'admin.webhook_updated', { detail: { webhookId: id } });
+      deps.changed?.();
       return webhook;
     },
 
     async remove(actor, id) {
       if (!(await repository.delete(id))) throw new AppError('webhook_not_found');
       auditAdminChange(audit, actor, 'admin.webhook_deleted', { detail: { webhookId: id } });
+      deps.changed?.();
     },
 
     async deliveries(id, { limit, cursor }) {

@@ -3,7 +3,10 @@
  * caller's transaction (the admin API's changes); `emit(event)` writes them right after the
  * reply for the sign-in hot paths, whose state changes are single statements on the pool: there
  * the delivery is one statement after the change, not inside it, and a crash between the two
- * loses the event. Payloads are `{type, timestamp, data}`; `data` carries ids and masked
+ * loses the event. So that sign-in pays nothing while no webhook wants an event, `emit` skips
+ * types no enabled webhook subscribes to, by a list read at most once a second (and at once
+ * after a change on this replica): a webhook created on another replica gets hot-path events
+ * from about a second later. Payloads are `{type, timestamp, data}`; `data` carries ids and masked
  * identifiers only, never a code, link, token or key (S34).
  */
 import type { Clock } from '../lib/clock.ts';
@@ -38,7 +41,12 @@ export interface WebhookEvents {
   emit(event: WebhookEvent): void;
   /** A transaction with events committed: send them now rather than at the next poll. */
   wake(): void;
+  /** Webhooks changed on this replica: read the subscribed event types again before the next emit. */
+  invalidate(): void;
 }
+
+/** How long emit trusts its list of subscribed event types. */
+const SUBSCRIPTIONS_TTL_MS = 1_000;
 
 /** How long a delivery is retried (timeouts, 429, 5xx). */
 export const WEBHOOK_RETRY_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -53,7 +61,7 @@ export function userEventData(user: { id: string; email: string | null; phoneNum
 }
 
 export function createWebhookEvents(deps: {
-  repository: Pick<WebhookRepository, 'enqueue'>;
+  repository: Pick<WebhookRepository, 'enqueue' | 'subscribedTypes'>;
   /** The pool, for emit's single statement. */
   pool: EventExecutor;
   clock: Clock;
@@ -63,6 +71,23 @@ export function createWebhookEvents(deps: {
   onLost?: () => void;
 }): WebhookEvents {
   const { repository, pool, clock, log } = deps;
+  // Undefined until read, and while a read failed: then every event is written (safe side).
+  let subscribed: Set<string> | undefined;
+  let readAt = -Infinity;
+  let reading = false;
+  // A read started before a change must not overwrite what the change invalidated.
+  let generation = 0;
+
+  function refresh(): void {
+    if (reading || performance.now() - readAt < SUBSCRIPTIONS_TTL_MS) return;
+    reading = true;
+    readAt = performance.now();
+    const started = generation;
+    repository.subscribedTypes().then(
+      (types) => { if (started === generation) subscribed = types; },
+      () => { subscribed = undefined; },
+    ).finally(() => { if (started === generation) reading = false; });
+  }
 
   function enqueueInput(event: WebhookEvent) {
     const now = clock.now();
@@ -71,20 +96,30 @@ export function createWebhookEvents(deps: {
   }
 
   return {
-    record(tx, event) {
-      return repository.enqueue(tx, enqueueInput(event));
+    async record(tx, event) {
+      await repository.enqueue(tx, enqueueInput(event));
     },
     emit(event) {
+      refresh();
+      if (subscribed !== undefined && !subscribed.has(event.type)) return;
       const input = enqueueInput(event);
       // After the reply is written: the extra statement must not make a request slower, nor
       // show whether an identifier is known (S17).
       setImmediate(() => {
-        repository.enqueue(pool, input).then(deps.wake, (error: unknown) => {
+        repository.enqueue(pool, input).then((written) => { if (written > 0) deps.wake(); }, (error: unknown) => {
           deps.onLost?.();
           log.error({ event: event.type, error: (error as Error).name }, 'webhook event could not be recorded');
         });
       });
     },
     wake: deps.wake,
+    invalidate() {
+      // Until the new list is read, every event is written.
+      subscribed = undefined;
+      generation++;
+      reading = false;
+      readAt = -Infinity;
+      refresh();
+    },
   };
 }
