@@ -16,12 +16,10 @@
 import { parseArgs } from 'node:util';
 import { clientDefaults } from '../composition.ts';
 import { loadProcessConfig } from '../config/index.ts';
-import { createDatabase } from '../db/database.ts';
-import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
-import { migrate } from '../db/migrator.ts';
 import { systemClock } from '../lib/clock.ts';
 import { createClientRepository } from '../repositories/client-repository.ts';
 import { createClientRegistry, validateClientInput, type ClientChange, type ClientInput, type ClientProblem } from '../services/client-registry.ts';
+import { withCliDatabase } from './cli-database.ts';
 
 const USAGE = 'usage: npm run clients -- add|update <client_id> [--name N] [--origin URL]... [--login-url T] [--methods email,mobile] [--audience A] [--refresh-token body|cookie] [--access-token-ttl S] [--refresh-token-ttl S] [--email-from F] | list | remove <client_id>';
 
@@ -93,15 +91,9 @@ for (const [flag, field] of [['access-token-ttl', 'access_token_ttl'], ['refresh
 }
 
 const config = loadProcessConfig();
-const embedded = config.databaseUrl === undefined
-  ? await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort })
-  : undefined;
-const url = config.databaseUrl ?? embedded!.url;
-const db = createDatabase(url, { poolSize: 2 });
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 let exitCode = 0;
-try {
-  if (config.migrateOnStart) await migrate(url);
+await withCliDatabase(config, async (db) => {
   const clients = createClientRegistry({ repository: createClientRepository(db.prisma), defaults: clientDefaults(config), clock: systemClock, log: quiet });
   const report = (change: ClientChange): void => {
     switch (change.outcome) {
@@ -133,8 +125,5 @@ try {
   } else {
     report(await clients[command as 'add' | 'update'](clientId!, input));
   }
-} finally {
-  await db.close();
-  await embedded?.stop();
-}
+});
 process.exit(exitCode);

@@ -9,14 +9,12 @@
  *            do the promotion by themselves on their next maintenance tick.
  */
 import { loadProcessConfig } from '../config/index.ts';
-import { createDatabase } from '../db/database.ts';
-import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
-import { migrate } from '../db/migrator.ts';
 import { listSigningKeys, rotateSigningKeys } from '../keys/key-admin.ts';
 import { loadKeyStore } from '../keys/key-store.ts';
 import { systemClock } from '../lib/clock.ts';
 import { loadOrCreateDevSecret } from '../lib/dev-secret.ts';
 import { createSigningKeyRepository } from '../repositories/signing-key-repository.ts';
+import { withCliDatabase } from './cli-database.ts';
 
 const USAGE = 'usage: npm run keys -- list | rotate';
 const command = process.argv[2];
@@ -30,14 +28,8 @@ if (config.operatorKey !== undefined) {
   console.error('JWT_PRIVATE_KEY is set: signing keys are managed by the operator, not by Sesame. Rotate them where they are managed.');
   process.exit(1);
 }
-const embedded = config.databaseUrl === undefined
-  ? await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort })
-  : undefined;
-const url = config.databaseUrl ?? embedded!.url;
-const db = createDatabase(url, { poolSize: 2 });
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-try {
-  if (config.migrateOnStart) await migrate(url);
+await withCliDatabase(config, async (db) => {
   const secrets = config.secrets ?? [await loadOrCreateDevSecret(config.dataDir)];
   const repository = createSigningKeyRepository(db.prisma);
   const keys = await loadKeyStore({ keys: repository, secrets, alg: config.jwtAlg, clock: systemClock, policy: config, log: quiet });
@@ -53,10 +45,7 @@ try {
   for (const key of stored) {
     console.log([key.state.padEnd(8), key.alg.padEnd(6), key.kid.padEnd(44), iso(key.createdAt), iso(key.activatedAt), iso(key.retiredAt)].join(' '));
   }
-} finally {
-  await db.close();
-  await embedded?.stop();
-}
+});
 
 function iso(date: Date | null): string {
   return (date?.toISOString() ?? '-').padEnd(24);
