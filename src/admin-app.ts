@@ -18,6 +18,7 @@ import { adminUserRoutes } from './routes/admin/users.ts';
 import { adminAuditRoutes } from './routes/admin/audit-events.ts';
 import { adminClientRoutes } from './routes/admin/clients.ts';
 import { adminWebhookRoutes } from './routes/admin/webhooks.ts';
+import { traceRequests } from './telemetry.ts';
 
 /** Admin bodies (a user with two 4 KB metadata objects) stay far below this. */
 const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
@@ -32,6 +33,9 @@ export async function buildAdminApp(config: Config, shared: FastifyInstance): Pr
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // A span per admin request when traces are on (a no-op otherwise).
+  traceRequests(admin);
 
   admin.decorate('db', shared.db);
   admin.decorate('metrics', shared.metrics);

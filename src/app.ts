@@ -28,6 +28,7 @@ import { wellKnownRoutes } from './routes/well-known.ts';
 import { accountRoutes } from './routes/account.ts';
 import { passkeyRoutes } from './routes/passkeys.ts';
 import { buildAdminApp } from './admin-app.ts';
+import { traceRequests } from './telemetry.ts';
 
 /** Request bodies are a few hundred bytes; anything near this is abuse. */
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -89,6 +90,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.server.maxHeadersCount = MAX_HEADERS_COUNT;
+  // A span per request when traces are on (a no-op otherwise).
+  traceRequests(app);
 
   // Draining after SIGTERM: load balancers see /readyz fail at once, and keep-alive clients are
   // told to reconnect (to another replica) after the reply they are waiting for.

@@ -1,6 +1,7 @@
 /** Entry point: loadConfig → buildApp → listen, and a graceful shutdown on SIGTERM/SIGINT. */
 import { buildApp } from './app.ts';
 import { ConfigError, loadProcessConfig } from './config/index.ts';
+import { startTelemetry, stopTelemetry } from './telemetry.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -14,6 +15,8 @@ async function main(): Promise<void> {
     throw error;
   }
 
+  // Traces only when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise nothing is loaded.
+  await startTelemetry(config);
   const app = await buildApp(config);
   let closing = false;
   // SIGTERM (an orchestrator stopping this replica): /readyz turns 503 at once and the listener
@@ -35,6 +38,7 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainSeconds * 1000));
     }
     await app.close();
+    await stopTelemetry();
     app.log.info({ signal }, 'stopped');
     process.exit(0);
   };

@@ -10,6 +10,7 @@ import { parseClients, type ClientsConfig } from './clients.ts';
 import { parseDatabase, type DatabaseConfig } from './database.ts';
 import { parseDelivery, type DeliveryConfig } from './delivery.ts';
 import { parseDocs, type DocsConfig } from './docs.ts';
+import { parseTelemetry, type TelemetryConfig } from './telemetry.ts';
 import { parseDemoUsersSection, type DemoUsersConfig } from './demo-users.ts';
 import { parseKeys, type KeysConfig } from './keys.ts';
 import { parseOperations, type OperationsConfig } from './operations.ts';
@@ -37,7 +38,7 @@ export { validate } from './validate.ts';
 export interface Config extends
   ServerConfig, DatabaseConfig, SecretsConfig, PasswordlessConfig, TokensConfig, KeysConfig,
   DeliveryConfig, TemplatesConfig, SmsConfig, RateLimitConfig, DemoUsersConfig, RetentionConfig,
-  AccountsConfig, OperationsConfig, HardeningConfig, AdminConfig, HooksConfig, ProvidersConfig, ClientsConfig, DocsConfig {}
+  AccountsConfig, OperationsConfig, HardeningConfig, AdminConfig, HooksConfig, ProvidersConfig, ClientsConfig, DocsConfig, TelemetryConfig {}
 
 /** Parses and validates the environment. Reports all problems at once, in one ConfigError. */
 export function loadConfig(env: Env): Config {
@@ -63,6 +64,7 @@ export function loadConfig(env: Env): Config {
   const hooks = parseHooks(read, problems, { production: server.production });
   const providers = parseProviders(read, problems, { ...delivery, allowPrivateNetworks: hooks.webhookAllowPrivateNetworks });
   const docs = parseDocs(read);
+  const telemetry = parseTelemetry(read, problems);
 
   const hardening = parseHardeningConfig(read, problems, {
     shortTokenChars: passwordless.shortTokenChars, shortTokenLength: passwordless.shortTokenLength,
@@ -72,7 +74,7 @@ export function loadConfig(env: Env): Config {
   const config: Config = {
     ...server, ...database, ...secrets, ...passwordless, ...tokens, ...keys,
     ...delivery, ...templates, ...sms, ...rateLimits, ...demoUsers, ...retention,
-    ...accounts, ...operations, ...hardening, ...admin, ...hooks, ...providers, ...clients, ...docs,
+    ...accounts, ...operations, ...hardening, ...admin, ...hooks, ...providers, ...clients, ...docs, ...telemetry,
   };
   problems.push(...validate(config));
   if (problems.length > 0) throw new ConfigError(problems);

@@ -5,6 +5,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
+import { tracePool } from '../telemetry.ts';
 
 export interface Database {
   pool: pg.Pool;
@@ -36,6 +37,8 @@ export function createDatabase(url: string, options: {
   });
   // An idle client losing its connection must not crash the process; readiness reports it.
   pool.on('error', (error) => options.onError?.(error));
+  // A span per statement when traces are on (a no-op otherwise).
+  tracePool(pool);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
 
   return {

@@ -8,6 +8,7 @@ import { createOutboundHttp } from './outbound-http.ts';
 import { createSendHookSenders } from './send-hook-sender.ts';
 import { createSmtpEmailSender } from './smtp-email-sender.ts';
 import { createSnsSmsSender } from './sns-sms-sender.ts';
+import { traceSender } from '../telemetry.ts';
 
 export interface Senders {
   email: MessageSender<EmailMessage>;
@@ -29,10 +30,11 @@ export function createSenders(config: Config): Senders {
       defaultFrom: config.emailFrom,
     })
     : undefined;
-  const email = createEmailSender(config, { console: consoleSender.email, sendHook: sendHook?.email });
-  const sms = config.smsProvider === 'http'
+  // A span per provider call when traces are on (the senders themselves otherwise).
+  const email = traceSender(createEmailSender(config, { console: consoleSender.email, sendHook: sendHook?.email }), 'email');
+  const sms = traceSender(config.smsProvider === 'http'
     ? sendHook!.sms
-    : config.smsProvider === 'sns' ? createSnsSmsSender({ senderId: config.smsSenderId }) : consoleSender.sms;
+    : config.smsProvider === 'sns' ? createSnsSmsSender({ senderId: config.smsSenderId }) : consoleSender.sms, 'sms');
   return {
     email,
     sms,
