@@ -139,9 +139,15 @@ export function tracePool(pool: pg.Pool): void {
           if (error) endWithError(span, api, error); else span.end();
           return (last as (...a: unknown[]) => unknown).call(this, error, ...rest);
         };
-        return query.apply(this, args);
       }
-      const result = query.apply(this, args);
+      let result: unknown;
+      try {
+        result = query.apply(this, args);
+      } catch (error) {
+        endWithError(span, api, error);
+        throw error;
+      }
+      if (typeof last === 'function') return result;
       if (result instanceof Promise) {
         result.then(() => span.end(), (error: unknown) => endWithError(span, api, error));
       } else {

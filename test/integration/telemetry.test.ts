@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { codeIn, eventually, TEST_SECRET, testEnv } from '../helpers/app.ts';
 import type { SesLocal } from '../helpers/ses-local.ts';
+import type { SnsFake } from '../helpers/sns-fake.ts';
 import { suiteScope, withDatabase, withLocalAws } from '../helpers/fixtures.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -66,12 +67,13 @@ function freePort(): Promise<number> {
 
 describe('telemetry', () => {
   let ses: SesLocal;
+  let sns: SnsFake;
   const suite = suiteScope();
   before(async () => {
-    ({ ses } = await withLocalAws(suite, { ses: true }));
+    ({ ses, sns } = await withLocalAws(suite, { ses: true, sns: true }));
   });
 
-  it('exports spans for requests, SQL statements and the provider call, with no secret or identifier in any attribute (S34)', async () => {
+  it('exports spans for requests, SQL statements and the provider calls, with no secret or identifier in any attribute (S34)', async () => {
     const db = await withDatabase(suite);
     const receiver = await startReceiver();
     suite.after(() => receiver.close());
@@ -86,7 +88,7 @@ describe('telemetry', () => {
       }),
       PATH: process.env.PATH!, HOME: process.env.HOME!,
       AWS_REGION: process.env.AWS_REGION!, AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID!, AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY!,
-      AWS_ENDPOINT_URL_SESV2: process.env.AWS_ENDPOINT_URL_SESV2!,
+      AWS_ENDPOINT_URL_SESV2: process.env.AWS_ENDPOINT_URL_SESV2!, AWS_ENDPOINT_URL_SNS: process.env.AWS_ENDPOINT_URL_SNS!,
     };
     const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env });
     let stdout = '';
@@ -114,9 +116,15 @@ describe('telemetry', () => {
       assert.equal(refresh.status, 200);
       const refreshed = await refresh.json() as { access_token: string; refresh_token: string };
 
+      // An SMS too: its span must not carry the phone number nor its code.
+      const phone = '+33612345678';
+      assert.equal((await post('/passwordless/request/mobile', { phone_number: phone })).status, 202);
+      const sms = await eventually(() => sns.messages.find((published) => published.phoneNumber === phone), 15_000);
+      const smsCode = codeIn(sms.message);
+
       const spans = () => receiver.exports.flatMap((batch) => batch.resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans)));
       const named = (name: string) => spans().find((span) => span.name === name);
-      await eventually(() => (named('POST /token/refresh') && spans().some((span) => span.name.startsWith('send')) ? true : undefined), 15_000);
+      await eventually(() => (named('POST /token/refresh') && spans().some((span) => span.name.startsWith('send') && attributes(span)['sesame.channel'] === 'sms') ? true : undefined), 15_000);
 
       // OTLP/HTTP with the JSON encoding, to <endpoint>/v1/traces.
       assert.ok(receiver.paths.every((path) => path === '/v1/traces'), receiver.paths.join(', '));
@@ -140,18 +148,14 @@ describe('telemetry', () => {
       const exchangeSpan = named('POST /passwordless/exchange/email')!;
       assert.ok(statements.some((span) => span.parentSpanId === exchangeSpan.spanId), 'SQL spans under the request span');
       // A span per provider call: channel, provider, outcome.
-      const sends = spans().filter((span) => span.name.startsWith('send'));
-      assert.ok(sends.length >= 1);
-      for (const span of sends) {
-        const attrs = attributes(span);
-        assert.equal(attrs['sesame.channel'], 'email');
-        assert.equal(attrs['sesame.provider'], 'ses');
-        assert.equal(attrs['sesame.outcome'], 'accepted');
-      }
+      const sends = spans().filter((span) => span.name.startsWith('send')).map(attributes);
+      assert.ok(sends.some((attrs) => attrs['sesame.channel'] === 'email' && attrs['sesame.provider'] === 'ses'), 'an SES span');
+      assert.ok(sends.some((attrs) => attrs['sesame.channel'] === 'sms' && attrs['sesame.provider'] === 'sns'), 'an SNS span');
+      for (const attrs of sends) assert.equal(attrs['sesame.outcome'], 'accepted');
 
       // S34: no attribute (span, event or resource) nor span name carries a secret or identifier.
       const secrets = [
-        email, 'trace-subject', code, tokens.access_token, tokens.refresh_token, refreshed.access_token, refreshed.refresh_token,
+        email, 'trace-subject', code, phone, phone.slice(1), smsCode, sms.message, tokens.access_token, tokens.refresh_token, refreshed.access_token, refreshed.refresh_token,
         TEST_SECRET, 'query-string-value', ...links,
       ];
       const texts = [
