@@ -1,5 +1,6 @@
 // Adaptive concurrency (AIMD) for the outbox dispatcher: in-flight codes halve when the provider
-// throttles, fails or slows down, and grow back by one bulk call a second; with a frozen clock.
+// throttles, fails or times out, hold while it is slow, and grow back by one bulk call a second of
+// quick answers; with a frozen clock.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { COOLDOWN_MS, createAdaptiveConcurrency, INCREASE_INTERVAL_MS, SLOW_CALL_MS } from '../../src/delivery/adaptive-concurrency.ts';
@@ -44,13 +45,18 @@ describe('adaptive concurrency', () => {
     assert.equal(limit.current, 200, 'never above the ceiling');
   });
 
-  it('reads a slow answer as overload, and a ceiling below one bulk call stays put', () => {
-    const now = 0;
+  it('holds the limit while answers are slow (latency is not overload), and a ceiling below one bulk call stays put', () => {
+    let now = 0;
     const limit = createAdaptiveConcurrency({ max: 400, step: 50, now: () => now });
-    limit.answered(SLOW_CALL_MS);
-    assert.equal(limit.current, 400, 'exactly SLOW_CALL_MS is not slow');
-    limit.answered(SLOW_CALL_MS + 1);
+    limit.answered(SLOW_CALL_MS + 4_000);
+    assert.equal(limit.current, 400, 'a slow answer does not halve the limit');
+    limit.overloaded();
     assert.equal(limit.current, 200);
+    now += COOLDOWN_MS + INCREASE_INTERVAL_MS;
+    limit.answered(SLOW_CALL_MS + 1);
+    assert.equal(limit.current, 200, 'nor does it grow it');
+    limit.answered(SLOW_CALL_MS);
+    assert.equal(limit.current, 250, 'exactly SLOW_CALL_MS is not slow');
     const tiny = createAdaptiveConcurrency({ max: 4, step: 50, now: () => now });
     tiny.overloaded();
     assert.equal(tiny.current, 4);
