@@ -44,14 +44,20 @@ function stream(command: string, args: string[], env: NodeJS.ProcessEnv = proces
   });
 }
 
-/** The shared script sits at ../shared/docker-local in CI; worktrees are deeper, so look upwards. */
+/**
+ * The shared script sits at ../shared/docker-local beside the checkout; worktrees are deeper, so
+ * look upwards, and a clone made elsewhere (a temporary directory) finds it where this machine
+ * keeps it, /work/shared.
+ */
 function findDockerSetupScript(): string | undefined {
   if (process.env.SESAME_DOCKER_SETUP) return process.env.SESAME_DOCKER_SETUP;
   for (let dir = ROOT; ; dir = dirname(dir)) {
     const candidate = join(dir, '..', 'shared', 'docker-local', 'make-node-base.sh');
     if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) return undefined;
+    if (dirname(dir) === dir) break;
   }
+  const machine = '/work/shared/docker-local/make-node-base.sh';
+  return existsSync(machine) ? machine : undefined;
 }
 
 async function freePort(): Promise<number> {
