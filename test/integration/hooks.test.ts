@@ -9,7 +9,7 @@ import { decodeJwt } from 'jose';
 import { Webhook } from 'standardwebhooks';
 import { codeIn, eventually, type TestApp } from '../helpers/app.ts';
 import type { TestDatabase } from '../helpers/database.ts';
-import { createUser, suiteScope, withDatabase, withLocalAws, withTestApp } from '../helpers/fixtures.ts';
+import { createUser, suiteScope, withDatabase, withLocalAws, withTestApp, type Scope } from '../helpers/fixtures.ts';
 import type { SesLocal } from '../helpers/ses-local.ts';
 import { withWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { newWebhookSecret } from '../../src/lib/standard-webhooks.ts';
@@ -32,6 +32,27 @@ async function problem(response: Response): Promise<{ status: number; code: stri
   return { status: response.status, code: ((await response.json()) as { code: string }).code };
 }
 
+/** A database, local SES, a hook receiver and the app with both hooks pointed at it, torn down with the suite. */
+async function startHookedApp(suite: Scope, env: Record<string, string>) {
+  const db = await withDatabase(suite);
+  const { ses } = await withLocalAws(suite, { ses: true });
+  const receiver = await withWebhookReceiver(suite);
+  const hooks = hookEndpoints(receiver);
+  const server = await withTestApp(suite, {
+    db,
+    env: {
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+      HOOK_CUSTOM_CLAIMS_URL: `${receiver.url}/claims`,
+      HOOK_BEFORE_USER_CREATED_URL: `${receiver.url}/before`,
+      HOOK_TIMEOUT_MS: '300',
+      REGISTER_NONEXISTENT_USERS: 'true',
+      TOKEN_REQUEST_THROTTLE_SECONDS: '0',
+      ...env,
+    },
+  });
+  return { db, ses, receiver, hooks, server };
+}
+
 describe('hooks (failure mode deny)', () => {
   const suite = suiteScope();
   const secret = newWebhookSecret();
@@ -42,22 +63,7 @@ describe('hooks (failure mode deny)', () => {
   let hooks: ReturnType<typeof hookEndpoints>;
 
   before(async () => {
-    db = await withDatabase(suite);
-    ({ ses } = await withLocalAws(suite, { ses: true }));
-    receiver = await withWebhookReceiver(suite);
-    hooks = hookEndpoints(receiver);
-    server = await withTestApp(suite, {
-      db,
-      env: {
-        WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
-        HOOK_SECRET: secret,
-        HOOK_CUSTOM_CLAIMS_URL: `${receiver.url}/claims`,
-        HOOK_BEFORE_USER_CREATED_URL: `${receiver.url}/before`,
-        HOOK_TIMEOUT_MS: '300',
-        REGISTER_NONEXISTENT_USERS: 'true',
-        TOKEN_REQUEST_THROTTLE_SECONDS: '0',
-      },
-    });
+    ({ db, ses, receiver, hooks, server } = await startHookedApp(suite, { HOOK_SECRET: secret }));
   });
 
   async function requestCode(email: string): Promise<Response> {
@@ -221,25 +227,12 @@ describe('hooks (failure mode allow) and SIGNUP_ALLOWED_EMAIL_DOMAINS', () => {
   let hooks: ReturnType<typeof hookEndpoints>;
 
   before(async () => {
-    db = await withDatabase(suite);
-    ({ ses } = await withLocalAws(suite, { ses: true }));
-    receiver = await withWebhookReceiver(suite);
-    hooks = hookEndpoints(receiver);
-    server = await withTestApp(suite, {
-      db,
-      env: {
-        WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
-        HOOK_SECRET: newWebhookSecret(),
-        HOOK_CUSTOM_CLAIMS_URL: `${receiver.url}/claims`,
-        HOOK_BEFORE_USER_CREATED_URL: `${receiver.url}/before`,
-        HOOK_TIMEOUT_MS: '300',
-        HOOK_CUSTOM_CLAIMS_ON_FAILURE: 'allow',
-        HOOK_BEFORE_USER_CREATED_ON_FAILURE: 'allow',
-        SIGNUP_ALLOWED_EMAIL_DOMAINS: 'example.com',
-        REGISTER_NONEXISTENT_USERS: 'true',
-        TOKEN_REQUEST_THROTTLE_SECONDS: '0',
-      },
-    });
+    ({ db, ses, receiver, hooks, server } = await startHookedApp(suite, {
+      HOOK_SECRET: newWebhookSecret(),
+      HOOK_CUSTOM_CLAIMS_ON_FAILURE: 'allow',
+      HOOK_BEFORE_USER_CREATED_ON_FAILURE: 'allow',
+      SIGNUP_ALLOWED_EMAIL_DOMAINS: 'example.com',
+    }));
   });
 
   async function signIn(email: string): Promise<Response> {
