@@ -61,6 +61,11 @@ const DRAIN_TIMEOUT_MS = Number(process.env.BENCH_DRAIN_TIMEOUT ?? 60) * 1000;
  */
 const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
 const WARMUP_SECONDS = 3;
+/**
+ * BENCH_LOADGEN=autocannon: offered rates through autocannon's `overallRate` as before
+ * bench/open-loop.ts, only to compare the two generators (see docs/benchmarks.md).
+ */
+const AUTOCANNON_RATE = process.env.BENCH_LOADGEN === 'autocannon';
 /** A code counts as delivered in time when the provider accepted it within this long of the request. */
 const IN_TIME_MS = 2_000;
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
@@ -248,7 +253,7 @@ function load(options: { path: string; body: (i: number) => { email?: string }; 
   let next = options.first ?? 0;
   const requestedAt = new Map<string, number>();
   const accepted = new Set<string>();
-  if (options.overallRate !== undefined) {
+  if (options.overallRate !== undefined && !AUTOCANNON_RATE) {
     const run = openLoop({
       url: server!.url,
       connections: CONNECTIONS,
@@ -278,6 +283,7 @@ function load(options: { path: string; body: (i: number) => { email?: string }; 
     url: server!.url,
     connections: CONNECTIONS,
     duration: options.duration,
+    ...(options.overallRate !== undefined ? { overallRate: options.overallRate } : {}),
     requests: [{
       method: 'POST',
       path: options.path,
