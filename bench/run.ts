@@ -60,7 +60,13 @@ const DRAIN_TIMEOUT_MS = Number(process.env.BENCH_DRAIN_TIMEOUT ?? 60) * 1000;
  * compared at one fixed rate, side by side.
  */
 const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
-const WARMUP_SECONDS = 3;
+/**
+ * Seconds of load before each flow's measured window (and before the sweep's first step).
+ * BENCH_WARMUP, default 3: long enough for the pool and the prepared statements, not for the
+ * JIT, which is still compiling in the background during a 10 s window after 3 s (about 6% of
+ * the server's CPU in a perf profile); a longer warm-up measures the steady state.
+ */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP ?? 3);
 /**
  * BENCH_LOADGEN=autocannon: offered rates through autocannon's `overallRate` as before
  * bench/open-loop.ts, only to compare the two generators (see docs/benchmarks.md).
