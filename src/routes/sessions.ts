@@ -32,13 +32,27 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const client = request.client!;
     // The body's token, else the cookie's (cookie mode, S40: allowed Origin and JSON required).
+    const fromCookie = request.body.refresh_token === undefined;
     const token = request.body.refresh_token ?? cookieRefreshToken(request, client);
     if (token === undefined) throw new AppError('invalid_token');
-    return deliverTokens(reply, client, await sessions.refresh(token, requestContext(request), client));
+    try {
+      return deliverTokens(reply, client, await sessions.refresh(token, requestContext(request), client));
+    } catch (error) {
+      // A cookie that no longer refreshes (expired, revoked, reused, another client's) is
+      // cleared, so the browser stops sending it. Refusals of the call itself (a foreign Origin,
+      // not JSON) were thrown above and clear nothing: a forged request cannot sign anyone out.
+      if (fromCookie && error instanceof AppError && error.code === 'invalid_token') clearRefreshCookie(reply);
+      throw error;
+    }
   });
 
+  // RFC 7009 revocation by a token in the body; it never reads the refresh cookie (a cookie-mode
+  // app signs out with /logout). It acts for a client like the others: a browser call from an
+  // Origin its client does not allow is refused before anything is revoked (S39).
   app.post('/token/revoke', {
-    schema: { body: RevokeBody, response: { 200: EmptyReply, 400: ProblemReply, 503: ProblemReply } },
+    preHandler: app.requireClient,
+    schema: { body: RevokeBody, response: { 200: EmptyReply, 400: ProblemReply, 403: ProblemReply, 503: ProblemReply } },
+    config: { inputErrors: { body: 'invalid_request', fields: { client_id: 'invalid_client' } } },
   }, async (request, reply) => {
     const token = request.body.refresh_token ?? request.body.token;
     if (token === undefined) throw new AppError('invalid_request');
