@@ -73,7 +73,7 @@ export const passkeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/passkeys/authenticate', {
     preHandler: app.requireClient,
     schema: { body: AuthenticateBody, response: { 200: AccessTokenReply, 400: ProblemReply, 403: ProblemReply, 429: ProblemReply, 503: ProblemReply } },
-    config: SIGN_IN,
+    config: { ...SIGN_IN, refreshCookie: { 200: 'set' } },
   }, async (request, reply) => deliverTokens(reply, request.client!,
     await passkeys.authenticate(request.body.response as AuthenticationResponseJSON, requestContext(request), request.client!)));
 };

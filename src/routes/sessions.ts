@@ -28,7 +28,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     preHandler: app.requireClient,
     schema: { body: RefreshBody, response: { 200: AccessTokenReply, 400: ProblemReply, 403: ProblemReply, 415: ProblemReply, 503: ProblemReply } },
     // Like the exchange: every failure is the same invalid_token (S18, S30).
-    config: { inputErrors: { body: 'invalid_token', fields: { client_id: 'invalid_client' } } },
+    config: { inputErrors: { body: 'invalid_token', fields: { client_id: 'invalid_client' } }, refreshCookie: { 200: 'set', 400: 'cleared' } },
   }, async (request, reply) => {
     const client = request.client!;
     // The body's token, else the cookie's (cookie mode, S40: allowed Origin and JSON required).
@@ -117,7 +117,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/logout', {
     preHandler: app.requireClient,
     schema: { body: Type.Union([LogoutBody, Type.Null()]), response: { 204: EmptyReply, 400: ProblemReply, 403: ProblemReply, 415: ProblemReply, ...AUTHENTICATED } },
-    config: { inputErrors: { body: 'invalid_request', fields: { client_id: 'invalid_client' } } },
+    config: { inputErrors: { body: 'invalid_request', fields: { client_id: 'invalid_client' } }, refreshCookie: { 204: 'cleared' } },
   }, async (request, reply) => {
     const client = request.client!;
     if (request.headers.authorization !== undefined) {
