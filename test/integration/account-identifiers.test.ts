@@ -293,7 +293,7 @@ describe('identifiers on a signed-in account', () => {
       return rows[0]!;
     }
 
-    it('sends the code and the notices with the client\'s name and sender, and verifies the code only under that client', async () => {
+    it('sends the code and the notices with the name and sender of the client, and verifies the code only under that client', async () => {
       const userId = await createUser(db, 'shop-old@example.com');
       await createUser(db, 'shop-taken@example.com');
       const tokens = await signIn(server, ses, 'shop-old@example.com');

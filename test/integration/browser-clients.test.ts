@@ -216,7 +216,7 @@ describe('browser clients: CORS, origin checks and cookie mode', () => {
     assert.equal(refreshed.status, 200);
   });
 
-  it('clears the cookie when a cookie refresh fails (reused, revoked, another client\'s), never when the call itself is refused (S40)', async () => {
+  it('clears the cookie when a cookie refresh fails (reused, revoked, of another client), never when the call itself is refused (S40)', async () => {
     // Another cookie-mode client on the same site: its cookie is no token of the web client.
     const added = await server.app.services.clients.add('admin-web', { allowed_origins: [WEB_ORIGIN], refresh_token_delivery: 'cookie' });
     assert.equal(added.outcome, 'ok');

@@ -247,7 +247,7 @@ describe('passkeys', () => {
       return json<{ challenge: string }>(await send('/passkeys/authenticate/options', clientId === undefined ? {} : { client_id: clientId }, headers), 200);
     }
 
-    it('signs in like the client\'s code exchange: its client_id, aud and lifetimes, a session only it refreshes, the refresh token in the cookie in cookie mode (S40)', async () => {
+    it('signs in like the code exchange of the client: its client_id, aud and lifetimes, a session only it refreshes, the refresh token in the cookie in cookie mode (S40)', async () => {
       const { userId, tokens } = await newUser('passkey-web@example.com');
       const authenticator = new SoftAuthenticator({ rpId: RP_ID, origin: ORIGIN });
       await register(tokens.access_token, authenticator);
