@@ -8,7 +8,7 @@ import { AppError } from '../errors.ts';
 import { unauthorized } from '../plugins/bearer-auth.ts';
 import { AccessTokenReply, ProblemReply } from '../schemas/passwordless.ts';
 import { EmptyReply, LogoutBody, MeReply, RefreshBody, RevokeBody, SessionParams, SessionsReply, UpdateMeBody } from '../schemas/sessions.ts';
-import type { Caller } from '../services/session-service.ts';
+import { SessionLivesOn, type Caller } from '../services/session-service.ts';
 import { requestContext } from './request-context.ts';
 import { userView } from './user-view.ts';
 import { clearRefreshCookie, cookieRefreshToken, deliverTokens, hasRefreshCookie } from './refresh-cookie.ts';
@@ -38,10 +38,12 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     try {
       return deliverTokens(reply, client, await sessions.refresh(token, requestContext(request), client));
     } catch (error) {
-      // A cookie that no longer refreshes (expired, revoked, reused, another client's) is
-      // cleared, so the browser stops sending it. Refusals of the call itself (a foreign Origin,
-      // not JSON) were thrown above and clear nothing: a forged request cannot sign anyone out.
-      if (fromCookie && error instanceof AppError && error.code === 'invalid_token') clearRefreshCookie(reply);
+      // A cookie that no longer refreshes (unknown, expired, revoked, reused) is cleared, so the
+      // browser stops sending it. Not when its session lives on: a concurrent refresh won (the
+      // browser may already hold the new cookie), or it is another same-site app's session.
+      // Refusals of the call itself (a foreign Origin, not JSON) were thrown above and clear
+      // nothing: a forged request cannot sign anyone out.
+      if (fromCookie && error instanceof AppError && error.code === 'invalid_token' && !(error instanceof SessionLivesOn)) clearRefreshCookie(reply);
       throw error;
     }
   });

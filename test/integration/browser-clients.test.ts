@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
-import { codeIn, createTestClock, eventually, type TestApp } from '../helpers/app.ts';
+import { codeIn, createTestClock, eventually, startTestApp, type TestApp } from '../helpers/app.ts';
 import type { TestDatabase } from '../helpers/database.ts';
 import { createUser, suiteScope, withDatabase, withLocalAws, withTestApp } from '../helpers/fixtures.ts';
 import type { SesLocal } from '../helpers/ses-local.ts';
@@ -216,8 +216,8 @@ describe('browser clients: CORS, origin checks and cookie mode', () => {
     assert.equal(refreshed.status, 200);
   });
 
-  it('clears the cookie when a cookie refresh fails (reused, revoked, of another client), never when the call itself is refused (S40)', async () => {
-    // Another cookie-mode client on the same site: its cookie is no token of the web client.
+  it('clears the cookie when a cookie refresh fails (unknown, reused, revoked), never when the call itself is refused or the session lives on (S40)', async () => {
+    // Another cookie-mode app on the same site: the cookie of one is no token of the other.
     const added = await server.app.services.clients.add('admin-web', { allowed_origins: [WEB_ORIGIN], refresh_token_delivery: 'cookie' });
     assert.equal(added.outcome, 'ok');
     const cleared = (response: Response) => {
@@ -238,10 +238,12 @@ describe('browser clients: CORS, origin checks and cookie mode', () => {
       assert.deepEqual(refused.headers.getSetCookie(), []);
       await refused.arrayBuffer();
     }
-    // Another client's cookie fails like an invalid one, and is cleared (it is not spent).
+    // Another client's cookie fails like an invalid one, but its session lives on: it is neither
+    // spent nor cleared (visiting one same-site app does not sign the user out of the other).
     const otherClient = await refresh(first, { client_id: 'admin-web' });
     assert.equal(otherClient.status, 400);
-    cleared(otherClient);
+    assert.equal((await otherClient.json() as { code: string }).code, 'invalid_token');
+    assert.deepEqual(otherClient.headers.getSetCookie(), []);
     // A spent cookie coming back is reuse: 400, the family ends, and the cookie is cleared.
     const rotated = await refresh(first);
     assert.equal(rotated.status, 200);
@@ -261,6 +263,23 @@ describe('browser clients: CORS, origin checks and cookie mode', () => {
     const bodyToken = await send('/token/refresh', { origin: WEB_ORIGIN, body: { client_id: 'web', refresh_token: 'A'.repeat(43) }, headers: { cookie: `${COOKIE}=${second}` } });
     assert.equal(bodyToken.status, 400);
     assert.deepEqual(bodyToken.headers.getSetCookie(), []);
+
+    // Without a grace period, of concurrent refreshes with one cookie only one succeeds; the
+    // losers must not clear the cookie, or the browser could drop the winner's new one.
+    const strict = await startTestApp({ db, clock, env: { ALLOWED_ORIGINS: APP_ORIGIN, REFRESH_REUSE_GRACE_SECONDS: '0' } });
+    try {
+      const value = refreshCookie(await cookieSignIn('cookie-race@example.com')).value;
+      const answers = await Promise.all(Array.from({ length: 8 }, () => fetch(`${strict.url}/token/refresh`, {
+        method: 'POST', headers: { origin: WEB_ORIGIN, cookie: `${COOKIE}=${value}`, 'content-type': 'application/json' }, body: JSON.stringify({ client_id: 'web' }),
+      })));
+      assert.deepEqual(answers.map((answer) => answer.status).sort(), [200, 400, 400, 400, 400, 400, 400, 400]);
+      for (const answer of answers) {
+        if (answer.status === 400) assert.deepEqual(answer.headers.getSetCookie(), [], 'a lost race clears nothing');
+        await answer.arrayBuffer();
+      }
+    } finally {
+      await strict.close();
+    }
   });
 
   it('refuses /token/revoke from an Origin its client does not allow, revoking nothing; revoke never reads the cookie (S39, S40)', async () => {
