@@ -32,6 +32,15 @@
  * address needs WEBHOOK_ALLOW_PRIVATE_NETWORKS=true, which production refuses, so that server
  * runs with NODE_ENV=test; the two modes differ only in start-up validation.
  * BENCH_FLOWS=exchange,hook-exchange compares the two side by side.
+ *
+ * `npm run bench -- --compare` with two or more flows (BENCH_FLOWS=request,client-request):
+ * one server, one scratch database, and the flows measured in alternating blocks of
+ * BENCH_DURATION seconds (BENCH_COMPARE_ROUNDS rounds, default 4; the order reverses every
+ * round: A B, B A, A B, ...), each block after a drained outbox. Every flow sees the same
+ * tables, the same server process and the same machine load, so the comparison holds on a busy
+ * machine where separate runs minutes apart do not. It prints each block (with the load average)
+ * and per flow the median of its blocks, and each flow's ratio to the first. The hook-exchange
+ * flow restarts the server, so it cannot be compared this way.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,6 +56,8 @@ import { refreshToken, seed } from './seed.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const SWEEP = process.argv.includes('--sweep');
+const COMPARE = !SWEEP && process.argv.includes('--compare');
+const COMPARE_ROUNDS = Number(process.env.BENCH_COMPARE_ROUNDS ?? 4);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PROVIDER_LATENCY_MS = Number(process.env.BENCH_PROVIDER_LATENCY_MS ?? 30);
@@ -67,7 +78,7 @@ const CODE = '123456';
 /** The hook-exchange flow's HOOK_SECRET (Standard Webhooks format). */
 const HOOK_SECRET = `whsec_${Buffer.from('bench-hook-secret-0123456789abcdef').toString('base64')}`;
 /** Identities seeded per saturated flow: enough for a fast run, every request uses a fresh one. */
-const POOL = (DURATION + WARMUP_SECONDS) * 4_000;
+const POOL = (DURATION * (COMPARE ? COMPARE_ROUNDS : 1) + WARMUP_SECONDS) * 4_000;
 /** Identities per sweep step: its offered rate for its duration, plus room for a fast run. */
 const sweepPool = (rate: number) => Math.ceil(rate * SWEEP_DURATION * 1.1) + 500;
 
@@ -124,6 +135,9 @@ interface FlowResult {
   delivery?: DeliveryResult;
   /** For the hook-exchange flow: calls the claims hook answered (warm-up included). */
   hookCalls?: number;
+  /** --compare: the round of this block, and the load average (1 min) when it ended. */
+  round?: number;
+  loadAverage?: number;
 }
 
 interface SweepStep { rate: number; sent: number; acceptedPerSecond: number; refusedPerSecond: number; requestP99: number; delivery: DeliveryResult; serverCpuMsPerRequest: number }
@@ -139,6 +153,9 @@ let server: Awaited<ReturnType<typeof startServer>> | undefined;
 let hook: ClaimsHook | undefined;
 const results: FlowResult[] = [];
 const steps: SweepStep[] = [];
+if (COMPARE && (FLOWS.length < 2 || FLOWS.some((flow) => flow.claimsHook))) {
+  throw new Error('--compare needs two or more flows in BENCH_FLOWS, none of them hook-exchange (it restarts the server)');
+}
 try {
   await seed(database.url, {
     secret: SECRET,
@@ -155,7 +172,21 @@ try {
     refreshTokens: runs('refresh') ? POOL : 0,
   });
   server = await startServer(database.url);
-  if (SWEEP) {
+  if (COMPARE) {
+    // Each flow's identities continue from where its last block stopped.
+    const next = new Map<Flow, number>();
+    for (const flow of FLOWS) next.set(flow, await warmUp(flow));
+    for (let round = 1; round <= COMPARE_ROUNDS; round++) {
+      for (const flow of round % 2 === 1 ? FLOWS : [...FLOWS].reverse()) {
+        if (flow.emailLatencyMs !== undefined) sink.setEmailLatency(flow.emailLatencyMs);
+        const block = await measureFlow(flow, next.get(flow)!);
+        sink.setEmailLatency(undefined);
+        next.set(flow, block.next);
+        results.push({ ...block.result, round, loadAverage: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]) });
+        console.log(formatBlock(results.at(-1)!));
+      }
+    }
+  } else if (SWEEP) {
     for (const rate of SWEEP_RATES) {
       steps.push(await runSweepStep(rate));
       console.log(formatStep(steps.at(-1)!));
@@ -192,6 +223,7 @@ try {
   await database.drop();
   await sink.close();
   if (SWEEP) reportSweep(steps, peakRssMb);
+  else if (COMPARE) reportComparison(results, peakRssMb);
   else report(results, peakRssMb);
 }
 
@@ -269,14 +301,24 @@ async function deliveryResult(window: { start: number; end: number }, requestedA
 }
 
 async function runFlow(flow: Flow): Promise<FlowResult> {
+  // Identities continue after the warm-up's, so no request is throttled by an earlier one.
+  return (await measureFlow(flow, await warmUp(flow))).result;
+}
+
+/** WARMUP_SECONDS of the flow's load; the index of its next fresh identity. */
+async function warmUp(flow: Flow): Promise<number> {
   const warmup = load({ ...flow, duration: WARMUP_SECONDS, pool: POOL, ...(RATE !== undefined ? { overallRate: RATE } : {}) });
   await warmup.run;
-  // The measured window starts with an empty outbox and forgets the warm-up's deliveries.
+  return warmup.next();
+}
+
+/** One measured window of BENCH_DURATION seconds, its identities from `first` on; the index after the last one used. */
+async function measureFlow(flow: Flow, first: number): Promise<{ result: FlowResult; next: number }> {
+  // The measured window starts with an empty outbox and forgets earlier deliveries.
   if (flow.delivers) await drain();
   await sink.collect();
   const workBefore = await databaseWork();
-  // Identities continue after the warm-up's, so no request is throttled by an earlier one.
-  const measured = load({ ...flow, duration: DURATION, pool: POOL, first: warmup.next(), ...(RATE !== undefined ? { overallRate: RATE } : {}) });
+  const measured = load({ ...flow, duration: DURATION, pool: POOL, first, ...(RATE !== undefined ? { overallRate: RATE } : {}) });
   const before = cpuSample();
   const start = Date.now();
   const result = await measured.run;
@@ -291,7 +333,7 @@ async function runFlow(flow: Flow): Promise<FlowResult> {
   const workAfter = await databaseWork();
   const perRequest = (key: 'server' | 'postgres' | 'loadgen') => Math.round(((after[key] - before[key]) / Math.max(1, result.requests.total)) * 1000) / 1000;
   const total = (['server', 'postgres', 'loadgen'] as const).reduce((sum, key) => sum + after[key] - before[key], 0);
-  return {
+  const flowResult: FlowResult = {
     flow: flow.name,
     requestsPerSecond: Math.round(result.requests.average),
     p50: result.latency.p50,
@@ -309,6 +351,7 @@ async function runFlow(flow: Flow): Promise<FlowResult> {
     database: workPerRequest(workBefore, workAfter, delivery ? delivery.accepted - delivery.undelivered : result.requests.total),
     ...(delivery ? { delivery } : {}),
   };
+  return { result: flowResult, next: measured.next() };
 }
 
 async function runSweepStep(rate: number): Promise<SweepStep> {
@@ -606,7 +649,51 @@ function report(flows: FlowResult[], peakRssMb: number | undefined): void {
   save({ flows, peakRssMb, connections: CONNECTIONS, duration: DURATION, providerLatencyMs: PROVIDER_LATENCY_MS });
 }
 
+function formatBlock(r: FlowResult): string {
+  return `| ${String(r.round).padStart(5)} | ${r.flow.split(' ')[0]!.padEnd(16)} | ${String(r.requestsPerSecond).padStart(6)} | ${String(r.p99).padStart(4)} | ${String(r.non2xx).padStart(7)} | ${r.cpuMsPerRequest.server.toFixed(2)} / ${r.cpuMsPerRequest.postgres.toFixed(2)} / ${r.cpuMsPerRequest.loadgen.toFixed(2)} | ${r.database.statementsPerRequest.toFixed(3).padStart(10)} | ${String(r.loadAverage ?? '?').padStart(5)} |`;
+}
+
+/** --compare: every block, then per flow the median of its blocks and its ratio to the first flow. */
+function reportComparison(blocks: FlowResult[], peakRssMb: number | undefined): void {
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  };
+  const summaries = FLOWS.map((flow) => {
+    const mine = blocks.filter((block) => block.flow === flow.name);
+    return {
+      flow: flow.name.split(' ')[0]!,
+      blocks: mine.length,
+      requestsPerSecond: Math.round(median(mine.map((block) => block.requestsPerSecond))),
+      p99: median(mine.map((block) => block.p99)),
+      server: round3(median(mine.map((block) => block.cpuMsPerRequest.server))),
+      postgres: round3(median(mine.map((block) => block.cpuMsPerRequest.postgres))),
+      statements: round3(median(mine.map((block) => block.database.statementsPerRequest))),
+    };
+  });
+  const base = summaries[0]!;
+  const percent = (value: number, of: number) => `${value >= of ? '+' : ''}${(((value - of) / of) * 100).toFixed(1)}%`;
+  const text = [
+    `Sesame comparison: ${COMPARE_ROUNDS} rounds of ${DURATION} s blocks per flow, alternating (after ${WARMUP_SECONDS} s warm-up each); ${conditions()}`,
+    '',
+    '| round | flow             |  req/s |  p99 | non-2xx | CPU ms per request: server / PostgreSQL / load generator | statements | load average |',
+    '|-------|------------------|--------|------|---------|------|------------|------|',
+    ...blocks.map(formatBlock),
+    '',
+    `Medians of the blocks (ratios to ${base.flow}):`,
+    '',
+    '| flow             | blocks |  req/s |  p99 | server CPU ms/req | PostgreSQL CPU ms/req | statements |',
+    '|------------------|--------|--------|------|-------------------|-----------------------|------------|',
+    ...summaries.map((s) => `| ${s.flow.padEnd(16)} | ${String(s.blocks).padStart(6)} | ${s.requestsPerSecond} (${percent(s.requestsPerSecond, base.requestsPerSecond)}) | ${s.p99} | ${s.server.toFixed(2)} (${percent(s.server, base.server)}) | ${s.postgres.toFixed(2)} (${percent(s.postgres, base.postgres)}) | ${s.statements.toFixed(3)} |`),
+    '',
+    `server peak RSS: ${peakRssMb ?? '?'} MB`,
+  ].join('\n');
+  console.log(text);
+  save({ compare: blocks, summaries, peakRssMb, connections: CONNECTIONS, duration: DURATION, rounds: COMPARE_ROUNDS, providerLatencyMs: PROVIDER_LATENCY_MS });
+}
+
 function save(data: unknown): void {
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench/results', `${new Date().toISOString().replaceAll(':', '-')}${SWEEP ? '-sweep' : ''}.json`), JSON.stringify(data, null, 2));
+  writeFileSync(join(ROOT, 'bench/results', `${new Date().toISOString().replaceAll(':', '-')}${SWEEP ? '-sweep' : COMPARE ? '-compare' : ''}.json`), JSON.stringify(data, null, 2));
 }
