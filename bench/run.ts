@@ -2,7 +2,9 @@
  * `npm run bench`: starts Sesame as its own process (production settings, SES/SNS through the
  * real SDK clients to a provider sink in a third process that answers after
  * BENCH_PROVIDER_LATENCY_MS, default 30), seeds identities, and drives each flow with autocannon.
- * Per flow: requests/s, p50, p99, non-2xx, CPU per request by process; for the flows that send
+ * Per flow: requests/s, p50, p99, non-2xx, CPU per request by process (PostgreSQL twice: every
+ * postgres process on the machine, and only the scratch database's backends, which stay
+ * meaningful when other work shares the PostgreSQL server); for the flows that send
  * a code, what counts for sign-in: codes delivered per second, the delay from request to the
  * provider's acceptance (p50/p99/max), the outbox depth when the load stops and how long it
  * takes to drain. PostgreSQL work per delivered code (per request for flows that send none):
@@ -129,8 +131,13 @@ interface FlowResult {
   p99: number;
   non2xx: number;
   errors: number;
-  /** CPU milliseconds per request spent by the server, PostgreSQL and the load generator. */
-  cpuMsPerRequest: { server: number; postgres: number; loadgen: number; kernelShare: number };
+  /**
+   * CPU milliseconds per request spent by the server, PostgreSQL (every postgres process on the
+   * machine, other databases' included) and the load generator; `backends`: only the scratch
+   * database's backends (its connections' processes), which other work on a shared PostgreSQL
+   * does not touch.
+   */
+  cpuMsPerRequest: { server: number; postgres: number; backends: number; loadgen: number; kernelShare: number };
   database: DatabaseWork;
   delivery?: DeliveryResult;
   /** For the hook-exchange flow: calls the claims hook answered (warm-up included). */
@@ -318,12 +325,16 @@ async function measureFlow(flow: Flow, first: number): Promise<{ result: FlowRes
   if (flow.delivers) await drain();
   await sink.collect();
   const workBefore = await databaseWork();
+  const backendsBefore = await database.backendPids();
   const measured = load({ ...flow, duration: DURATION, pool: POOL, first, ...(RATE !== undefined ? { overallRate: RATE } : {}) });
   const before = cpuSample();
   const start = Date.now();
   const result = await measured.run;
   const end = Date.now();
   const after = cpuSample();
+  // A backend that exited during the window is missed (the server's pool keeps its connections under load).
+  const backends = new Set([...backendsBefore, ...await database.backendPids()]);
+  const backendMs = [...backends].reduce((sum, pid) => sum + (after.byPid.get(pid) ?? before.byPid.get(pid) ?? 0) - (before.byPid.get(pid) ?? 0), 0);
   let delivery: DeliveryResult | undefined;
   if (flow.delivers) {
     const depthAtEnd = await pendingJobs();
@@ -343,6 +354,7 @@ async function measureFlow(flow: Flow, first: number): Promise<{ result: FlowRes
     cpuMsPerRequest: {
       server: perRequest('server'),
       postgres: perRequest('postgres'),
+      backends: round3(backendMs / Math.max(1, result.requests.total)),
       loadgen: perRequest('loadgen'),
       kernelShare: Math.round(((after.system - before.system) / Math.max(1, total)) * 100) / 100,
     },
@@ -413,8 +425,8 @@ function workPerRequest(before: WorkSample, after: WorkSample, requests: number)
   };
 }
 
-/** CPU time (ms) of the server process, of every PostgreSQL process, and of this process (autocannon). */
-function cpuSample(): { server: number; postgres: number; loadgen: number; system: number } {
+/** CPU time (ms) of the server process, of every PostgreSQL process (in total and by pid), and of this process (autocannon). */
+function cpuSample(): { server: number; postgres: number; byPid: Map<string, number>; loadgen: number; system: number } {
   const ticksToMs = 10; // USER_HZ is 100 on Linux
   const read = (pid: string): [number, number] => {
     try {
@@ -426,6 +438,7 @@ function cpuSample(): { server: number; postgres: number; loadgen: number; syste
   };
   let postgres = 0;
   let system = 0;
+  const byPid = new Map<string, number>();
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     let comm = '';
     try { comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { continue; }
@@ -433,10 +446,11 @@ function cpuSample(): { server: number; postgres: number; loadgen: number; syste
     const [user, sys] = read(pid);
     postgres += user + sys;
     system += sys;
+    byPid.set(pid, user + sys);
   }
   const [serverUser, serverSys] = read(String(server!.process.pid));
   const [selfUser, selfSys] = read(String(process.pid));
-  return { server: serverUser + serverSys, postgres, loadgen: selfUser + selfSys, system: system + serverSys + selfSys };
+  return { server: serverUser + serverSys, postgres, byPid, loadgen: selfUser + selfSys, system: system + serverSys + selfSys };
 }
 
 async function startServer(databaseUrl: string, flowEnv: Record<string, string> = {}): Promise<{ url: string; process: ChildProcess; statementCounts(): Promise<{ total: number; byStatement: Record<string, number> }>; stop(): Promise<void> }> {
@@ -525,7 +539,7 @@ async function startServer(databaseUrl: string, flowEnv: Record<string, string> 
   };
 }
 
-async function scratchDatabase(): Promise<{ url: string; commits(): Promise<number>; drop(): Promise<void> }> {
+async function scratchDatabase(): Promise<{ url: string; commits(): Promise<number>; backendPids(): Promise<string[]>; drop(): Promise<void> }> {
   const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
   let embedded: EmbeddedDatabase | undefined;
   let dataDir: string | undefined;
@@ -550,6 +564,11 @@ async function scratchDatabase(): Promise<{ url: string; commits(): Promise<numb
     async commits() {
       const { rows } = await admin.query<{ commits: string }>('SELECT xact_commit AS commits FROM pg_stat_database WHERE datname = $1', [name]);
       return Number(rows[0]?.commits ?? 0);
+    },
+    /** The processes serving the scratch database's connections (the server's pool and the bench's own). */
+    async backendPids() {
+      const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [name]);
+      return rows.map((row) => String(row.pid));
     },
     async drop() {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -612,7 +631,7 @@ function reportSweep(done: SweepStep[], peakRssMb: number | undefined): void {
 }
 
 function report(flows: FlowResult[], peakRssMb: number | undefined): void {
-  const rows = flows.map((r) => `| ${r.flow.padEnd(26)} | ${String(r.requestsPerSecond).padStart(7)} | ${String(r.p50).padStart(4)} | ${String(r.p99).padStart(4)} | ${String(r.non2xx).padStart(6)} | ${String(r.errors).padStart(6)} | ${r.cpuMsPerRequest.server.toFixed(2)} / ${r.cpuMsPerRequest.postgres.toFixed(2)} / ${r.cpuMsPerRequest.loadgen.toFixed(2)} (${Math.round(r.cpuMsPerRequest.kernelShare * 100)}% kernel) |`);
+  const rows = flows.map((r) => `| ${r.flow.padEnd(26)} | ${String(r.requestsPerSecond).padStart(7)} | ${String(r.p50).padStart(4)} | ${String(r.p99).padStart(4)} | ${String(r.non2xx).padStart(6)} | ${String(r.errors).padStart(6)} | ${r.cpuMsPerRequest.server.toFixed(2)} / ${r.cpuMsPerRequest.postgres.toFixed(2)} (${r.cpuMsPerRequest.backends.toFixed(2)}) / ${r.cpuMsPerRequest.loadgen.toFixed(2)} (${Math.round(r.cpuMsPerRequest.kernelShare * 100)}% kernel) |`);
   const deliveries = flows.filter((r) => r.delivery).map((r) => {
     const d = r.delivery!;
     return `| ${r.flow.padEnd(26)} | ${String(d.accepted).padStart(8)} | ${String(d.deliveredPerSecond).padStart(11)} | ${String(d.delayMs.p50).padStart(5)} | ${String(d.delayMs.p99).padStart(6)} | ${String(d.delayMs.max).padStart(6)} | ${(d.inTimeShare * 100).toFixed(1).padStart(6)}% | ${String(d.undelivered).padStart(5)} | ${String(d.depthAtEnd).padStart(5)} | ${seconds(d.drainSeconds).padStart(7)} |`;
@@ -624,7 +643,7 @@ function report(flows: FlowResult[], peakRssMb: number | undefined): void {
   const text = [
     `Sesame benchmark: ${DURATION} s per flow (after ${WARMUP_SECONDS} s warm-up); ${conditions()}`,
     '',
-    '| flow                       |   req/s |  p50 |  p99 | non-2xx | errors | CPU ms per request: server / PostgreSQL / load generator |',
+    '| flow                       |   req/s |  p50 |  p99 | non-2xx | errors | CPU ms per request: server / PostgreSQL (its backends for this database) / load generator |',
     '|----------------------------|---------|------|------|---------|--------|------|',
     ...rows,
     '',
@@ -650,7 +669,7 @@ function report(flows: FlowResult[], peakRssMb: number | undefined): void {
 }
 
 function formatBlock(r: FlowResult): string {
-  return `| ${String(r.round).padStart(5)} | ${r.flow.split(' ')[0]!.padEnd(16)} | ${String(r.requestsPerSecond).padStart(6)} | ${String(r.p99).padStart(4)} | ${String(r.non2xx).padStart(7)} | ${r.cpuMsPerRequest.server.toFixed(2)} / ${r.cpuMsPerRequest.postgres.toFixed(2)} / ${r.cpuMsPerRequest.loadgen.toFixed(2)} | ${r.database.statementsPerRequest.toFixed(3).padStart(10)} | ${String(r.loadAverage ?? '?').padStart(5)} |`;
+  return `| ${String(r.round).padStart(5)} | ${r.flow.split(' ')[0]!.padEnd(16)} | ${String(r.requestsPerSecond).padStart(6)} | ${String(r.p99).padStart(4)} | ${String(r.non2xx).padStart(7)} | ${r.cpuMsPerRequest.server.toFixed(2)} / ${r.cpuMsPerRequest.postgres.toFixed(2)} (${r.cpuMsPerRequest.backends.toFixed(2)}) / ${r.cpuMsPerRequest.loadgen.toFixed(2)} | ${r.database.statementsPerRequest.toFixed(3).padStart(10)} | ${String(r.loadAverage ?? '?').padStart(5)} |`;
 }
 
 /** --compare: every block, then per flow the median of its blocks and its ratio to the first flow. */
@@ -669,6 +688,7 @@ function reportComparison(blocks: FlowResult[], peakRssMb: number | undefined): 
       p99: median(mine.map((block) => block.p99)),
       server: round3(median(mine.map((block) => block.cpuMsPerRequest.server))),
       postgres: round3(median(mine.map((block) => block.cpuMsPerRequest.postgres))),
+      backends: round3(median(mine.map((block) => block.cpuMsPerRequest.backends))),
       statements: round3(median(mine.map((block) => block.database.statementsPerRequest))),
     };
   });
@@ -677,15 +697,15 @@ function reportComparison(blocks: FlowResult[], peakRssMb: number | undefined): 
   const text = [
     `Sesame comparison: ${COMPARE_ROUNDS} rounds of ${DURATION} s blocks per flow, alternating (after ${WARMUP_SECONDS} s warm-up each); ${conditions()}`,
     '',
-    '| round | flow             |  req/s |  p99 | non-2xx | CPU ms per request: server / PostgreSQL / load generator | statements | load average |',
+    '| round | flow             |  req/s |  p99 | non-2xx | CPU ms per request: server / PostgreSQL (its backends for this database) / load generator | statements | load average |',
     '|-------|------------------|--------|------|---------|------|------------|------|',
     ...blocks.map(formatBlock),
     '',
     `Medians of the blocks (ratios to ${base.flow}):`,
     '',
-    '| flow             | blocks |  req/s |  p99 | server CPU ms/req | PostgreSQL CPU ms/req | statements |',
-    '|------------------|--------|--------|------|-------------------|-----------------------|------------|',
-    ...summaries.map((s) => `| ${s.flow.padEnd(16)} | ${String(s.blocks).padStart(6)} | ${s.requestsPerSecond} (${percent(s.requestsPerSecond, base.requestsPerSecond)}) | ${s.p99} | ${s.server.toFixed(2)} (${percent(s.server, base.server)}) | ${s.postgres.toFixed(2)} (${percent(s.postgres, base.postgres)}) | ${s.statements.toFixed(3)} |`),
+    '| flow             | blocks |  req/s |  p99 | server CPU ms/req | PostgreSQL CPU ms/req | its backends for this database | statements |',
+    '|------------------|--------|--------|------|-------------------|-----------------------|--------------------------------|------------|',
+    ...summaries.map((s) => `| ${s.flow.padEnd(16)} | ${String(s.blocks).padStart(6)} | ${s.requestsPerSecond} (${percent(s.requestsPerSecond, base.requestsPerSecond)}) | ${s.p99} | ${s.server.toFixed(2)} (${percent(s.server, base.server)}) | ${s.postgres.toFixed(2)} (${percent(s.postgres, base.postgres)}) | ${s.backends.toFixed(2)} (${percent(s.backends, base.backends)}) | ${s.statements.toFixed(3)} |`),
     '',
     `server peak RSS: ${peakRssMb ?? '?'} MB`,
   ].join('\n');
