@@ -52,6 +52,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded-postgres.ts';
+import { openLoop } from './open-loop.ts';
 import { startProviderSink } from './provider-sink.ts';
 import { startClaimsHook, type ClaimsHook } from './claims-hook.ts';
 import { refreshToken, seed } from './seed.ts';
@@ -73,6 +74,11 @@ const DRAIN_TIMEOUT_MS = Number(process.env.BENCH_DRAIN_TIMEOUT ?? 60) * 1000;
  */
 const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
 const WARMUP_SECONDS = 3;
+/**
+ * BENCH_LOADGEN=autocannon: offered rates through autocannon's `overallRate` as before
+ * bench/open-loop.ts, only to compare the two generators (see docs/benchmarks.md).
+ */
+const AUTOCANNON_RATE = process.env.BENCH_LOADGEN === 'autocannon';
 /** A code counts as delivered in time when the provider accepted it within this long of the request. */
 const IN_TIME_MS = 2_000;
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
@@ -83,6 +89,8 @@ const HOOK_SECRET = `whsec_${Buffer.from('bench-hook-secret-0123456789abcdef').t
 const POOL = (DURATION * (COMPARE ? COMPARE_ROUNDS : 1) + WARMUP_SECONDS) * 4_000;
 /** Identities per sweep step: its offered rate for its duration, plus room for a fast run. */
 const sweepPool = (rate: number) => Math.ceil(rate * SWEEP_DURATION * 1.1) + 500;
+/** The sweep's warm-up (not measured) runs at its first rate, on identities of their own. */
+const SWEEP_WARMUP_POOL = Math.ceil((SWEEP_RATES[0] ?? 100) * WARMUP_SECONDS * 1.1) + 500;
 
 /** BENCH_FLOWS=request,exchange picks flows by their first word; unset runs all. */
 const ONLY = (process.env.BENCH_FLOWS ?? '').split(',').filter(Boolean);
@@ -124,11 +132,19 @@ interface DatabaseWork {
   byStatement: Record<string, number>;
 }
 
+/** The server's event-loop delay over a window (bench/event-loop-delay.mjs), ms beyond the sampling interval. */
+interface EventLoopDelay { p50Ms: number; p99Ms: number; maxMs: number; meanMs: number; gc: Record<string, { count: number; totalMs: number; maxMs: number }> }
+
 interface FlowResult {
   flow: string;
   requestsPerSecond: number;
   p50: number;
   p99: number;
+  /** With BENCH_RATE (open loop): the slowest answer, ms, from when the request was due. */
+  max?: number;
+  eventLoop?: EventLoopDelay;
+  /** Load average (1 min) when the flow's measured window started and ended. */
+  loadAverage: [number, number];
   non2xx: number;
   errors: number;
   /**
@@ -142,12 +158,26 @@ interface FlowResult {
   delivery?: DeliveryResult;
   /** For the hook-exchange flow: calls the claims hook answered (warm-up included). */
   hookCalls?: number;
-  /** --compare: the round of this block, and the load average (1 min) when it ended. */
+  /** --compare: the round of this block. */
   round?: number;
-  loadAverage?: number;
 }
 
-interface SweepStep { rate: number; sent: number; acceptedPerSecond: number; refusedPerSecond: number; requestP99: number; delivery: DeliveryResult; serverCpuMsPerRequest: number }
+interface SweepStep {
+  rate: number;
+  sent: number;
+  acceptedPerSecond: number;
+  refusedPerSecond: number;
+  /** From when each request was due (open loop), ms. */
+  requestP50: number;
+  requestP99: number;
+  requestMax: number;
+  /** From writing each request to its answer, ms. */
+  serviceP99: number;
+  delivery: DeliveryResult;
+  serverCpuMsPerRequest: number;
+  eventLoop?: EventLoopDelay;
+  loadAverage: [number, number];
+}
 
 const sink = await startProviderSink(PROVIDER_LATENCY_MS);
 const database = await scratchDatabase();
@@ -168,7 +198,7 @@ try {
     secret: SECRET,
     code: CODE,
     // Only what the chosen flows use: seeding is most of a short run's time.
-    requestUsers: SWEEP ? Object.fromEntries(SWEEP_RATES.map((rate) => [`w${rate}-`, sweepPool(rate)])) : {
+    requestUsers: SWEEP ? { ww: SWEEP_WARMUP_POOL, ...Object.fromEntries(SWEEP_RATES.map((rate) => [`w${rate}-`, sweepPool(rate)])) } : {
       ...(runs('request') ? { r: POOL } : {}),
       ...(runs('slow-ses') ? { s: POOL } : {}),
       ...(runs('client-request') ? { cr: POOL } : {}),
@@ -189,11 +219,15 @@ try {
         const block = await measureFlow(flow, next.get(flow)!);
         sink.setEmailLatency(undefined);
         next.set(flow, block.next);
-        results.push({ ...block.result, round, loadAverage: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]) });
+        results.push({ ...block.result, round });
         console.log(formatBlock(results.at(-1)!));
       }
     }
   } else if (SWEEP) {
+    // A fresh server's first seconds (JIT, the pool's connections, prepared statements) belong
+    // to no step: warm it up at the first rate, then let the outbox drain.
+    const first = SWEEP_RATES[0] ?? 100;
+    await load({ path: '/passwordless/request/email', body: (i) => ({ email: `ww${i}@bench.test` }), duration: WARMUP_SECONDS, overallRate: first, pool: SWEEP_WARMUP_POOL }).run;
     for (const rate of SWEEP_RATES) {
       steps.push(await runSweepStep(rate));
       console.log(formatStep(steps.at(-1)!));
@@ -234,11 +268,55 @@ try {
   else report(results, peakRssMb);
 }
 
-/** Sends, per connection in turn, one fresh identity per request; remembers when each was sent and which were accepted. */
+/** What a load run measured, whichever generator ran it. */
+interface LoadResult {
+  total: number;
+  perSecond: number;
+  non2xx: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  /** Open loop only (an offered rate): the slowest answer, and the service time's p99. */
+  max?: number;
+  serviceP99?: number;
+}
+
+/**
+ * Sends one fresh identity per request and remembers when each was sent and which were
+ * accepted. At an offered rate, bench/open-loop.ts sends (latency from when each request was
+ * due); without one, autocannon's closed loop (each connection sends its next request when the
+ * previous one is answered).
+ */
 function load(options: { path: string; body: (i: number) => { email?: string }; headers?: Record<string, string>; duration: number; overallRate?: number; pool: number; first?: number }) {
   let next = options.first ?? 0;
   const requestedAt = new Map<string, number>();
   const accepted = new Set<string>();
+  if (options.overallRate !== undefined && !AUTOCANNON_RATE) {
+    const run = openLoop({
+      url: server!.url,
+      connections: CONNECTIONS,
+      rate: options.overallRate,
+      durationSeconds: options.duration,
+      request: () => {
+        const body = options.body(next++ % options.pool);
+        if (body.email !== undefined) requestedAt.set(body.email, Date.now());
+        return { path: options.path, headers: options.headers, body: JSON.stringify(body), context: body.email };
+      },
+      onResponse: (status, to) => {
+        if (typeof to === 'string' && status >= 200 && status < 300) accepted.add(to);
+      },
+    }).then((result): LoadResult => ({
+      total: result.sent,
+      perSecond: Math.round(result.completed / Math.max(0.001, (result.end - result.start) / 1000)),
+      non2xx: result.non2xx,
+      errors: result.errors,
+      p50: result.latencyMs.p50,
+      p99: result.latencyMs.p99,
+      max: result.latencyMs.max,
+      serviceP99: result.serviceMs.p99,
+    }));
+    return { run, requestedAt, accepted, next: () => next };
+  }
   const run = autocannon({
     url: server!.url,
     connections: CONNECTIONS,
@@ -259,7 +337,14 @@ function load(options: { path: string; body: (i: number) => { email?: string }; 
         if (to !== undefined && status >= 200 && status < 300) accepted.add(to);
       },
     }],
-  });
+  }).then((result): LoadResult => ({
+    total: result.requests.total,
+    perSecond: Math.round(result.requests.average),
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  }));
   return { run, requestedAt, accepted, next: () => next };
 }
 
@@ -326,6 +411,7 @@ async function measureFlow(flow: Flow, first: number): Promise<{ result: FlowRes
   await sink.collect();
   const workBefore = await databaseWork();
   const backendsBefore = await database.backendPids();
+  const loadBefore = loadAverage();
   const measured = load({ ...flow, duration: DURATION, pool: POOL, first, ...(RATE !== undefined ? { overallRate: RATE } : {}) });
   const before = cpuSample();
   const start = Date.now();
@@ -335,6 +421,7 @@ async function measureFlow(flow: Flow, first: number): Promise<{ result: FlowRes
   // A backend that exited during the window is missed (the server's pool keeps its connections under load).
   const backends = new Set([...backendsBefore, ...await database.backendPids()]);
   const backendMs = [...backends].reduce((sum, pid) => sum + (after.byPid.get(pid) ?? before.byPid.get(pid) ?? 0) - (before.byPid.get(pid) ?? 0), 0);
+  const eventLoop = (await server!.probe()).eventLoop;
   let delivery: DeliveryResult | undefined;
   if (flow.delivers) {
     const depthAtEnd = await pendingJobs();
@@ -342,25 +429,28 @@ async function measureFlow(flow: Flow, first: number): Promise<{ result: FlowRes
     delivery = await deliveryResult({ start, end }, measured.requestedAt, measured.accepted, depthAtEnd, drainSeconds);
   }
   const workAfter = await databaseWork();
-  const perRequest = (key: 'server' | 'postgres' | 'loadgen') => Math.round(((after[key] - before[key]) / Math.max(1, result.requests.total)) * 1000) / 1000;
+  const perRequest = (key: 'server' | 'postgres' | 'loadgen') => Math.round(((after[key] - before[key]) / Math.max(1, result.total)) * 1000) / 1000;
   const total = (['server', 'postgres', 'loadgen'] as const).reduce((sum, key) => sum + after[key] - before[key], 0);
   const flowResult: FlowResult = {
     flow: flow.name,
-    requestsPerSecond: Math.round(result.requests.average),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
+    requestsPerSecond: result.perSecond,
+    p50: result.p50,
+    p99: result.p99,
+    ...(result.max !== undefined ? { max: result.max } : {}),
+    ...(eventLoop !== undefined ? { eventLoop } : {}),
+    loadAverage: [loadBefore, loadAverage()],
     non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
+    errors: result.errors,
     cpuMsPerRequest: {
       server: perRequest('server'),
       postgres: perRequest('postgres'),
-      backends: round3(backendMs / Math.max(1, result.requests.total)),
+      backends: round3(backendMs / Math.max(1, result.total)),
       loadgen: perRequest('loadgen'),
       kernelShare: Math.round(((after.system - before.system) / Math.max(1, total)) * 100) / 100,
     },
     // Per code delivered for the flows that send one (every statement of the request, claim,
     // completion and audit of the window's codes), per request for the others.
-    database: workPerRequest(workBefore, workAfter, delivery ? delivery.accepted - delivery.undelivered : result.requests.total),
+    database: workPerRequest(workBefore, workAfter, delivery ? delivery.accepted - delivery.undelivered : result.total),
     ...(delivery ? { delivery } : {}),
   };
   return { result: flowResult, next: measured.next() };
@@ -369,24 +459,33 @@ async function measureFlow(flow: Flow, first: number): Promise<{ result: FlowRes
 async function runSweepStep(rate: number): Promise<SweepStep> {
   await drain();
   await sink.collect();
+  await server!.probe(); // the event-loop histogram starts with the step
+  const loadBefore = loadAverage();
   const step = load({ path: '/passwordless/request/email', body: (i) => ({ email: `w${rate}-${i}@bench.test` }), duration: SWEEP_DURATION, overallRate: rate, pool: sweepPool(rate) });
   const before = cpuSample();
   const start = Date.now();
   const result = await step.run;
   const end = Date.now();
   const after = cpuSample();
+  const eventLoop = (await server!.probe()).eventLoop;
+  const loadAfter = loadAverage();
   const depthAtEnd = await pendingJobs();
   const drainSeconds = await drain();
   const delivery = await deliveryResult({ start, end }, step.requestedAt, step.accepted, depthAtEnd, drainSeconds);
   const seconds = (end - start) / 1000;
   return {
     rate,
-    sent: Math.round(result.requests.total / seconds),
+    sent: Math.round(result.total / seconds),
     acceptedPerSecond: Math.round(step.accepted.size / seconds),
     refusedPerSecond: Math.round(result.non2xx / seconds),
-    requestP99: result.latency.p99,
+    requestP50: result.p50,
+    requestP99: result.p99,
+    requestMax: result.max ?? 0,
+    serviceP99: result.serviceP99 ?? 0,
     delivery,
-    serverCpuMsPerRequest: Math.round(((after.server - before.server) / Math.max(1, result.requests.total)) * 1000) / 1000,
+    serverCpuMsPerRequest: Math.round(((after.server - before.server) / Math.max(1, result.total)) * 1000) / 1000,
+    ...(eventLoop !== undefined ? { eventLoop } : {}),
+    loadAverage: [loadBefore, loadAfter],
   };
 }
 
@@ -404,7 +503,7 @@ interface WorkSample { commits: number; benchQueries: number; statements: number
 async function databaseWork(): Promise<WorkSample> {
   await new Promise((resolve) => setTimeout(resolve, 1_500));
   const commits = await database.commits();
-  const counted = await server!.statementCounts();
+  const counted = (await server!.probe()).statements;
   return { commits, benchQueries, statements: counted.total, byStatement: counted.byStatement };
 }
 
@@ -453,11 +552,18 @@ function cpuSample(): { server: number; postgres: number; byPid: Map<string, num
   return { server: serverUser + serverSys, postgres, byPid, loadgen: selfUser + selfSys, system: system + serverSys + selfSys };
 }
 
-async function startServer(databaseUrl: string, flowEnv: Record<string, string> = {}): Promise<{ url: string; process: ChildProcess; statementCounts(): Promise<{ total: number; byStatement: Record<string, number> }>; stop(): Promise<void> }> {
+interface ServerProbe {
+  statements: { total: number; byStatement: Record<string, number> };
+  /** Since the previous probe. */
+  eventLoop?: EventLoopDelay;
+}
+
+async function startServer(databaseUrl: string, flowEnv: Record<string, string> = {}): Promise<{ url: string; process: ChildProcess; probe(): Promise<ServerProbe>; stop(): Promise<void> }> {
   const port = await freePort();
   const logDir = mkdtempSync(join(tmpdir(), 'sesame-bench-'));
   const logFile = join(logDir, 'server.log');
   const countFile = join(logDir, 'pg-statements.json');
+  const eldFile = join(logDir, 'event-loop-delay.json');
   let countRequest = 0;
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
   // The production entry point: compiled JavaScript, as `npm start` and the container run it.
@@ -471,9 +577,11 @@ async function startServer(databaseUrl: string, flowEnv: Record<string, string> 
     stdio: ['ignore', openSync(logFile, 'a'), openSync(logFile, 'a')],
     env: {
       PATH: process.env.PATH,
-      // Bench-only: counts the server's statements (bench/pg-statement-counter.mjs).
-      NODE_OPTIONS: `--import ${join(ROOT, 'bench/pg-statement-counter.mjs')}`,
+      // Bench-only: counts the server's statements (bench/pg-statement-counter.mjs) and samples
+      // its event-loop delay (bench/event-loop-delay.mjs).
+      NODE_OPTIONS: `--import ${join(ROOT, 'bench/pg-statement-counter.mjs')} --import ${join(ROOT, 'bench/event-loop-delay.mjs')}`,
       BENCH_PG_COUNT_FILE: countFile,
+      BENCH_ELD_FILE: eldFile,
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(port),
@@ -515,18 +623,29 @@ async function startServer(databaseUrl: string, flowEnv: Record<string, string> 
   return {
     url,
     process: child,
-    async statementCounts() {
-      // Numbered requests, so a count written before this one is never read as its answer.
+    async probe() {
+      // Numbered requests, so a sample written before this one is never read as its answer.
       const seq = ++countRequest;
       writeFileSync(`${countFile}.seq`, String(seq));
+      writeFileSync(`${eldFile}.seq`, String(seq));
       child.kill('SIGUSR2');
       const deadline = Date.now() + 10_000;
-      for (;;) {
+      const read = <T>(file: string): (T & { seq: number }) | undefined => {
         try {
-          const counted = JSON.parse(readFileSync(countFile, 'utf8')) as { seq: number; total: number; byStatement: Record<string, number> };
-          if (counted.seq === seq) return counted;
-        } catch { /* not written yet */ }
-        if (Date.now() > deadline) throw new Error('the server did not write its statement counts');
+          const sample = JSON.parse(readFileSync(file, 'utf8')) as T & { seq: number };
+          return sample.seq === seq ? sample : undefined;
+        } catch {
+          return undefined; // not written yet
+        }
+      };
+      for (;;) {
+        const statements = read<ServerProbe['statements']>(countFile);
+        const eventLoop = read<EventLoopDelay>(eldFile);
+        if (statements !== undefined && eventLoop !== undefined) return { statements, eventLoop };
+        if (Date.now() > deadline) {
+          if (statements !== undefined) return { statements };
+          throw new Error('the server did not write its statement counts');
+        }
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
@@ -600,6 +719,15 @@ function peakRss(pid: number): number | undefined {
   }
 }
 
+/** The 1-minute load average: the machine's other work, written down with every figure. */
+function loadAverage(): number {
+  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+}
+
+function eld(value: EventLoopDelay | undefined): string {
+  return value === undefined ? '? / ?' : `${value.p99Ms} / ${value.maxMs}`;
+}
+
 function conditions(): string {
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   return `node ${process.version}, provider latency ${PROVIDER_LATENCY_MS} ms, ${CONNECTIONS} connections${RATE !== undefined ? `, offered ${RATE} requests/s` : ''}, load average at the end ${load}`;
@@ -611,7 +739,7 @@ function seconds(value: number): string {
 
 function formatStep(s: SweepStep): string {
   const d = s.delivery;
-  return `| ${String(s.rate).padStart(7)} | ${String(s.sent).padStart(6)} | ${String(s.acceptedPerSecond).padStart(8)} | ${String(s.refusedPerSecond).padStart(7)} | ${String(d.deliveredPerSecond).padStart(9)} | ${String(d.delayMs.p50).padStart(5)} | ${String(d.delayMs.p99).padStart(6)} | ${String(d.delayMs.max).padStart(6)} | ${(d.inTimeShare * 100).toFixed(1).padStart(6)}% | ${String(d.depthAtEnd).padStart(5)} | ${seconds(d.drainSeconds).padStart(7)} | ${String(s.requestP99).padStart(4)} | ${s.serverCpuMsPerRequest.toFixed(2)} | ${sustainable(s) ? 'yes' : 'no'} |`;
+  return `| ${String(s.rate).padStart(7)} | ${String(s.sent).padStart(6)} | ${String(s.acceptedPerSecond).padStart(8)} | ${String(s.refusedPerSecond).padStart(7)} | ${String(d.deliveredPerSecond).padStart(9)} | ${String(d.delayMs.p50).padStart(5)} | ${String(d.delayMs.p99).padStart(6)} | ${String(d.delayMs.max).padStart(6)} | ${(d.inTimeShare * 100).toFixed(1).padStart(6)}% | ${String(d.depthAtEnd).padStart(5)} | ${seconds(d.drainSeconds).padStart(7)} | ${String(s.requestP50).padStart(4)} / ${String(s.requestP99).padStart(4)} / ${String(s.requestMax).padStart(4)} | ${String(s.serviceP99).padStart(4)} | ${eld(s.eventLoop)} | ${s.serverCpuMsPerRequest.toFixed(2)} | ${s.loadAverage[0].toFixed(1)}–${s.loadAverage[1].toFixed(1)} | ${sustainable(s) ? 'yes' : 'no'} |`;
 }
 
 function reportSweep(done: SweepStep[], peakRssMb: number | undefined): void {
@@ -620,8 +748,8 @@ function reportSweep(done: SweepStep[], peakRssMb: number | undefined): void {
     `Sesame sweep: ${SWEEP_DURATION} s per offered rate; ${conditions()}`,
     `Sustainable rate: ${best ? `${best.rate} requests/s (${best.delivery.deliveredPerSecond} codes delivered/s, delay p99 ${best.delivery.delayMs.p99} ms)` : `below ${done[0]?.rate ?? '?'} requests/s`}`,
     '',
-    '| offered | sent/s | accepted/s | 503/s | delivered/s | delay p50 | p99 | max | ≤ 2 s | depth at end | drain | req p99 | server CPU ms/req | sustainable |',
-    '|---------|--------|------------|-------|-------------|-----------|-----|-----|-------|--------------|-------|---------|-------------------|-------------|',
+    '| offered | sent/s | accepted/s | 503/s | delivered/s | delay p50 | p99 | max | ≤ 2 s | depth at end | drain | request p50 / p99 / max | service p99 | event-loop delay p99 / max | server CPU ms/req | load avg | sustainable |',
+    '|---------|--------|------------|-------|-------------|-----------|-----|-----|-------|--------------|-------|-------------------------|-------------|----------------------------|-------------------|----------|-------------|',
     ...done.map(formatStep),
     '',
     `server peak RSS: ${peakRssMb ?? '?'} MB`,
@@ -631,7 +759,7 @@ function reportSweep(done: SweepStep[], peakRssMb: number | undefined): void {
 }
 
 function report(flows: FlowResult[], peakRssMb: number | undefined): void {
-  const rows = flows.map((r) => `| ${r.flow.padEnd(26)} | ${String(r.requestsPerSecond).padStart(7)} | ${String(r.p50).padStart(4)} | ${String(r.p99).padStart(4)} | ${String(r.non2xx).padStart(6)} | ${String(r.errors).padStart(6)} | ${r.cpuMsPerRequest.server.toFixed(2)} / ${r.cpuMsPerRequest.postgres.toFixed(2)} (${r.cpuMsPerRequest.backends.toFixed(2)}) / ${r.cpuMsPerRequest.loadgen.toFixed(2)} (${Math.round(r.cpuMsPerRequest.kernelShare * 100)}% kernel) |`);
+  const rows = flows.map((r) => `| ${r.flow.padEnd(26)} | ${String(r.requestsPerSecond).padStart(7)} | ${String(r.p50).padStart(4)} | ${String(r.p99).padStart(4)} | ${String(r.non2xx).padStart(6)} | ${String(r.errors).padStart(6)} | ${r.cpuMsPerRequest.server.toFixed(2)} / ${r.cpuMsPerRequest.postgres.toFixed(2)} (${r.cpuMsPerRequest.backends.toFixed(2)}) / ${r.cpuMsPerRequest.loadgen.toFixed(2)} (${Math.round(r.cpuMsPerRequest.kernelShare * 100)}% kernel) | ${eld(r.eventLoop)} | ${r.loadAverage[0].toFixed(1)}–${r.loadAverage[1].toFixed(1)} |`);
   const deliveries = flows.filter((r) => r.delivery).map((r) => {
     const d = r.delivery!;
     return `| ${r.flow.padEnd(26)} | ${String(d.accepted).padStart(8)} | ${String(d.deliveredPerSecond).padStart(11)} | ${String(d.delayMs.p50).padStart(5)} | ${String(d.delayMs.p99).padStart(6)} | ${String(d.delayMs.max).padStart(6)} | ${(d.inTimeShare * 100).toFixed(1).padStart(6)}% | ${String(d.undelivered).padStart(5)} | ${String(d.depthAtEnd).padStart(5)} | ${seconds(d.drainSeconds).padStart(7)} |`;
@@ -643,8 +771,8 @@ function report(flows: FlowResult[], peakRssMb: number | undefined): void {
   const text = [
     `Sesame benchmark: ${DURATION} s per flow (after ${WARMUP_SECONDS} s warm-up); ${conditions()}`,
     '',
-    '| flow                       |   req/s |  p50 |  p99 | non-2xx | errors | CPU ms per request: server / PostgreSQL (its backends for this database) / load generator |',
-    '|----------------------------|---------|------|------|---------|--------|------|',
+    '| flow                       |   req/s |  p50 |  p99 | non-2xx | errors | CPU ms per request: server / PostgreSQL (its backends for this database) / load generator | event-loop delay p99 / max (ms) | load avg |',
+    '|----------------------------|---------|------|------|---------|--------|------|------|------|',
     ...rows,
     '',
     ...(deliveries.length > 0 ? [
@@ -669,7 +797,7 @@ function report(flows: FlowResult[], peakRssMb: number | undefined): void {
 }
 
 function formatBlock(r: FlowResult): string {
-  return `| ${String(r.round).padStart(5)} | ${r.flow.split(' ')[0]!.padEnd(16)} | ${String(r.requestsPerSecond).padStart(6)} | ${String(r.p99).padStart(4)} | ${String(r.non2xx).padStart(7)} | ${r.cpuMsPerRequest.server.toFixed(2)} / ${r.cpuMsPerRequest.postgres.toFixed(2)} (${r.cpuMsPerRequest.backends.toFixed(2)}) / ${r.cpuMsPerRequest.loadgen.toFixed(2)} | ${r.database.statementsPerRequest.toFixed(3).padStart(10)} | ${String(r.loadAverage ?? '?').padStart(5)} |`;
+  return `| ${String(r.round).padStart(5)} | ${r.flow.split(' ')[0]!.padEnd(16)} | ${String(r.requestsPerSecond).padStart(6)} | ${String(r.p99).padStart(4)} | ${String(r.non2xx).padStart(7)} | ${r.cpuMsPerRequest.server.toFixed(2)} / ${r.cpuMsPerRequest.postgres.toFixed(2)} (${r.cpuMsPerRequest.backends.toFixed(2)}) / ${r.cpuMsPerRequest.loadgen.toFixed(2)} | ${r.database.statementsPerRequest.toFixed(3).padStart(10)} | ${r.loadAverage[0].toFixed(1)}–${r.loadAverage[1].toFixed(1)} |`;
 }
 
 /** --compare: every block, then per flow the median of its blocks and its ratio to the first flow. */

@@ -52,7 +52,7 @@ export async function buildAdminApp(config: Config, shared: FastifyInstance): Pr
   await admin.register(openApiPlugin, {
     title: 'Sesame admin API', description: 'The operators\' listener (ADMIN_PORT): metrics and administration. Never exposed on the public port.',
     rateLimited: false, serveDocument: config.docsEnabled, serveReference: false,
-    bearer: { format: 'sak_…', description: 'An admin API key, sak_… (see docs/admin.md).' },
+    bearer: { format: 'sak_…', description: 'An admin API key, sak_… (see docs/admin.md).', scoped: true },
   });
 
   await admin.register(adminAuthPlugin, { keys: shared.services.adminKeys });

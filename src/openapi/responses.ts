@@ -100,3 +100,66 @@ export function impliedStatuses(route: RouteFacts): number[] {
   }
   return [...statuses];
 }
+
+/**
+ * The operationId of a route: its method, then each path segment capitalised, a parameter as
+ * `By<Name>` (`DELETE /me/sessions/:id` is `deleteMeSessionsById`). Derived, so it is unique per
+ * method and path and changes only when they do; generated clients name their calls after it.
+ */
+export function operationIdOf(method: string, url: string): string {
+  const words = url.split('/').filter((segment) => segment !== '')
+    .flatMap((segment) => (segment.startsWith(':') ? ['by', segment.slice(1)] : [segment]))
+    .flatMap((segment) => segment.split(/[^A-Za-z0-9]+/))
+    .filter((word) => word !== '');
+  return method.toLowerCase() + words.map((word) => word[0]!.toUpperCase() + word.slice(1)).join('');
+}
+
+/** What a route does with the refresh cookie at one status (cookie mode, S40). */
+export type RefreshCookieUse = 'set' | 'cleared';
+
+/** An OpenAPI 3.1 Header Object. */
+interface HeaderObject {
+  description: string;
+  required?: boolean;
+  schema: Record<string, unknown>;
+}
+
+const SET_COOKIE: Record<RefreshCookieUse, HeaderObject> = {
+  set: {
+    description: 'For a client in cookie mode only (`refresh_token_delivery = cookie`): the refresh token, which the body then leaves out. '
+      + '`__Host-sesame_refresh=<token>; Max-Age=<seconds left in the session>; Path=/; HttpOnly; Secure; SameSite=Strict`.',
+    schema: { type: 'string' },
+  },
+  cleared: {
+    description: 'Drops the refresh cookie when the call carried it or its client is in cookie mode: '
+      + '`__Host-sesame_refresh=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict`.',
+    schema: { type: 'string' },
+  },
+};
+
+const SECONDS = { type: 'integer', minimum: 1 };
+
+/**
+ * The headers a response of `status` may carry, as the API sets them: the Bearer challenge
+ * (RFC 6750) with every 401, and with a 403 for a key without the route's scope where
+ * credentials are scoped; Retry-After with every 429 (rate_limited, throttled) and with a 503
+ * `overloaded`; Set-Cookie where the route sets or clears the refresh cookie.
+ */
+export function responseHeaders(status: number, facts: { refreshCookie?: RefreshCookieUse | undefined; scopedBearer: boolean }): Record<string, HeaderObject> {
+  const headers: Record<string, HeaderObject> = {};
+  if (status === 401) {
+    headers['WWW-Authenticate'] = {
+      description: 'The Bearer challenge (RFC 6750): `Bearer` when no credential was sent, else with `error="invalid_token"`, or '
+        + '`error="insufficient_user_authentication"` and `max_age` when the change needs a recent sign-in.',
+      required: true,
+      schema: { type: 'string' },
+    };
+  }
+  if (status === 403 && facts.scopedBearer) {
+    headers['WWW-Authenticate'] = { description: 'With `insufficient_scope`: `Bearer realm=…, error="insufficient_scope", scope="<the scope the route needs>"`.', schema: { type: 'string' } };
+  }
+  if (status === 429) headers['Retry-After'] = { description: 'Seconds to wait before asking again.', required: true, schema: SECONDS };
+  if (status === 503) headers['Retry-After'] = { description: 'With `overloaded` only: seconds to wait before asking for a code again.', schema: SECONDS };
+  if (facts.refreshCookie !== undefined) headers['Set-Cookie'] = SET_COOKIE[facts.refreshCookie];
+  return headers;
+}

@@ -4,7 +4,10 @@
  * Register it before the routes: it collects every route registered after it. Each route is
  * described with its declared responses plus the statuses the shared plugins can give it, and
  * every problem response points at the problem schema of its status, whose `code` enum comes
- * from src/errors.ts (see openapi/responses.ts). A route opts out with `schema: { hide: true }`.
+ * from src/errors.ts (see openapi/responses.ts). Every operation has an operationId derived from
+ * its method and path (operationIdOf), and the headers the API sets are documented: Set-Cookie
+ * where a route declares `config.refreshCookie`, WWW-Authenticate on 401 (and on the admin
+ * listener's 403), Retry-After on 429 and 503. A route opts out with `schema: { hide: true }`.
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -12,7 +15,14 @@ import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ErrorCode } from '../errors.ts';
 import { ERRORS } from '../errors.ts';
-import { impliedStatuses, PROBLEM_MEDIA_TYPE, problemSchemaName, problemSchemas } from '../openapi/responses.ts';
+import { impliedStatuses, operationIdOf, PROBLEM_MEDIA_TYPE, problemSchemaName, problemSchemas, responseHeaders, type RefreshCookieUse } from '../openapi/responses.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Statuses at which the route sets the refresh cookie (cookie mode, S40) or clears it; documented as Set-Cookie. */
+    refreshCookie?: Readonly<Partial<Record<number, RefreshCookieUse>>>;
+  }
+}
 
 export interface OpenApiOptions {
   title: string;
@@ -23,8 +33,11 @@ export interface OpenApiOptions {
   serveDocument: boolean;
   /** Serve the interactive reference at GET /docs. */
   serveReference: boolean;
-  /** What the bearer credential of this listener's authenticated routes is. */
-  bearer: { format: string; description: string };
+  /**
+   * What the bearer credential of this listener's authenticated routes is; `scoped`: a credential
+   * without the route's scope answers 403 with a WWW-Authenticate challenge (admin keys).
+   */
+  bearer: { format: string; description: string; scoped?: boolean };
 }
 
 /** The document's version: the service's package version. */
@@ -36,10 +49,13 @@ const TAG_BY_SEGMENT: Record<string, string> = {
 };
 
 type Responses = Record<string, unknown>;
-interface DescribedSchema extends FastifySchema { response?: Responses }
+interface DescribedSchema extends FastifySchema { response?: Responses; operationId?: string }
+
+/** Carries a route's refresh-cookie statuses from describeRoute to finishDocument, which removes it. */
+const REFRESH_COOKIE_EXTENSION = 'x-sesame-refresh-cookie';
 
 function describeRoute(schema: DescribedSchema | undefined, route: RouteOptions, options: OpenApiOptions): DescribedSchema {
-  const config = (route.config ?? {}) as { inputErrors?: { body: ErrorCode }; rateLimitFamily?: string };
+  const config = (route.config ?? {}) as { inputErrors?: { body: ErrorCode }; rateLimitFamily?: string; refreshCookie?: Record<string, RefreshCookieUse> };
   const response: Responses = { ...schema?.response };
   for (const [status, reply] of Object.entries(response)) {
     // @fastify/swagger drops the content of a `null` reply; on any status but 204 the JSON `null` is sent.
@@ -53,6 +69,9 @@ function describeRoute(schema: DescribedSchema | undefined, route: RouteOptions,
   const segment = route.url.split('/')[1] ?? '';
   return {
     ...schema,
+    // Stable: it changes only when the route's method or path does.
+    ...(schema?.operationId === undefined && typeof route.method === 'string' ? { operationId: operationIdOf(route.method, route.url) } : {}),
+    ...(config.refreshCookie === undefined ? {} : { [REFRESH_COOKIE_EXTENSION]: config.refreshCookie }),
     response,
     tags: schema?.tags ?? [TAG_BY_SEGMENT[segment] ?? segment],
     // Routes behind the bearer check (an access token, or an admin key) declare their 401.
@@ -62,14 +81,21 @@ function describeRoute(schema: DescribedSchema | undefined, route: RouteOptions,
 
 interface OpenApiObject {
   components?: { schemas?: Record<string, unknown> };
-  paths?: Record<string, Record<string, { responses?: Record<string, { description?: string; content?: unknown }> }>>;
+  paths?: Record<string, Record<string, {
+    responses?: Record<string, { description?: string; content?: unknown; headers?: Record<string, unknown> }>;
+    [REFRESH_COOKIE_EXTENSION]?: Record<string, RefreshCookieUse>;
+  }>>;
 }
 
-/** Points every 4xx/5xx response at the problem schema of its status. */
-function finishDocument(document: OpenApiObject): OpenApiObject {
+/** Points every 4xx/5xx response at the problem schema of its status, and documents the headers each response may carry. */
+function finishDocument(document: OpenApiObject, options: OpenApiOptions): OpenApiObject {
   for (const operations of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(operations)) {
+      const refreshCookie = operation[REFRESH_COOKIE_EXTENSION] ?? {};
+      delete operation[REFRESH_COOKIE_EXTENSION];
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const headers = responseHeaders(Number(status), { refreshCookie: refreshCookie[status], scopedBearer: options.bearer.scoped === true });
+        if (Object.keys(headers).length > 0) response.headers = { ...response.headers, ...headers };
         if (Number(status) < 400) continue;
         const codes = (Object.keys(ERRORS) as ErrorCode[]).filter((code) => ERRORS[code].status === Number(status));
         response.description = codes.map((code) => ERRORS[code].title).filter((title, index, all) => all.indexOf(title) === index).join(' / ');
@@ -96,7 +122,7 @@ export const openApiPlugin = fp(async (app: FastifyInstance, options: OpenApiOpt
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: options.bearer.format, description: options.bearer.description } } },
     },
     transform: ({ schema, url, route }) => ({ schema: describeRoute(schema as DescribedSchema | undefined, route, options) as never, url }),
-    transformObject: (({ openapiObject }: { openapiObject: OpenApiObject }) => finishDocument(openapiObject)) as never,
+    transformObject: (({ openapiObject }: { openapiObject: OpenApiObject }) => finishDocument(openapiObject, options)) as never,
   });
 
   if (options.serveDocument) {

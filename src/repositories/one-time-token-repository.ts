@@ -317,6 +317,7 @@ interface VerificationIssueParams {
   code_payload: Buffer;
   notice_payload: Buffer;
   notice_expires_at: Date;
+  client_id: string;
 }
 function verificationIssueStatement(channel: Channel): Statement<VerificationIssueParams> {
   const column = USER_COLUMN[channel];
@@ -335,8 +336,8 @@ ${THROTTLE_GATE}, requester AS (
     AND revoked_at IS NULL AND expires_at > :now AND EXISTS (SELECT 1 FROM eligible)
   RETURNING 1
 ), inserted AS (
-  INSERT INTO one_time_tokens (user_id, channel, destination, short_hash, max_uses, max_attempts, created_at, expires_at, purpose)
-  SELECT id, :channel, :destination, :short_hash, 1, :max_attempts, :now, :expires_at, 'verify' FROM eligible
+  INSERT INTO one_time_tokens (user_id, channel, destination, short_hash, max_uses, max_attempts, created_at, expires_at, purpose, client_id)
+  SELECT id, :channel, :destination, :short_hash, 1, :max_attempts, :now, :expires_at, 'verify', :client_id FROM eligible
   RETURNING user_id
 ), job AS (
   INSERT INTO delivery_jobs (user_id, channel, destination_masked, client_ip, payload, next_attempt_at, expires_at, created_at, purpose)
@@ -354,11 +355,13 @@ SELECT EXISTS (SELECT 1 FROM gate) AS accepted,
 // Spends the verification code (one use, S4) and sets the address on the requester, verified,
 // in one statement. The old value is read from the statement's snapshot, so the caller can tell
 // the old address. An address another account took meanwhile fails the unique index and the
-// whole statement rolls back: the caller answers invalid_token.
-const CONSUME_VERIFICATION = statement<{ id: string; user_id: string; now: Date }>('verify_consume', `
+// whole statement rolls back: the caller answers invalid_token. A code requested under another
+// client is not spent (a row from before clients belongs to the default client), as at sign-in.
+const CONSUME_VERIFICATION = statement<{ id: string; user_id: string; now: Date; client_id: string; default_client_id: string }>('verify_consume', `
 WITH consumed AS (
   UPDATE one_time_tokens SET uses = uses + 1, attempts = attempts - 1
   WHERE id = :id AND user_id = :user_id AND purpose = 'verify' AND uses < max_uses AND revoked_at IS NULL AND expires_at > :now
+    AND coalesce(client_id, :default_client_id) = :client_id
   RETURNING user_id, channel, destination
 ), previous AS (
   SELECT email, phone_number FROM users WHERE id = :user_id
@@ -399,6 +402,8 @@ export interface IssueVerificationInput {
   /** The notice, sent instead when another account holds the address. */
   noticePayload: Buffer;
   noticeExpiresAt: Date;
+  /** The client the code is requested under; only that client can verify it. */
+  clientId: string;
 }
 
 export type IssueVerificationResult =
@@ -427,7 +432,7 @@ export interface OneTimeTokenRepository {
   /** Counts a guess at the requester's live verification code for the address (S5, S6, S44). */
   claimVerificationAttempt(input: { channel: Channel; destination: string; userId: string; now: Date; failureWindowStart: Date; maxDestinationFailures: number }): Promise<ClaimedToken | null>;
   /** Spends the code and sets the address, verified; the previous identifiers, or null. */
-  consumeVerification(input: { id: string; userId: string; now: Date }): Promise<{ previousEmail: string | null; previousPhoneNumber: string | null } | null>;
+  consumeVerification(input: { id: string; userId: string; now: Date; client: ClientBinding }): Promise<{ previousEmail: string | null; previousPhoneNumber: string | null } | null>;
   /** Queues a message without a code (a notice) to an address. */
   enqueueNotice(input: NoticeInput): Promise<void>;
 }
@@ -510,6 +515,7 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
         code_payload: input.codePayload,
         notice_payload: input.noticePayload,
         notice_expires_at: input.noticeExpiresAt,
+        client_id: input.clientId,
       }));
       const row = rows[0]!;
       if (!row.accepted) return { outcome: 'throttled', previousRequestAt: row.previous_at };
@@ -531,7 +537,9 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
 
     async consumeVerification(input) {
       try {
-        const { rows } = await pool.query<{ previous_email: string | null; previous_phone_number: string | null }>(CONSUME_VERIFICATION.bind({ id: input.id, user_id: input.userId, now: input.now }));
+        const { rows } = await pool.query<{ previous_email: string | null; previous_phone_number: string | null }>(CONSUME_VERIFICATION.bind({
+          id: input.id, user_id: input.userId, now: input.now, client_id: input.client.clientId, default_client_id: input.client.defaultClientId,
+        }));
         const row = rows[0];
         return row ? { previousEmail: row.previous_email, previousPhoneNumber: row.previous_phone_number } : null;
       } catch (error) {

@@ -3,7 +3,7 @@
  * (none of this is a measured hot path).
  */
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import type { NewSession } from './one-time-token-repository.ts';
+import type { ClientBinding, NewSession } from './one-time-token-repository.ts';
 
 export interface StoredPasskey {
   id: string;
@@ -29,10 +29,13 @@ export interface PasskeySignIn {
 export type ChallengePurpose = 'registration' | 'authentication';
 
 export interface PasskeyRepository {
-  /** Stores a challenge; expired ones are swept on the way. */
-  saveChallenge(input: { hash: Buffer; purpose: ChallengePurpose; userId: string | null; now: Date; expiresAt: Date }): Promise<void>;
-  /** Deletes and returns true when a live challenge with this hash, purpose and user existed (single use). */
-  takeChallenge(input: { hash: Buffer; purpose: ChallengePurpose; userId: string | null; now: Date }): Promise<boolean>;
+  /** Stores a challenge (a sign-in one with the client it is for); expired ones are swept on the way. */
+  saveChallenge(input: { hash: Buffer; purpose: ChallengePurpose; userId: string | null; clientId?: string; now: Date; expiresAt: Date }): Promise<void>;
+  /**
+   * Deletes and returns true when a live challenge with this hash, purpose and user existed
+   * (single use), and, given a client, was handed out to it (NULL rows: the default client's).
+   */
+  takeChallenge(input: { hash: Buffer; purpose: ChallengePurpose; userId: string | null; client?: ClientBinding; now: Date }): Promise<boolean>;
   listForUser(userId: string): Promise<StoredPasskey[]>;
   find(id: string): Promise<StoredPasskey | null>;
   /** False when the credential ID is already registered. */
@@ -54,17 +57,20 @@ const CHALLENGE_SWEEP_LIMIT = 100;
 
 export function createPasskeyRepository(prisma: PrismaClient): PasskeyRepository {
   return {
-    async saveChallenge({ hash, purpose, userId, now, expiresAt }) {
+    async saveChallenge({ hash, purpose, userId, clientId, now, expiresAt }) {
       // Sweeping a bounded batch with every insert keeps the table at its live size without a worker.
       await prisma.$executeRaw`DELETE FROM webauthn_challenges WHERE challenge_hash IN (
         SELECT challenge_hash FROM webauthn_challenges WHERE expires_at <= ${now} LIMIT ${CHALLENGE_SWEEP_LIMIT})`;
-      await prisma.webauthnChallenge.create({ data: { challengeHash: new Uint8Array(hash), purpose, userId, createdAt: now, expiresAt } });
+      await prisma.webauthnChallenge.create({ data: { challengeHash: new Uint8Array(hash), purpose, userId, clientId: clientId ?? null, createdAt: now, expiresAt } });
     },
 
-    async takeChallenge({ hash, purpose, userId, now }) {
+    async takeChallenge({ hash, purpose, userId, client, now }) {
       // One conditional DELETE: of two concurrent uses of a challenge only one gets the row (S46).
+      // Another client's challenge is left alone, like a code requested under another client.
+      const ofClient = client === undefined ? {}
+        : client.clientId === client.defaultClientId ? { OR: [{ clientId: client.clientId }, { clientId: null }] } : { clientId: client.clientId };
       const deleted = await prisma.webauthnChallenge.deleteMany({
-        where: { challengeHash: new Uint8Array(hash), purpose, userId, expiresAt: { gt: now } },
+        where: { challengeHash: new Uint8Array(hash), purpose, userId, expiresAt: { gt: now }, ...ofClient },
       });
       return deleted.count === 1;
     },
@@ -111,7 +117,7 @@ export function createPasskeyRepository(prisma: PrismaClient): PasskeyRepository
         const created = await tx.session.create({
           data: {
             userId: user.id, createdAt: now, lastUsedAt: now, expiresAt: session.expiresAt, ip: session.ip,
-            userAgent: session.userAgent ?? null, authTime: now, amr,
+            userAgent: session.userAgent ?? null, authTime: now, amr, clientId: session.clientId ?? null,
             refreshTokens: { create: { tokenHash: new Uint8Array(session.refreshHash), createdAt: now } },
           },
           select: { id: true },

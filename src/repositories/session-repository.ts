@@ -20,8 +20,13 @@ export type RotationResult =
   | { outcome: 'retried'; sessionId: string; user: SessionUser; authentication: Authentication; expiresAt: Date }
   /** A spent token came back: the family is revoked now. */
   | { outcome: 'reused'; sessionId: string; userId: string }
-  /** Unknown, expired, revoked, disabled user, or a concurrent refresh of the same token won. */
-  | { outcome: 'invalid' };
+  /**
+   * Unknown, expired, revoked, disabled user, or a concurrent refresh of the same token won.
+   * `sessionLives`: the token's session is still live though this refresh failed: a concurrent
+   * refresh spent the token first (its caller holds the child) and this was no reuse, or the
+   * session is another client's.
+   */
+  | { outcome: 'invalid'; sessionLives?: boolean };
 
 export interface SessionRecord {
   id: string;
@@ -56,6 +61,10 @@ export interface UserProfile {
 // \`raced\`: the snapshot showed the token live, yet another statement spent it first (this one
 // waited on its row lock). Nothing was written; with a grace period the caller runs the
 // statement once more, sees the winner's child and is given it (two tabs refreshing at once).
+// \`session_lives\`: after this statement the token's session is still live (for this client: the
+// token was spent by a concurrent refresh and this one was no reuse; for another client: an
+// unspent token of its live session). The other client's check runs only when this client has no
+// live session for the token (CASE evaluates the branch it takes): a rotation pays nothing for it.
 const ROTATE = statement<{ presented_hash: Buffer; child_hash: Buffer; now: Date; grace_seconds: number; idle_seconds: number; client_id: string; default_client_id: string }>('session_rotate', `
 WITH presented AS (
   SELECT session_id, spent_at FROM refresh_tokens WHERE token_hash = :presented_hash
@@ -93,6 +102,11 @@ SELECT CASE WHEN EXISTS (SELECT 1 FROM touched) THEN 'rotated'
             ELSE 'invalid' END AS outcome,
        (EXISTS (SELECT 1 FROM presented WHERE spent_at IS NULL) AND EXISTS (SELECT 1 FROM live)
         AND NOT EXISTS (SELECT 1 FROM spent)) AS raced,
+       CASE WHEN EXISTS (SELECT 1 FROM live) THEN NOT EXISTS (SELECT 1 FROM reused) ELSE EXISTS (
+         SELECT 1 FROM presented p JOIN sessions s ON s.id = p.session_id JOIN users u ON u.id = s.user_id
+         WHERE p.spent_at IS NULL AND s.revoked_at IS NULL AND s.expires_at > :now AND NOT u.disabled
+           AND s.last_used_at > :now::timestamptz - make_interval(secs => :idle_seconds::int)
+           AND coalesce(s.client_id, :default_client_id) <> :client_id) END AS session_lives,
        coalesce((SELECT id FROM live), (SELECT id FROM reused)) AS session_id,
        coalesce((SELECT user_id FROM live), (SELECT user_id FROM reused)) AS user_id,
        (SELECT email FROM live) AS email,
@@ -178,7 +192,7 @@ export interface SessionRepository {
 export function createSessionRepository(pool: pg.Pool): SessionRepository {
   return {
     async rotate(input) {
-      const run = async () => (await pool.query<{ outcome: 'rotated' | 'retried' | 'reused' | 'invalid'; raced: boolean; session_id: string | null; user_id: string | null; email: string | null; phone_number: string | null; app_metadata: Record<string, unknown> | null; auth_time: Date | null; amr: string[] | null; expires_at: Date | null }>(ROTATE.bind({
+      const run = async () => (await pool.query<{ outcome: 'rotated' | 'retried' | 'reused' | 'invalid'; raced: boolean; session_lives: boolean; session_id: string | null; user_id: string | null; email: string | null; phone_number: string | null; app_metadata: Record<string, unknown> | null; auth_time: Date | null; amr: string[] | null; expires_at: Date | null }>(ROTATE.bind({
         presented_hash: input.presentedHash,
         child_hash: input.childHash,
         now: input.now,
@@ -204,7 +218,7 @@ export function createSessionRepository(pool: pg.Pool): SessionRepository {
         case 'reused':
           return { outcome: 'reused', sessionId: row.session_id!, userId: row.user_id! };
         default:
-          return { outcome: 'invalid' };
+          return { outcome: 'invalid', sessionLives: row.session_lives };
       }
     },
 

@@ -1,6 +1,8 @@
 /**
  * Passkeys: registration and management for the signed-in caller (/me/passkeys), and sign-in
  * with a discoverable credential (/passkeys/authenticate). Each handler is one service call.
+ * Sign-in acts for a client like the code exchange: `client_id` in the body (else the default
+ * client), its origin rule (S39), its tokens, and its cookie mode (S40).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
@@ -11,11 +13,13 @@ import {
 import { EmptyReply } from '../schemas/sessions.ts';
 import type { PasskeyView } from '../services/passkey-service.ts';
 import type { Caller } from '../services/session-service.ts';
+import { deliverTokens } from './refresh-cookie.ts';
 import { requestContext } from './request-context.ts';
 
 const AUTHENTICATED = { 401: ProblemReply, 429: ProblemReply, 503: ProblemReply };
-// Any sign-in failure, malformed bodies included, is the same invalid_passkey (S18).
-const SIGN_IN = { inputErrors: { body: 'invalid_passkey' as const }, rateLimitFamily: 'exchange' as const };
+// Any sign-in failure, malformed bodies included, is the same invalid_passkey (S18); a client_id
+// too long to be one is invalid_client, like an unknown one.
+const SIGN_IN = { inputErrors: { body: 'invalid_passkey' as const, fields: { client_id: 'invalid_client' as const } }, rateLimitFamily: 'exchange' as const };
 
 function passkeyView(passkey: PasskeyView) {
   return {
@@ -61,12 +65,15 @@ export const passkeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/passkeys/authenticate/options', {
-    schema: { body: AuthenticationOptionsBody, response: { 200: OptionsReply, 400: ProblemReply, 429: ProblemReply, 503: ProblemReply } },
-    config: { rateLimitFamily: 'exchange' },
-  }, async () => passkeys.authenticationOptions());
+    preHandler: app.requireClient,
+    schema: { body: AuthenticationOptionsBody, response: { 200: OptionsReply, 400: ProblemReply, 403: ProblemReply, 429: ProblemReply, 503: ProblemReply } },
+    config: { inputErrors: { body: 'invalid_request', fields: { client_id: 'invalid_client' } }, rateLimitFamily: 'exchange' },
+  }, async (request) => passkeys.authenticationOptions(request.client!));
 
   app.post('/passkeys/authenticate', {
-    schema: { body: AuthenticateBody, response: { 200: AccessTokenReply, 400: ProblemReply, 429: ProblemReply, 503: ProblemReply } },
-    config: SIGN_IN,
-  }, async (request) => passkeys.authenticate(request.body.response as AuthenticationResponseJSON, requestContext(request)));
+    preHandler: app.requireClient,
+    schema: { body: AuthenticateBody, response: { 200: AccessTokenReply, 400: ProblemReply, 403: ProblemReply, 429: ProblemReply, 503: ProblemReply } },
+    config: { ...SIGN_IN, refreshCookie: { 200: 'set' } },
+  }, async (request, reply) => deliverTokens(reply, request.client!,
+    await passkeys.authenticate(request.body.response as AuthenticationResponseJSON, requestContext(request), request.client!)));
 };

@@ -20,7 +20,10 @@ const EXCHANGE_RESPONSES = { 200: AccessTokenReply, 400: ProblemReply, 403: Prob
 // Exchange failures of any kind, malformed bodies included, answer invalid_token (S18).
 // Rate-limit families: see plugins/rate-limit.ts.
 // A client_id too long to be one is invalid_client, like an unknown one.
-const EXCHANGE_INPUT_ERRORS = { inputErrors: { body: 'invalid_token' as const, fields: { client_id: 'invalid_client' as const } }, rateLimitFamily: 'exchange' as const };
+// Cookie mode (S40): the refresh token arrives in a cookie instead (documented with the route).
+const EXCHANGE_INPUT_ERRORS = {
+  inputErrors: { body: 'invalid_token' as const, fields: { client_id: 'invalid_client' as const } }, rateLimitFamily: 'exchange' as const, refreshCookie: { 200: 'set' as const },
+};
 
 export const passwordlessRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { passwordless } = app.services;

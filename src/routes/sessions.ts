@@ -8,7 +8,7 @@ import { AppError } from '../errors.ts';
 import { unauthorized } from '../plugins/bearer-auth.ts';
 import { AccessTokenReply, ProblemReply } from '../schemas/passwordless.ts';
 import { EmptyReply, LogoutBody, MeReply, RefreshBody, RevokeBody, SessionParams, SessionsReply, UpdateMeBody } from '../schemas/sessions.ts';
-import type { Caller } from '../services/session-service.ts';
+import { SessionLivesOn, type Caller } from '../services/session-service.ts';
 import { requestContext } from './request-context.ts';
 import { userView } from './user-view.ts';
 import { clearRefreshCookie, cookieRefreshToken, deliverTokens, hasRefreshCookie } from './refresh-cookie.ts';
@@ -28,17 +28,33 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     preHandler: app.requireClient,
     schema: { body: RefreshBody, response: { 200: AccessTokenReply, 400: ProblemReply, 403: ProblemReply, 415: ProblemReply, 503: ProblemReply } },
     // Like the exchange: every failure is the same invalid_token (S18, S30).
-    config: { inputErrors: { body: 'invalid_token', fields: { client_id: 'invalid_client' } } },
+    config: { inputErrors: { body: 'invalid_token', fields: { client_id: 'invalid_client' } }, refreshCookie: { 200: 'set', 400: 'cleared' } },
   }, async (request, reply) => {
     const client = request.client!;
     // The body's token, else the cookie's (cookie mode, S40: allowed Origin and JSON required).
+    const fromCookie = request.body.refresh_token === undefined;
     const token = request.body.refresh_token ?? cookieRefreshToken(request, client);
     if (token === undefined) throw new AppError('invalid_token');
-    return deliverTokens(reply, client, await sessions.refresh(token, requestContext(request), client));
+    try {
+      return deliverTokens(reply, client, await sessions.refresh(token, requestContext(request), client));
+    } catch (error) {
+      // A cookie that no longer refreshes (unknown, expired, revoked, reused) is cleared, so the
+      // browser stops sending it. Not when its session lives on: a concurrent refresh won (the
+      // browser may already hold the new cookie), or it is another same-site app's session.
+      // Refusals of the call itself (a foreign Origin, not JSON) were thrown above and clear
+      // nothing: a forged request cannot sign anyone out.
+      if (fromCookie && error instanceof AppError && error.code === 'invalid_token' && !(error instanceof SessionLivesOn)) clearRefreshCookie(reply);
+      throw error;
+    }
   });
 
+  // RFC 7009 revocation by a token in the body; it never reads the refresh cookie (a cookie-mode
+  // app signs out with /logout). It acts for a client like the others: a browser call from an
+  // Origin its client does not allow is refused before anything is revoked (S39).
   app.post('/token/revoke', {
-    schema: { body: RevokeBody, response: { 200: EmptyReply, 400: ProblemReply, 503: ProblemReply } },
+    preHandler: app.requireClient,
+    schema: { body: RevokeBody, response: { 200: EmptyReply, 400: ProblemReply, 403: ProblemReply, 503: ProblemReply } },
+    config: { inputErrors: { body: 'invalid_request', fields: { client_id: 'invalid_client' } } },
   }, async (request, reply) => {
     const token = request.body.refresh_token ?? request.body.token;
     if (token === undefined) throw new AppError('invalid_request');
@@ -103,7 +119,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/logout', {
     preHandler: app.requireClient,
     schema: { body: Type.Union([LogoutBody, Type.Null()]), response: { 204: EmptyReply, 400: ProblemReply, 403: ProblemReply, 415: ProblemReply, ...AUTHENTICATED } },
-    config: { inputErrors: { body: 'invalid_request', fields: { client_id: 'invalid_client' } } },
+    config: { inputErrors: { body: 'invalid_request', fields: { client_id: 'invalid_client' } }, refreshCookie: { 204: 'cleared' } },
   }, async (request, reply) => {
     const client = request.client!;
     if (request.headers.authorization !== undefined) {

@@ -1,5 +1,6 @@
 /** Request and response schemas of the passkey endpoints. WebAuthn JSON is checked by @simplewebauthn/server. */
 import { Type } from 'typebox';
+import { ClientIdField } from './passwordless.ts';
 
 const Base64Url = Type.String({ minLength: 1, maxLength: 16_384, pattern: '^[A-Za-z0-9_-]*={0,2}$' });
 const Open = { additionalProperties: true } as const;
@@ -26,9 +27,9 @@ const Name = Type.String({ minLength: 1, maxLength: 64 });
 export const RegisterBody = Type.Object({ response: CredentialJson, name: Type.Optional(Name) });
 export const RenameBody = Type.Object({ name: Name });
 export const PasskeyParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 1_024 }) });
-/** client_id is accepted for when clients are configured; the options do not depend on it yet. */
-export const AuthenticationOptionsBody = Type.Union([Type.Object({ client_id: Type.Optional(Type.String({ maxLength: 128 })) }), Type.Null()]);
-export const AuthenticateBody = Type.Object({ response: CredentialJson, client_id: Type.Optional(Type.String({ maxLength: 128 })) });
+/** The client signing in (absent: the default one); its challenge signs in only under it. */
+export const AuthenticationOptionsBody = Type.Union([Type.Object({ client_id: ClientIdField }), Type.Null()]);
+export const AuthenticateBody = Type.Object({ response: CredentialJson, client_id: ClientIdField });
 
 /** Options are passed to navigator.credentials.create/get as they are (after decoding). */
 export const OptionsReply = Type.Object({}, Open);

@@ -26,6 +26,7 @@ export const RevokeBody = Type.Object({
   token: Type.Optional(RevocableTokenField),
   refresh_token: Type.Optional(RevocableTokenField),
   token_type_hint: Type.Optional(Type.String({ maxLength: 64 })),
+  client_id: ClientIdField,
 });
 
 export const SessionParams = Type.Object({ id: Type.String({ maxLength: 64 }) });

@@ -2,7 +2,8 @@
  * Identifiers on a signed-in account: add or change an email or phone number by proving it
  * with a code, verify the current one, remove one. The codes are one-time tokens of purpose
  * `verify`, bound to the user who asked (S44), on the sign-in throttle, guess limits and outbox.
- * No HTTP and no SQL here.
+ * Like sign-in codes they are sent for a client (its methods, name and sender address) and
+ * verified only under it. No HTTP and no SQL here.
  */
 import type { Config } from '../config/index.ts';
 import { AppError } from '../errors.ts';
@@ -19,18 +20,26 @@ import { liveProfile, requireRecentSignIn } from './recent-sign-in.ts';
 import type { Caller } from './session-service.ts';
 import type { SmsPumpingGuard } from './sms-pumping-guard.ts';
 import type { CodeSendingDeps } from './code-sending.ts';
+import type { Client } from './client-registry.ts';
 import type { Channel, Logger, RequestContext } from './types.ts';
 
 export type AccountSettings = Pick<Config,
-  | 'allowedMethods' | 'shortTokenChars' | 'shortTokenLength' | 'tokenLifetimeSeconds' | 'maxTokenAttempts'
+  | 'shortTokenChars' | 'shortTokenLength' | 'tokenLifetimeSeconds' | 'maxTokenAttempts'
   | 'maxDestinationFailures' | 'tokenRequestThrottleSeconds' | 'incorrectShortTokenRedeemsToken' | 'defaultPhoneRegion'
-  | 'reauthMaxAgeSeconds'>;
+  | 'reauthMaxAgeSeconds' | 'defaultClientId'>;
 
 export interface AccountService {
-  /** Sends a code to the address, or a notice when another account holds it; the same either way (S45). */
-  requestVerification(caller: Caller, channel: Channel, identifier: string, context: RequestContext): Promise<void>;
-  /** Sets the address on the account, verified, when the code is right; any failure is invalid_token. */
-  verify(caller: Caller, channel: Channel, identifier: string, token: string, context: RequestContext): Promise<UserProfile>;
+  /**
+   * Sends a code to the address, or a notice when another account holds it; the same either way
+   * (S45). A channel `client` does not allow is method_not_allowed; the messages carry its name
+   * and sender address.
+   */
+  requestVerification(caller: Caller, channel: Channel, identifier: string, context: RequestContext, client: Client): Promise<void>;
+  /**
+   * Sets the address on the account, verified, when the code is right and was requested under
+   * `client`; any failure is invalid_token.
+   */
+  verify(caller: Caller, channel: Channel, identifier: string, token: string, context: RequestContext, client: Client): Promise<UserProfile>;
   /** Removes the identifier unless it is the account's last way to sign in. */
   removeIdentifier(caller: Caller, channel: Channel, context: RequestContext): Promise<void>;
 }
@@ -62,7 +71,12 @@ export function createAccountService(deps: CodeSendingDeps & {
     return profile;
   }
 
-  async function notify(userId: string, channel: Channel, destination: string, kind: MessageKind, context: RequestContext): Promise<void> {
+  /** What a message sent for `client` carries of it: its name and sender address; none: APP_NAME and EMAIL_FROM. */
+  function branding(client: Client | undefined): { appName?: string; from?: string; clientId?: string } {
+    return client === undefined ? {} : { appName: client.name, from: client.emailFrom, clientId: client.clientId };
+  }
+
+  async function notify(userId: string, channel: Channel, destination: string, kind: MessageKind, context: RequestContext, client?: Client): Promise<void> {
     const now = clock.now();
     const locale = locales.resolve(context.locale, context.acceptLanguage);
     await tokens.enqueueNotice({
@@ -70,7 +84,7 @@ export function createAccountService(deps: CodeSendingDeps & {
       channel,
       maskedDestination: maskDestination(channel, destination),
       clientIp: context.ip,
-      payload: sealer.seal({ kind, channel, to: destination, code: '', locale }),
+      payload: sealer.seal({ kind, channel, to: destination, code: '', locale, ...branding(client) }),
       now,
       expiresAt: new Date(now.getTime() + NOTICE_LIFETIME_MS),
     });
@@ -78,8 +92,8 @@ export function createAccountService(deps: CodeSendingDeps & {
   }
 
   return {
-    async requestVerification(caller, channel, identifier, context) {
-      if (!settings.allowedMethods.includes(channel)) throw new AppError('method_not_allowed');
+    async requestVerification(caller, channel, identifier, context, client) {
+      if (!client.allowedMethods.includes(channel)) throw new AppError('method_not_allowed');
       const destination = normalize(channel, identifier);
       if (destination === undefined) throw new AppError(INVALID_IDENTIFIER[channel]);
       await authorize(caller);
@@ -108,9 +122,10 @@ export function createAccountService(deps: CodeSendingDeps & {
         maxAttempts: settings.maxTokenAttempts,
         maskedDestination: maskDestination(channel, destination),
         clientIp: context.ip,
-        codePayload: sealer.seal({ kind: 'verify', channel, to: destination, code, locale }),
-        noticePayload: sealer.seal({ kind: 'notice_taken', channel, to: destination, code: '', locale }),
+        codePayload: sealer.seal({ kind: 'verify', channel, to: destination, code, locale, ...branding(client) }),
+        noticePayload: sealer.seal({ kind: 'notice_taken', channel, to: destination, code: '', locale, ...branding(client) }),
         noticeExpiresAt: new Date(now.getTime() + NOTICE_LIFETIME_MS),
+        clientId: client.clientId,
       });
       if (result.outcome === 'throttled') {
         const elapsed = result.previousRequestAt ? (now.getTime() - result.previousRequestAt.getTime()) / 1000 : 0;
@@ -125,12 +140,12 @@ export function createAccountService(deps: CodeSendingDeps & {
       if (result.sent !== null) delivery.wake();
     },
 
-    async verify(caller, channel, identifier, token, context) {
+    async verify(caller, channel, identifier, token, context, client) {
       const failed = (reason: string, to?: { channel: Channel; destination: string }): AppError => {
         audit.record({ event: 'identifier.verification_failed', outcome: 'failed', userId: caller.userId, context, reason, ...(to ? { to } : {}) });
         return new AppError('invalid_token');
       };
-      if (!settings.allowedMethods.includes(channel)) throw failed('method_not_allowed');
+      if (!client.allowedMethods.includes(channel)) throw failed('method_not_allowed');
       const destination = normalize(channel, identifier);
       if (destination === undefined) throw failed('malformed');
       const to = { channel, destination };
@@ -156,8 +171,10 @@ export function createAccountService(deps: CodeSendingDeps & {
         if (settings.incorrectShortTokenRedeemsToken) await tokens.burnUse(claimed.id);
         throw failed('wrong_code', to);
       }
-      const changed = await tokens.consumeVerification({ id: claimed.id, userId: caller.userId, now });
-      // Spent by a concurrent request, or the address was taken meanwhile.
+      const changed = await tokens.consumeVerification({
+        id: claimed.id, userId: caller.userId, now, client: { clientId: client.clientId, defaultClientId: settings.defaultClientId },
+      });
+      // Spent by a concurrent request, requested under another client, or the address was taken meanwhile.
       if (changed === null) throw failed('not_consumed', to);
 
       const previous = channel === 'email' ? changed.previousEmail : changed.previousPhoneNumber;
@@ -168,7 +185,7 @@ export function createAccountService(deps: CodeSendingDeps & {
       });
       log.info({ channel, userId: caller.userId, replaced }, 'identifier verified');
       // The old address hears of the change, so a stolen session cannot quietly take the account (S45).
-      if (replaced) await notify(caller.userId, channel, previous, 'notice_changed', context);
+      if (replaced) await notify(caller.userId, channel, previous, 'notice_changed', context, client);
       return liveProfile(sessions, caller);
     },
 

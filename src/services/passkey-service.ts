@@ -27,10 +27,11 @@ import type { UserProfile } from '../repositories/session-repository.ts';
 import type { AuditLog } from './audit-log.ts';
 import { liveProfile, requireRecentSignIn } from './recent-sign-in.ts';
 import type { Caller } from './session-service.ts';
-import type { Logger, RequestContext, TokenResponse } from './types.ts';
+import type { Client } from './client-registry.ts';
+import type { IssuedTokens, Logger, RequestContext } from './types.ts';
 
 export type PasskeySettings = Pick<Config,
-  'webauthnRpId' | 'webauthnRpName' | 'webauthnOrigins' | 'reauthMaxAgeSeconds' | 'allowAdminAuthentication' | 'refreshTokenTtlSeconds'>;
+  'webauthnRpId' | 'webauthnRpName' | 'webauthnOrigins' | 'reauthMaxAgeSeconds' | 'allowAdminAuthentication' | 'defaultClientId'>;
 
 export interface PasskeyView {
   id: string;
@@ -46,9 +47,13 @@ export interface PasskeyService {
   list(caller: Caller): Promise<PasskeyView[]>;
   rename(caller: Caller, id: string, name: string, context: RequestContext): Promise<PasskeyView>;
   remove(caller: Caller, id: string, context: RequestContext): Promise<void>;
-  authenticationOptions(): Promise<PublicKeyCredentialRequestOptionsJSON>;
-  /** Signs in with an assertion: the exchange's token response and a new session. */
-  authenticate(response: AuthenticationResponseJSON, context: RequestContext): Promise<TokenResponse>;
+  /** Sign-in options; the challenge in them signs in only under `client`. */
+  authenticationOptions(client: Client): Promise<PublicKeyCredentialRequestOptionsJSON>;
+  /**
+   * Signs in with an assertion, like a code exchange: a session of `client` (its refresh-token
+   * lifetime) and an access token with its `client_id`, `aud` and lifetime.
+   */
+  authenticate(response: AuthenticationResponseJSON, context: RequestContext, client: Client): Promise<IssuedTokens>;
 }
 
 const CHALLENGE_TTL_MS = 5 * 60 * 1000;
@@ -74,18 +79,24 @@ export function createPasskeyService(deps: {
    * A random challenge, stored by the hash of its base64url form (what clientDataJSON echoes).
    * Given as bytes: @simplewebauthn/server would take a string for UTF-8 text and encode it again.
    */
-  async function newChallenge(purpose: ChallengePurpose, userId: string | null): Promise<Uint8Array<ArrayBuffer>> {
+  async function newChallenge(purpose: ChallengePurpose, userId: string | null, clientId?: string): Promise<Uint8Array<ArrayBuffer>> {
     const challenge = random.bytes(CHALLENGE_BYTES);
     const now = clock.now();
-    await passkeys.saveChallenge({ hash: challengeHash(challenge.toString('base64url')), purpose, userId, now, expiresAt: new Date(now.getTime() + CHALLENGE_TTL_MS) });
+    await passkeys.saveChallenge({
+      hash: challengeHash(challenge.toString('base64url')), purpose, userId, ...(clientId === undefined ? {} : { clientId }), now, expiresAt: new Date(now.getTime() + CHALLENGE_TTL_MS),
+    });
     return new Uint8Array(challenge);
   }
 
-  /** Takes the challenge the client signed, if it is ours, live, of this purpose (and user); single use. */
-  async function takeChallenge(clientDataJSON: string, purpose: ChallengePurpose, userId: string | null): Promise<string | undefined> {
+  /**
+   * Takes the challenge the browser signed, if it is ours, live, of this purpose (and user, or
+   * client: one handed out to another client is not taken); single use.
+   */
+  async function takeChallenge(clientDataJSON: string, purpose: ChallengePurpose, userId: string | null, client?: Client): Promise<string | undefined> {
     const challenge = challengeOf(clientDataJSON);
     if (challenge === undefined) return undefined;
-    const taken = await passkeys.takeChallenge({ hash: challengeHash(challenge), purpose, userId, now: clock.now() });
+    const binding = client === undefined ? {} : { client: { clientId: client.clientId, defaultClientId: settings.defaultClientId } };
+    const taken = await passkeys.takeChallenge({ hash: challengeHash(challenge), purpose, userId, ...binding, now: clock.now() });
     return taken ? challenge : undefined;
   }
 
@@ -173,19 +184,20 @@ export function createPasskeyService(deps: {
       audit.record({ event: 'passkey.deleted', outcome: 'succeeded', userId: caller.userId, context, detail: { passkeyId: id } });
     },
 
-    async authenticationOptions() {
-      const challenge = await newChallenge('authentication', null);
+    async authenticationOptions(client) {
+      const challenge = await newChallenge('authentication', null, client.clientId);
       // Discoverable credentials: no allowCredentials, so the options name no user (nothing to enumerate).
       return generateAuthenticationOptions({ rpID: settings.webauthnRpId, challenge, timeout: CHALLENGE_TTL_MS, userVerification: 'preferred' });
     },
 
-    async authenticate(response, context) {
+    async authenticate(response, context, client) {
       // Every failure is the same invalid_passkey; the reason goes to the audit trail only.
       const failed = (reason: string, userId?: string): AppError => {
         audit.record({ event: 'sign_in.failed', outcome: 'failed', context, reason, ...(userId ? { userId } : {}), detail: { method: 'passkey' } });
         return new AppError('invalid_passkey');
       };
-      const challenge = await takeChallenge(response.response?.clientDataJSON, 'authentication', null);
+      // Live, unused, and handed out to this client (S44): else the same invalid_passkey.
+      const challenge = await takeChallenge(response.response?.clientDataJSON, 'authentication', null, client);
       if (challenge === undefined) throw failed('no_live_challenge');
       const passkey = await passkeys.find(response.id);
       if (passkey === null) throw failed('unknown_credential');
@@ -230,14 +242,16 @@ export function createPasskeyService(deps: {
         now,
         allowAdmin: settings.allowAdminAuthentication,
         amr,
-        session: { expiresAt: new Date(now.getTime() + settings.refreshTokenTtlSeconds * 1000), ip: context.ip, userAgent: context.userAgent, refreshHash: refresh.hash },
+        session: {
+          expiresAt: new Date(now.getTime() + client.refreshTokenTtlSeconds * 1000), ip: context.ip, userAgent: context.userAgent, refreshHash: refresh.hash, clientId: client.clientId,
+        },
       });
       if (signedIn === null) throw failed('user_ineligible', passkey.userId);
-      log.info({ userId: signedIn.user.id, sessionId: signedIn.sessionId, method: 'passkey' }, 'sign-in succeeded');
+      log.info({ userId: signedIn.user.id, sessionId: signedIn.sessionId, method: 'passkey', clientId: client.clientId }, 'sign-in succeeded');
       audit.record({ event: 'sign_in.succeeded', outcome: 'succeeded', userId: signedIn.user.id, context, detail: { method: 'passkey', passkeyId: passkey.id } });
       deps.events?.emit({ type: 'user.signed_in', data: { user_id: signedIn.user.id, session_id: signedIn.sessionId, method: 'passkey' } });
-      const access = await signer.issue(signedIn.user, signedIn.sessionId, { authTime: now, amr });
-      return { ...access, refresh_token: refresh.token };
+      const access = await signer.issue(signedIn.user, signedIn.sessionId, { authTime: now, amr }, client);
+      return { ...access, refresh_token: refresh.token, refreshTokenExpiresIn: client.refreshTokenTtlSeconds };
     },
   };
 }

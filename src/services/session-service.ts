@@ -14,6 +14,17 @@ import type { IssuedTokens, Logger, RequestContext } from './types.ts';
 import type { Client } from './client-registry.ts';
 import { userEventData, type WebhookEvents } from './webhook-events.ts';
 
+/**
+ * The refresh failed (`400 invalid_token`, like any other failure), but the session the token
+ * belongs to lives on: a concurrent refresh of the same token won, or the session is another
+ * client's. A browser's refresh cookie may hold that session's live token, so it is not cleared.
+ */
+export class SessionLivesOn extends AppError {
+  constructor() {
+    super('invalid_token');
+  }
+}
+
 export interface SessionSettings {
   defaultClientId: string;
   refreshTokenIdleTtlSeconds: number;
@@ -114,7 +125,7 @@ export function createSessionService(deps: {
           throw new AppError('invalid_token');
         default:
           log.info({ ip: context.ip }, 'refresh failed: invalid token');
-          throw new AppError('invalid_token');
+          throw result.sessionLives === true ? new SessionLivesOn() : new AppError('invalid_token');
       }
     },
 

@@ -1,6 +1,8 @@
 /**
  * The contract check: every response a test app sends is validated against the app's own
- * OpenAPI document (status, media type, body), so the document cannot drift from the code. The
+ * OpenAPI document (status, media type, body, and the headers the document describes: a
+ * Set-Cookie, Retry-After or WWW-Authenticate it does not describe for that response, or a
+ * required one missing, is a mismatch), so the document cannot drift from the code. The
  * test fixture (app.ts) installs it on every app it starts; a mismatch fails the test when the
  * app closes. Validators are compiled once per process, per document and response.
  */
@@ -16,10 +18,15 @@ export interface ObservedResponse {
   status: number;
   contentType: string | undefined;
   body: string | undefined;
+  /** The response's headers (lower-case names); only CHECKED_HEADERS are looked at. */
+  headers?: Record<string, unknown>;
 }
 
+/** Headers the document must describe wherever they are sent (CORS and the like need not be). */
+export const CHECKED_HEADERS = ['set-cookie', 'retry-after', 'www-authenticate'] as const;
+
 interface MediaType { schema?: unknown }
-interface ResponseObject { content?: Record<string, MediaType> }
+interface ResponseObject { content?: Record<string, MediaType>; headers?: Record<string, { required?: boolean }> }
 interface Operation { responses?: Record<string, ResponseObject> }
 interface OpenApiDocument { paths?: Record<string, Record<string, Operation>> }
 
@@ -83,6 +90,8 @@ function createChecker(document: OpenApiDocument): ContractChecker {
         const statusKey = [String(status), `${String(status)[0]}XX`, 'default'].find((candidate) => operation.responses?.[candidate] !== undefined);
         if (statusKey === undefined) return [`${where}: status ${status} is not documented for this route`];
         content = operation.responses![statusKey]!.content;
+        const headerProblems = checkHeaders(where, operation.responses![statusKey]!.headers ?? {}, response.headers ?? {});
+        if (headerProblems.length > 0) return headerProblems;
         ref = '';
         if (content !== undefined) {
           const mediaType = response.contentType?.split(';')[0]?.trim().toLowerCase();
@@ -112,6 +121,18 @@ function createChecker(document: OpenApiDocument): ContractChecker {
   };
 }
 
+/** The checked headers sent that the response does not describe, and the required ones it describes that were not sent. */
+function checkHeaders(where: string, documented: Record<string, { required?: boolean }>, sent: Record<string, unknown>): string[] {
+  const described = new Map(Object.entries(documented).map(([name, header]) => [name.toLowerCase(), header]));
+  const problems: string[] = [];
+  for (const name of CHECKED_HEADERS) {
+    const present = sent[name] !== undefined;
+    if (present && !described.has(name)) problems.push(`${where}: header ${name} is sent but not documented for this response`);
+    if (!present && described.get(name)?.required === true) problems.push(`${where}: header ${name} is documented as required but not sent`);
+  }
+  return problems;
+}
+
 /** Whether a route asked to be left out of the document (the reference's static pages). */
 function hidden(schema: unknown): boolean {
   return (schema as { hide?: boolean } | undefined)?.hide === true;
@@ -139,6 +160,7 @@ export function checkResponsesAgainstDocument(app: FastifyInstance, violations: 
       status: reply.statusCode,
       contentType: typeof contentType === 'string' ? contentType : undefined,
       body,
+      headers: Object.fromEntries(CHECKED_HEADERS.map((name) => [name, reply.getHeader(name)])),
     }));
     return payload;
   });

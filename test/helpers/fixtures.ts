@@ -18,7 +18,18 @@ export interface Scope {
 function hookScope(hook: typeof after): Scope {
   const teardowns: (() => unknown)[] = [];
   hook(async () => {
-    for (let teardown = teardowns.pop(); teardown !== undefined; teardown = teardowns.pop()) await teardown();
+    // Every teardown runs even when one fails (an app whose responses broke the contract rejects
+    // its close): a server left open would keep the test file from ever ending.
+    const failures: unknown[] = [];
+    for (let teardown = teardowns.pop(); teardown !== undefined; teardown = teardowns.pop()) {
+      try {
+        await teardown();
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new AggregateError(failures, failures.map((failure) => String((failure as Error).message ?? failure)).join('\n'));
   });
   return { after: (fn) => { teardowns.push(fn); } };
 }

@@ -278,6 +278,86 @@ describe('identifiers on a signed-in account', () => {
     await expectProblem(await call('POST', '/me/email/verify', tokens.access_token, { email: 'x@example.com', token: 12 }), 400, 'invalid_token');
   });
 
+  describe('under a named client', () => {
+    const SHOP_ORIGIN = 'https://shop.example.test';
+    const FOREIGN_ORIGIN = 'https://evil.example.test';
+    before(async () => {
+      const { clients } = server.app.services;
+      const shop = await clients.add('shop', { name: 'Shop', allowed_origins: [SHOP_ORIGIN], email_from: 'Shop <hello@shop.example.test>' });
+      const mailOnly = await clients.add('mail-only', { name: 'Mail Only', allowed_methods: ['email'] });
+      assert.deepEqual([shop.outcome, mailOnly.outcome], ['ok', 'ok']);
+    });
+
+    async function rowCounts(): Promise<{ tokens: number; jobs: number }> {
+      const { rows } = await db.pool.query<{ tokens: number; jobs: number }>('SELECT (SELECT count(*) FROM one_time_tokens)::int AS tokens, (SELECT count(*) FROM delivery_jobs)::int AS jobs');
+      return rows[0]!;
+    }
+
+    it('sends the code and the notices with the name and sender of the client, and verifies the code only under that client', async () => {
+      const userId = await createUser(db, 'shop-old@example.com');
+      await createUser(db, 'shop-taken@example.com');
+      const tokens = await signIn(server, ses, 'shop-old@example.com');
+      const shop = { origin: SHOP_ORIGIN };
+
+      const before = await mailCount('shop-new@example.com');
+      assert.equal((await call('POST', '/me/email', tokens.access_token, { email: 'shop-new@example.com', client_id: 'shop' }, shop)).status, 202);
+      const mail = await nextMail('shop-new@example.com', before);
+      assert.match(mail.subject, /Shop confirmation code/);
+      assert.equal(mail.from, 'Shop <hello@shop.example.test>');
+      const code = codeIn(mail.body.text ?? '');
+      // An address another account holds gets the client's notice.
+      const takenBefore = await mailCount('shop-taken@example.com');
+      assert.equal((await call('POST', '/me/email', tokens.access_token, { email: 'shop-taken@example.com', client_id: 'shop' }, shop)).status, 202);
+      const taken = await nextMail('shop-taken@example.com', takenBefore);
+      assert.match(taken.subject, /to a Shop account/);
+      assert.equal(taken.from, 'Shop <hello@shop.example.test>');
+
+      // Under another client (the default one, or one of the same origin rules) the code is like a wrong one, and is not spent.
+      await expectProblem(await call('POST', '/me/email/verify', tokens.access_token, { email: 'shop-new@example.com', token: code }), 400, 'invalid_token');
+      await expectProblem(await call('POST', '/me/email/verify', tokens.access_token, { email: 'shop-new@example.com', token: code, client_id: 'mail-only' }), 400, 'invalid_token');
+      assert.deepEqual(await user(userId), { email: 'shop-old@example.com', phone_number: null, email_verified: true, phone_number_verified: false });
+
+      const oldBefore = await mailCount('shop-old@example.com');
+      const verified = await call('POST', '/me/email/verify', tokens.access_token, { email: 'shop-new@example.com', token: code, client_id: 'shop' }, shop);
+      assert.equal(verified.status, 200);
+      assert.equal(((await verified.json()) as { email: string }).email, 'shop-new@example.com');
+      // The old address is told in the client's name.
+      const changed = await nextMail('shop-old@example.com', oldBefore);
+      assert.match(changed.subject, /Your Shop sign-in address was changed/);
+      assert.equal(changed.from, 'Shop <hello@shop.example.test>');
+      const { rows } = await db.pool.query("SELECT client_id FROM one_time_tokens WHERE purpose = 'verify' AND user_id = $1", [userId]);
+      assert.deepEqual(rows, [{ client_id: 'shop' }]);
+    });
+
+    it('refuses an unknown client, an Origin the client does not allow and a channel it does not allow, and writes and sends nothing (S39)', async () => {
+      await createUser(db, 'shop-refused@example.com');
+      const tokens = await signIn(server, ses, 'shop-refused@example.com');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const before = await rowCounts();
+      const mailsBefore = await mailCount('shop-refused-new@example.com');
+      const email = 'shop-refused-new@example.com';
+      const cases: [string, unknown, Record<string, string>, number, string][] = [
+        ['/me/email', { email, client_id: 'no-such-app' }, {}, 400, 'invalid_client'],
+        ['/me/email', { email, client_id: 'x'.repeat(65) }, {}, 400, 'invalid_client'],
+        ['/me/email', { email, client_id: 'shop' }, { origin: FOREIGN_ORIGIN }, 403, 'origin_not_allowed'],
+        // The default client does not allow the shop's origin.
+        ['/me/email', { email }, { origin: SHOP_ORIGIN }, 403, 'origin_not_allowed'],
+        ['/me/phone_number', { phone_number: '+14155550199', client_id: 'mail-only' }, {}, 400, 'method_not_allowed'],
+        ['/me/email/verify', { email, token: '123456', client_id: 'no-such-app' }, {}, 400, 'invalid_client'],
+        ['/me/email/verify', { email, token: '123456', client_id: 'shop' }, { origin: FOREIGN_ORIGIN }, 403, 'origin_not_allowed'],
+        ['/me/phone_number/verify', { phone_number: '+14155550199', token: '123456', client_id: 'mail-only' }, {}, 400, 'invalid_token'],
+      ];
+      for (const [path, body, headers, status, code] of cases) {
+        const response = await call('POST', path, tokens.access_token, body, headers);
+        assert.equal(response.status, status, `${path} ${JSON.stringify(body)}`);
+        assert.equal(((await response.json()) as { code: string }).code, code, `${path} ${JSON.stringify(body)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.deepEqual(await rowCounts(), before);
+      assert.equal(await mailCount(email), mailsBefore);
+    });
+  });
+
   it('sends the verification code and the notices in the requested language', async () => {
     await createUser(db, 'sprache@example.com');
     const tokens = await signIn(server, ses, 'sprache@example.com');

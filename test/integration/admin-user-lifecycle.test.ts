@@ -213,8 +213,52 @@ describe('admin user lifecycle', () => {
     const wholeTrail = JSON.stringify((await db.pool.query('SELECT * FROM audit_events')).rows);
     assert.ok(!wholeTrail.includes(email) && !wholeTrail.includes(phone) && !wholeTrail.includes('erasure-agent'));
 
+    // An event about the user that arrives after the erasure (a send that was in flight) keeps
+    // its event and loses every identifier, like the rows the erasure scrubbed.
+    server.app.services.audit.record({
+      event: 'code.failed', outcome: 'failed', userId, reason: 'expired',
+      masked: { channel: 'email', destination: 'e***@example.com' },
+      context: { ip: '203.0.113.9', userAgent: 'late-agent', acceptLanguage: undefined },
+      detail: { jobId: '1' },
+    });
+    await server.app.services.audit.flush();
+    const late = (await db.pool.query(`SELECT user_id, destination, client_ip, user_agent, detail FROM audit_events WHERE event = 'code.failed' AND reason = 'expired' ORDER BY id DESC LIMIT 1`)).rows;
+    assert.deepEqual(late, [{ user_id: null, destination: null, client_ip: null, user_agent: null, detail: null }]);
+    assert.deepEqual((await db.pool.query('SELECT event FROM audit_events WHERE user_id = $1', [userId])).rows, [{ event: 'admin.user_deleted' }]);
+
     assert.equal((await refresh(tokens.refresh_token)).status, 400);
     assert.equal((await call('DELETE', `/admin/users/${userId}`)).status, 404);
     assert.equal((await call('GET', `/admin/users/${userId}`)).status, 404);
+  });
+
+  it('orders an audit write against a concurrent erasure: the write waits, then finds the user gone', async () => {
+    const userId = await createUser({ email: 'erased-meanwhile@example.com' });
+    await server.app.services.audit.flush();
+    const lastId = (await db.pool.query('SELECT coalesce(max(id), 0) AS id FROM audit_events')).rows[0].id as string;
+    const erasure = await db.pool.connect();
+    try {
+      // The erasure's first step: it locks the user's row (admin-user-repository erase()).
+      await erasure.query('BEGIN');
+      await erasure.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [userId]);
+      server.app.services.audit.record({
+        event: 'code.delivered', outcome: 'delivered', userId,
+        masked: { channel: 'email', destination: 'e***@example.com' },
+        context: { ip: '203.0.113.10', userAgent: 'racing-agent', acceptLanguage: undefined },
+        detail: { jobId: '2' },
+      });
+      const written = server.app.services.audit.flush();
+      // The insert is waiting on the row lock, not written under the user's id.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const waiting = (await db.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO audit_events%'`)).rows[0].n;
+      assert.equal(waiting, 1);
+      await erasure.query('DELETE FROM users WHERE id = $1', [userId]);
+      await erasure.query('COMMIT');
+      await written;
+    } finally {
+      erasure.release();
+    }
+    const rows = (await db.pool.query(`SELECT user_id, destination, client_ip, user_agent, detail FROM audit_events WHERE id > $1 AND event = 'code.delivered'`, [lastId])).rows;
+    assert.deepEqual(rows, [{ user_id: null, destination: null, client_ip: null, user_agent: null, detail: null }]);
+    assert.equal((await db.pool.query('SELECT count(*)::int AS n FROM audit_events WHERE user_id = $1', [userId])).rows[0].n, 1);
   });
 });

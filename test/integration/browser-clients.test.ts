@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
-import { codeIn, createTestClock, eventually, type TestApp } from '../helpers/app.ts';
+import { codeIn, createTestClock, eventually, startTestApp, type TestApp } from '../helpers/app.ts';
 import type { TestDatabase } from '../helpers/database.ts';
 import { createUser, suiteScope, withDatabase, withLocalAws, withTestApp } from '../helpers/fixtures.ts';
 import type { SesLocal } from '../helpers/ses-local.ts';
@@ -143,7 +143,8 @@ describe('browser clients: CORS, origin checks and cookie mode', () => {
 
   it('answers an unknown client_id with 400 invalid_client on every endpoint that takes one, and writes nothing', async () => {
     const before = await rowCounts();
-    for (const path of ['/passwordless/request/email', '/passwordless/exchange/email', '/passwordless/exchange/standalone', '/token/refresh', '/logout']) {
+    for (const path of ['/passwordless/request/email', '/passwordless/exchange/email', '/passwordless/exchange/standalone', '/token/refresh', '/token/revoke', '/logout',
+      '/passkeys/authenticate/options']) {
       const response = await send(path, { body: { email: 'nobody@example.com', token: '123456', refresh_token: 'x'.repeat(43), client_id: 'no-such-app' } });
       assert.equal(response.status, 400, path);
       assert.equal((await response.json() as { code: string }).code, 'invalid_client');
@@ -213,6 +214,112 @@ describe('browser clients: CORS, origin checks and cookie mode', () => {
     // None of these spent the token: it still refreshes.
     const refreshed = await send('/token/refresh', { origin: WEB_ORIGIN, body: { client_id: 'web' }, headers: { cookie } });
     assert.equal(refreshed.status, 200);
+  });
+
+  it('clears the cookie when a cookie refresh fails (unknown, reused, revoked), never when the call itself is refused or the session lives on (S40)', async () => {
+    // Another cookie-mode app on the same site: the cookie of one is no token of the other.
+    const added = await server.app.services.clients.add('admin-web', { allowed_origins: [WEB_ORIGIN], refresh_token_delivery: 'cookie' });
+    assert.equal(added.outcome, 'ok');
+    const cleared = (response: Response) => {
+      const cookie = refreshCookie(response);
+      assert.equal(cookie.value, '');
+      assert.deepEqual(cookie.attributes.sort(), ['HttpOnly', 'Max-Age=0', 'Path=/', 'SameSite=Strict', 'Secure']);
+    };
+    const refresh = (cookie: string, body: Record<string, unknown> = { client_id: 'web' }, origin: string = WEB_ORIGIN) =>
+      send('/token/refresh', { origin, body, headers: { cookie: `${COOKIE}=${cookie}` } });
+
+    const first = refreshCookie(await cookieSignIn('cookie-clear@example.com')).value;
+    // Refusals of the call (a foreign Origin, not JSON) leave the cookie alone: a forged request signs nobody out.
+    for (const refused of [
+      await refresh(first, { client_id: 'web' }, FOREIGN_ORIGIN),
+      await fetch(`${server.url}/token/refresh`, { method: 'POST', headers: { origin: WEB_ORIGIN, cookie: `${COOKIE}=${first}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'client_id=web' }),
+    ]) {
+      assert.ok([403, 415].includes(refused.status), String(refused.status));
+      assert.deepEqual(refused.headers.getSetCookie(), []);
+      await refused.arrayBuffer();
+    }
+    // Another client's cookie fails like an invalid one, but its session lives on: it is neither
+    // spent nor cleared (visiting one same-site app does not sign the user out of the other).
+    const otherClient = await refresh(first, { client_id: 'admin-web' });
+    assert.equal(otherClient.status, 400);
+    assert.equal((await otherClient.json() as { code: string }).code, 'invalid_token');
+    assert.deepEqual(otherClient.headers.getSetCookie(), []);
+    // A spent cookie coming back is reuse: 400, the family ends, and the cookie is cleared.
+    const rotated = await refresh(first);
+    assert.equal(rotated.status, 200);
+    const second = refreshCookie(rotated).value;
+    // Past the grace period in which a retried rotation is answered again (S30).
+    clock.advance(60);
+    const reused = await refresh(first);
+    assert.equal(reused.status, 400);
+    assert.equal((await reused.json() as { code: string }).code, 'invalid_token');
+    cleared(reused);
+    const afterReuse = await refresh(second);
+    assert.equal(afterReuse.status, 400);
+    cleared(afterReuse);
+    // A malformed or unknown cookie too.
+    for (const value of ['not-a-token', 'A'.repeat(43)]) cleared(await refresh(value));
+    // A body token that fails is no cookie's business: nothing is cleared.
+    const bodyToken = await send('/token/refresh', { origin: WEB_ORIGIN, body: { client_id: 'web', refresh_token: 'A'.repeat(43) }, headers: { cookie: `${COOKIE}=${second}` } });
+    assert.equal(bodyToken.status, 400);
+    assert.deepEqual(bodyToken.headers.getSetCookie(), []);
+
+    // Without a grace period, of concurrent refreshes with one cookie only one succeeds; the
+    // losers must not clear the cookie, or the browser could drop the winner's new one.
+    const strict = await startTestApp({ db, clock, env: { ALLOWED_ORIGINS: APP_ORIGIN, REFRESH_REUSE_GRACE_SECONDS: '0' } });
+    try {
+      const value = refreshCookie(await cookieSignIn('cookie-race@example.com')).value;
+      const answers = await Promise.all(Array.from({ length: 8 }, () => fetch(`${strict.url}/token/refresh`, {
+        method: 'POST', headers: { origin: WEB_ORIGIN, cookie: `${COOKIE}=${value}`, 'content-type': 'application/json' }, body: JSON.stringify({ client_id: 'web' }),
+      })));
+      assert.deepEqual(answers.map((answer) => answer.status).sort(), [200, 400, 400, 400, 400, 400, 400, 400]);
+      for (const answer of answers) {
+        if (answer.status === 400) assert.deepEqual(answer.headers.getSetCookie(), [], 'a lost race clears nothing');
+        await answer.arrayBuffer();
+      }
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('refuses /token/revoke from an Origin its client does not allow, revoking nothing; revoke never reads the cookie (S39, S40)', async () => {
+    const email = 'revoke-origin@example.com';
+    await createUser(db, email);
+    const code = await codeFor(email, () => send('/passwordless/request/email', { body: { email } }));
+    const { refresh_token } = await (await send('/passwordless/exchange/email', { body: { email, token: code } })).json() as { refresh_token: string };
+    for (const [origin, body, code] of [
+      [FOREIGN_ORIGIN, { token: refresh_token }, 'origin_not_allowed'],
+      // The web client's origin is not the default client's.
+      [WEB_ORIGIN, { token: refresh_token }, 'origin_not_allowed'],
+      [APP_ORIGIN, { token: refresh_token, client_id: 'web' }, 'origin_not_allowed'],
+      [undefined, { token: refresh_token, client_id: 'no-such-app' }, 'invalid_client'],
+    ] as const) {
+      const refused = await send('/token/revoke', { origin, body });
+      assert.equal(refused.status, code === 'invalid_client' ? 400 : 403, `${origin}`);
+      assert.equal((await refused.json() as { code: string }).code, code);
+    }
+    // A form post from a foreign page (no preflight) is refused the same way.
+    const form = await fetch(`${server.url}/token/revoke`, {
+      method: 'POST', headers: { origin: FOREIGN_ORIGIN, 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${refresh_token}`,
+    });
+    assert.equal(form.status, 403);
+    await form.arrayBuffer();
+    // Nothing was revoked: the token still refreshes.
+    const refreshed = await send('/token/refresh', { origin: APP_ORIGIN, body: { refresh_token } });
+    assert.equal(refreshed.status, 200);
+    const { refresh_token: next } = await refreshed.json() as { refresh_token: string };
+    // From an allowed origin it revokes.
+    const revoked = await send('/token/revoke', { origin: APP_ORIGIN, body: { token: next } });
+    assert.equal(revoked.status, 200);
+    await revoked.arrayBuffer();
+    assert.equal((await send('/token/refresh', { body: { refresh_token: next } })).status, 400);
+
+    // The cookie alone is no token to revoke: 400 invalid_request, and the cookie still refreshes.
+    const cookie = `${COOKIE}=${refreshCookie(await cookieSignIn('revoke-cookie@example.com')).value}`;
+    const cookieOnly = await send('/token/revoke', { origin: WEB_ORIGIN, body: { client_id: 'web' }, headers: { cookie } });
+    assert.equal(cookieOnly.status, 400);
+    assert.equal((await cookieOnly.json() as { code: string }).code, 'invalid_request');
+    assert.equal((await send('/token/refresh', { origin: WEB_ORIGIN, body: { client_id: 'web' }, headers: { cookie } })).status, 200);
   });
 
   it('logs out with the cookie alone, clears it with Max-Age=0, and the session is over (S40)', async () => {

@@ -5,11 +5,18 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
 import { ERRORS } from '../../src/errors.ts';
+import { operationIdOf } from '../../src/openapi/responses.ts';
 import { contractChecker } from '../helpers/contract.ts';
 import { startTestApp } from '../helpers/app.ts';
 import { suiteScope, withDatabase, withTestApp } from '../helpers/fixtures.ts';
 
-interface Operation { tags?: string[]; security?: unknown[]; responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> }
+interface Header { required?: boolean; description: string; schema: unknown }
+interface Operation {
+  operationId?: string;
+  tags?: string[];
+  security?: unknown[];
+  responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }>; headers?: Record<string, Header> }>;
+}
 interface Document {
   openapi: string;
   paths: Record<string, Record<string, Operation>>;
@@ -68,6 +75,62 @@ describe('OpenAPI document and reference', () => {
       assert.ok(perStatus?.properties.code.enum?.includes(code), `${code} is in Problem${entry.status}`);
       assert.equal(perStatus!.properties.status.const, entry.status);
     }
+  });
+
+  it('gives every operation of both documents a stable operationId: its method and path', async () => {
+    const db = await withDatabase(suite);
+    const sesame = await withTestApp(suite, { db });
+    const documents = [await (await fetch(`${sesame.url}/openapi.json`)).json() as Document, await (await fetch(`${sesame.adminUrl}/openapi.json`)).json() as Document];
+    for (const document of documents) {
+      const seen = new Set<string>();
+      for (const [path, operations] of Object.entries(document.paths)) {
+        for (const [method, operation] of Object.entries(operations)) {
+          assert.equal(operation.operationId, operationIdOf(method, path.replace(/\{([^}]+)\}/g, ':$1')), `${method} ${path}`);
+          assert.match(operation.operationId!, /^[a-z]+[A-Z][A-Za-z0-9]*$/);
+          assert.ok(!seen.has(operation.operationId!), `${operation.operationId} is unique`);
+          seen.add(operation.operationId!);
+        }
+      }
+    }
+    // What generated clients call them: pinned, so a rename is a deliberate change.
+    const [publicDocument, adminDocument] = documents as [Document, Document];
+    assert.deepEqual(
+      [publicDocument.paths['/passwordless/request/email']!.post!, publicDocument.paths['/me/sessions/{id}']!.delete!, publicDocument.paths['/.well-known/jwks.json']!.get!,
+        publicDocument.paths['/me/phone_number/verify']!.post!, adminDocument.paths['/admin/webhooks/{id}/deliveries/{delivery_id}/retry']!.post!].map((operation) => operation.operationId),
+      ['postPasswordlessRequestEmail', 'deleteMeSessionsById', 'getWellKnownJwksJson', 'postMePhoneNumberVerify', 'postAdminWebhooksByIdDeliveriesByDeliveryIdRetry'],
+    );
+  });
+
+  it('documents the headers the API sets: Set-Cookie where the refresh cookie is set or cleared, WWW-Authenticate on 401, Retry-After on 429 and 503', async () => {
+    const db = await withDatabase(suite);
+    const sesame = await withTestApp(suite, { db });
+    const document = await (await fetch(`${sesame.url}/openapi.json`)).json() as Document;
+    const admin = await (await fetch(`${sesame.adminUrl}/openapi.json`)).json() as Document;
+    const headersOf = (doc: Document, path: string, method: string, status: string) => Object.keys(doc.paths[path]![method]!.responses[status]?.headers ?? {}).sort();
+
+    const cookieStatuses: string[] = [];
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        for (const [status, response] of Object.entries(operation.responses)) {
+          const headers = response.headers ?? {};
+          if (headers['Set-Cookie']) cookieStatuses.push(`${method} ${path} ${status}`);
+          assert.equal(headers['WWW-Authenticate']?.required, status === '401' ? true : undefined, `${method} ${path} ${status}`);
+          if (status === '429') assert.equal(headers['Retry-After']?.required, true, `${method} ${path} 429`);
+          if (status === '503') assert.ok(headers['Retry-After'] && !headers['Retry-After'].required, `${method} ${path} 503`);
+        }
+      }
+    }
+    assert.deepEqual(cookieStatuses.sort(), [
+      'post /logout 204', 'post /passkeys/authenticate 200', 'post /passwordless/exchange/email 200', 'post /passwordless/exchange/mobile 200',
+      'post /passwordless/exchange/standalone 200', 'post /token/refresh 200', 'post /token/refresh 400',
+    ]);
+    assert.match(document.paths['/token/refresh']!.post!.responses['200']!.headers!['Set-Cookie']!.description, /__Host-sesame_refresh=<token>; Max-Age=/);
+    assert.match(document.paths['/token/refresh']!.post!.responses['400']!.headers!['Set-Cookie']!.description, /Max-Age=0/);
+    assert.deepEqual(headersOf(document, '/me', 'get', '401'), ['WWW-Authenticate']);
+    // The admin listener: its keys are scoped, so a 403 carries the challenge too; nothing there is rate-limited.
+    assert.deepEqual(headersOf(admin, '/admin/users', 'get', '401'), ['WWW-Authenticate']);
+    assert.deepEqual(headersOf(admin, '/admin/users', 'get', '403'), ['WWW-Authenticate']);
+    assert.deepEqual(headersOf(document, '/passwordless/request/email', 'post', '403'), []);
   });
 
   it('serves the reference at /docs from its own files, with a policy scoped to its pages; the API keeps default-src none (S35)', async () => {
@@ -176,5 +239,26 @@ describe('OpenAPI document and reference', () => {
     assert.match(checker.check({ method: 'GET', route: '/secret', status: 200, contentType: 'application/json', body: '{}' }).join(), /not in the OpenAPI document/);
     assert.deepEqual(checker.check({ method: 'GET', route: undefined, status: 404, contentType: 'application/problem+json', body: problem('not_found') }), []);
     assert.match(checker.check({ method: 'GET', route: undefined, status: 200, contentType: 'application/json', body: '{}' }).join(), /not 404/);
+  });
+
+  it('checks the Set-Cookie, Retry-After and WWW-Authenticate a response carries against the document', async () => {
+    const db = await withDatabase(suite);
+    const sesame = await withTestApp(suite, { db });
+    const checker = contractChecker(await (await fetch(`${sesame.url}/openapi.json`)).json());
+    const problem = (code: keyof typeof ERRORS) => JSON.stringify({ type: 'about:blank', title: ERRORS[code].title, status: ERRORS[code].status, detail: ERRORS[code].detail, code });
+    const json = 'application/json; charset=utf-8';
+    const tokens = '{"access_token":"a","token_type":"Bearer","expires_in":900}';
+    const cookie = '__Host-sesame_refresh=x; Max-Age=60; Path=/; HttpOnly; Secure; SameSite=Strict';
+
+    // Documented: the cookie where the route sets it, the challenge on 401, Retry-After on 429.
+    assert.deepEqual(checker.check({ method: 'POST', route: '/token/refresh', status: 200, contentType: json, body: tokens, headers: { 'set-cookie': [cookie] } }), []);
+    assert.deepEqual(checker.check({ method: 'GET', route: '/me', status: 401, contentType: 'application/problem+json', body: problem('invalid_access_token'), headers: { 'www-authenticate': 'Bearer' } }), []);
+    assert.deepEqual(checker.check({ method: 'POST', route: '/passwordless/request/email', status: 429, contentType: 'application/problem+json', body: problem('throttled'), headers: { 'retry-after': '30' } }), []);
+    // Not documented there: a cookie from a route that never sets one, a challenge on a 400.
+    assert.match(checker.check({ method: 'POST', route: '/token/revoke', status: 200, contentType: json, body: 'null', headers: { 'set-cookie': [cookie] } }).join(), /header set-cookie is sent but not documented/);
+    assert.match(checker.check({ method: 'POST', route: '/passwordless/exchange/email', status: 400, contentType: 'application/problem+json', body: problem('invalid_token'), headers: { 'www-authenticate': 'Bearer' } }).join(), /header www-authenticate is sent but not documented/);
+    // Required and missing.
+    assert.match(checker.check({ method: 'GET', route: '/me', status: 401, contentType: 'application/problem+json', body: problem('invalid_access_token'), headers: {} }).join(), /header www-authenticate is documented as required but not sent/);
+    assert.match(checker.check({ method: 'POST', route: '/passwordless/request/email', status: 429, contentType: 'application/problem+json', body: problem('throttled'), headers: {} }).join(), /header retry-after is documented as required but not sent/);
   });
 });

@@ -228,6 +228,102 @@ describe('passkeys', () => {
     assert.equal((await call('POST', '/me/passkeys/options', undefined)).status, 401);
   });
 
+  describe('under a named client', () => {
+    const WEB_ORIGIN = 'https://web.example.test';
+    const COOKIE = '__Host-sesame_refresh';
+    before(async () => {
+      // A browser app in cookie mode with its own audience and lifetimes, and a mobile app in body mode.
+      const { clients } = server.app.services;
+      const web = await clients.add('web', { name: 'Web App', allowed_origins: [WEB_ORIGIN], refresh_token_delivery: 'cookie', audience: 'web-api', access_token_ttl: 120, refresh_token_ttl: 3_600 });
+      const ios = await clients.add('ios', { name: 'iOS App', audience: 'ios-api', access_token_ttl: 300 });
+      assert.deepEqual([web.outcome, ios.outcome], ['ok', 'ok']);
+    });
+
+    function send(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+      return fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    }
+
+    async function optionsFor(clientId: string | undefined, headers: Record<string, string> = {}) {
+      return json<{ challenge: string }>(await send('/passkeys/authenticate/options', clientId === undefined ? {} : { client_id: clientId }, headers), 200);
+    }
+
+    it('signs in like the code exchange of the client: its client_id, aud and lifetimes, a session only it refreshes, the refresh token in the cookie in cookie mode (S40)', async () => {
+      const { userId, tokens } = await newUser('passkey-web@example.com');
+      const authenticator = new SoftAuthenticator({ rpId: RP_ID, origin: ORIGIN });
+      await register(tokens.access_token, authenticator);
+
+      const response = await send('/passkeys/authenticate', { response: authenticator.get(await optionsFor('web', { origin: WEB_ORIGIN })), client_id: 'web' }, { origin: WEB_ORIGIN });
+      const body = await json<Record<string, unknown>>(response, 200);
+      assert.deepEqual(Object.keys(body).sort(), ['access_token', 'expires_in', 'token_type'], 'no refresh_token in the body in cookie mode');
+      assert.equal(body.expires_in, 120);
+      const claims = decodeJwt(body.access_token as string);
+      assert.equal(claims.sub, userId);
+      assert.equal(claims.client_id, 'web');
+      assert.equal(claims.aud, 'web-api');
+      assert.equal(claims.exp! - claims.iat!, 120);
+      const setCookie = response.headers.getSetCookie().find((cookie) => cookie.startsWith(`${COOKIE}=`));
+      assert.ok(setCookie, 'the refresh cookie is set');
+      const [pair, ...attributes] = setCookie.split(';').map((part) => part.trim());
+      assert.deepEqual(attributes.sort(), ['HttpOnly', 'Max-Age=3600', 'Path=/', 'SameSite=Strict', 'Secure']);
+      const session = (await db.pool.query('SELECT client_id, expires_at FROM sessions WHERE id = $1', [claims.sid])).rows[0];
+      assert.deepEqual(session, { client_id: 'web', expires_at: new Date(clock.now().getTime() + 3_600_000) });
+
+      // The cookie refreshes under its client, from its origin, and under no other client.
+      const cookie = `${COOKIE}=${decodeURIComponent(pair!.slice(COOKIE.length + 1))}`;
+      const elsewhere = await send('/token/refresh', { client_id: 'ios' }, { cookie });
+      assert.equal(elsewhere.status, 403, 'a cookie call needs an Origin its client allows');
+      await elsewhere.arrayBuffer();
+      const refreshed = await json<{ access_token: string }>(await send('/token/refresh', { client_id: 'web' }, { cookie, origin: WEB_ORIGIN }), 200);
+      assert.equal(decodeJwt(refreshed.access_token).aud, 'web-api');
+    });
+
+    it('signs in a body-mode client with its tokens, and its refresh token works only under it', async () => {
+      const { tokens } = await newUser('passkey-ios@example.com');
+      const authenticator = new SoftAuthenticator({ rpId: RP_ID, origin: ORIGIN });
+      await register(tokens.access_token, authenticator);
+      const issued = await json<Tokens>(await send('/passkeys/authenticate', { response: authenticator.get(await optionsFor('ios')), client_id: 'ios' }), 200);
+      const claims = decodeJwt(issued.access_token);
+      assert.deepEqual([claims.client_id, claims.aud, issued.expires_in], ['ios', 'ios-api', 300]);
+      const underDefault = await send('/token/refresh', { refresh_token: issued.refresh_token });
+      assert.equal(underDefault.status, 400, 'another client\'s refresh token fails like an invalid one');
+      assert.equal((await underDefault.json() as { code: string }).code, 'invalid_token');
+      const underIos = await json<Tokens>(await send('/token/refresh', { refresh_token: issued.refresh_token, client_id: 'ios' }), 200);
+      assert.equal(decodeJwt(underIos.access_token).client_id, 'ios');
+    });
+
+    it('signs in only under the client its challenge was handed out to; an unknown client or a foreign Origin is refused before the challenge is spent (S39, S44)', async () => {
+      const { userId, tokens } = await newUser('passkey-bound@example.com');
+      const authenticator = new SoftAuthenticator({ rpId: RP_ID, origin: ORIGIN });
+      await register(tokens.access_token, authenticator);
+      const sessions = async () => (await db.pool.query('SELECT count(*)::int AS n FROM sessions WHERE user_id = $1', [userId])).rows[0].n as number;
+      const before = await sessions();
+
+      // Handed out to ios: under the default client or web it is no challenge at all.
+      const forIos = await optionsFor('ios');
+      await expectInvalidPasskey(await send('/passkeys/authenticate', { response: authenticator.get(forIos) }));
+      await expectInvalidPasskey(await send('/passkeys/authenticate', { response: authenticator.get(forIos), client_id: 'web' }, { origin: WEB_ORIGIN }));
+      // Unknown clients and foreign origins: refused first, so the challenge is still there for ios.
+      for (const [body, headers, status, code] of [
+        [{ client_id: 'no-such-app' }, {}, 400, 'invalid_client'],
+        [{ client_id: 'x'.repeat(65) }, {}, 400, 'invalid_client'],
+        [{ client_id: 'ios' }, { origin: WEB_ORIGIN }, 403, 'origin_not_allowed'],
+        [{}, { origin: WEB_ORIGIN }, 403, 'origin_not_allowed'],
+      ] as const) {
+        const refused = await send('/passkeys/authenticate', { response: authenticator.get(forIos), ...body }, headers);
+        assert.equal(refused.status, status, JSON.stringify(body));
+        assert.equal((await refused.json() as { code: string }).code, code);
+        const options = await send('/passkeys/authenticate/options', body, headers);
+        assert.equal(options.status, status, JSON.stringify(body));
+        assert.equal((await options.json() as { code: string }).code, code);
+      }
+      assert.equal(await sessions(), before, 'no session opened');
+      const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM webauthn_challenges WHERE client_id = 'ios'");
+      assert.equal(rows[0].n, 1, 'only the ios challenge was stored, and it is unspent');
+      const issued = await json<Tokens>(await send('/passkeys/authenticate', { response: authenticator.get(forIos), client_id: 'ios' }), 200);
+      assert.equal(decodeJwt(issued.access_token).client_id, 'ios');
+    });
+  });
+
   it('rate-limits passkey sign-in like the exchange', async () => {
     const limited = await startTestApp({ db, clock, env: { RATE_LIMIT_EXCHANGE_PER_MINUTE: '2' } });
     try {

@@ -275,6 +275,41 @@ describe('outbox dispatcher', () => {
     await dispatcher.stop();
   });
 
+  it('dispatches a large claim in slices: the event loop gets a turn between two provider calls, and every code goes out once', async () => {
+    const outbox = memoryOutbox();
+    // What happened, in order: each bulk call and each turn the event loop gave to other work.
+    const events: string[] = [];
+    const bulkSender: BulkEmailSender = {
+      provider: 'bulk',
+      maxBulkEntries: 5,
+      send: async () => ({ messageId: 'x' }),
+      sendBulk: async (email) => {
+        events.push(`call ${email.entries.length}`);
+        // Another turn of the loop (a request being read) is asked for during each call.
+        setImmediate(() => events.push('turn'));
+        return email.entries.map(() => ({ ok: true as const, messageId: 'x' }));
+      },
+    };
+    const dispatcher = createOutboxDispatcher({
+      jobs: outbox.repo, sealer, renderer,
+      email: bulkSender,
+      sms: { provider: 's', send: async () => ({ messageId: 'x' }) },
+      clock: { now: () => T0 }, random: { int: () => 0, bytes: (size) => Buffer.alloc(size) },
+      log: { info() {}, warn() {}, error() {} },
+      audit: { record() {} },
+      smsCaps: { admit: async () => ({ allowed: true }) },
+      settings: { pollIntervalMs: 60_000, maxConcurrency: 100, leaseSeconds: 60, sendTimeoutMs: 1000, retryBaseMs: 1, retryMaxMs: 1 },
+    });
+    for (let i = 0; i < 20; i++) outbox.add();
+    dispatcher.start();
+    await dispatcher.drain();
+    await new Promise((resolve) => setImmediate(resolve));
+    // One claim of 20 codes, four calls of five, and the loop's turn comes before the next call.
+    assert.deepEqual(events, ['call 5', 'turn', 'call 5', 'turn', 'call 5', 'turn', 'call 5', 'turn']);
+    await dispatcher.stop();
+    assert.ok(outbox.rows.every((row) => row.status === 'delivered'));
+  });
+
   it('lets the codes of a burst share one claim and one bulk call: at once when a call is full, else after CLAIM_COALESCE_MS', async () => {
     const outbox = memoryOutbox();
     const claims: number[] = [];

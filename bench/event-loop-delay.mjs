@@ -1,0 +1,56 @@
+/**
+ * Bench-only: loaded into the server process by `npm run bench` with
+ * `NODE_OPTIONS=--import ./bench/event-loop-delay.mjs`, never by the service itself. It samples
+ * the server's event-loop delay (perf_hooks.monitorEventLoopDelay, a libuv timer every
+ * BENCH_ELD_RESOLUTION_MS, default 5 ms, recording how late it fired) and, when asked
+ * (SIGUSR2, with the request's sequence number in BENCH_ELD_FILE + '.seq'), writes the
+ * histogram since the previous request as JSON to BENCH_ELD_FILE, then starts a new one. A
+ * request that arrives while the loop is blocked waits at least that long: a p99 or max here is
+ * a floor under the request latency the load generator sees. Also counts garbage-collection
+ * pauses by kind over the same interval (a PerformanceObserver on 'gc' entries).
+ * Plain JavaScript, so the compiled server can load it without a TypeScript loader.
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay, PerformanceObserver, constants } from 'node:perf_hooks';
+
+const file = process.env.BENCH_ELD_FILE;
+const resolution = Number(process.env.BENCH_ELD_RESOLUTION_MS ?? 5);
+
+if (file) {
+  let histogram = monitorEventLoopDelay({ resolution });
+  histogram.enable();
+  const gcKinds = { [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor', [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major', [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental', [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb' };
+  let gc = {};
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = gcKinds[entry.detail?.kind] ?? 'other';
+      const sum = (gc[kind] ??= { count: 0, totalMs: 0, maxMs: 0 });
+      sum.count++;
+      sum.totalMs += entry.duration;
+      if (entry.duration > sum.maxMs) sum.maxMs = entry.duration;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  // The histogram holds whole timer intervals (resolution + lateness): report the lateness.
+  const ms = (ns) => Math.max(0, Math.round((ns / 1e6 - resolution) * 10) / 10);
+  process.on('SIGUSR2', () => {
+    let seq = 0;
+    try { seq = Number(readFileSync(`${file}.seq`, 'utf8')) || 0; } catch { /* first request */ }
+    const sample = {
+      seq,
+      resolutionMs: resolution,
+      count: histogram.count,
+      p50Ms: ms(histogram.percentile(50)),
+      p99Ms: ms(histogram.percentile(99)),
+      maxMs: ms(histogram.max),
+      meanMs: ms(histogram.mean),
+      gc: Object.fromEntries(Object.entries(gc).map(([kind, sum]) => [kind, { count: sum.count, totalMs: Math.round(sum.totalMs * 10) / 10, maxMs: Math.round(sum.maxMs * 10) / 10 }])),
+    };
+    histogram.disable();
+    histogram = monitorEventLoopDelay({ resolution });
+    histogram.enable();
+    gc = {};
+    writeFileSync(`${file}.tmp`, JSON.stringify(sample));
+    renameSync(`${file}.tmp`, file);
+  });
+}
