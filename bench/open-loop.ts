@@ -126,7 +126,13 @@ export function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
       const status = Number(head.slice(9, 12));
       const closing = /\r\nconnection:\s*close/i.test(head);
       this.buffered = this.buffered.length > total ? this.buffered.subarray(total) : undefined;
-      const current = this.current!;
+      const current = this.current;
+      if (current === undefined) {
+        // An answer to no request: Node's 408 to a keep-alive connection left idle past the
+        // server's header timeout, closing it. Start a new one.
+        this.socket.destroy();
+        return;
+      }
       this.current = undefined;
       const now = performance.now();
       inFlight--;
@@ -176,8 +182,9 @@ export function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
       queue.push({ i: issued, dueAt: start + issued * intervalMs });
       issued++;
     }
+    // The connection idle longest goes first, so every connection stays in use at low rates.
     while (idle.length > 0 && queueHead < queue.length) {
-      idle.pop()!.send(queue[queueHead]!);
+      idle.shift()!.send(queue[queueHead]!);
       queue[queueHead++] = undefined as unknown as Pending;
     }
     if (now >= windowEnd) return finish();

@@ -73,7 +73,13 @@ const DRAIN_TIMEOUT_MS = Number(process.env.BENCH_DRAIN_TIMEOUT ?? 60) * 1000;
  * compared at one fixed rate, side by side.
  */
 const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
-const WARMUP_SECONDS = 3;
+/**
+ * Seconds of load before each flow's measured window (and before the sweep's first step).
+ * BENCH_WARMUP, default 3: long enough for the pool and the prepared statements, not for the
+ * JIT, which is still compiling in the background during a 10 s window after 3 s (about 6% of
+ * the server's CPU in a perf profile); a longer warm-up measures the steady state.
+ */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP ?? 3);
 /**
  * BENCH_LOADGEN=autocannon: offered rates through autocannon's `overallRate` as before
  * bench/open-loop.ts, only to compare the two generators (see docs/benchmarks.md).
@@ -143,6 +149,8 @@ interface FlowResult {
   /** With BENCH_RATE (open loop): the slowest answer, ms, from when the request was due. */
   max?: number;
   eventLoop?: EventLoopDelay;
+  /** Each statement's time from send to answer in the measured window. */
+  statementTimes?: StatementTimes;
   /** Load average (1 min) when the flow's measured window started and ended. */
   loadAverage: [number, number];
   non2xx: number;
@@ -176,6 +184,7 @@ interface SweepStep {
   delivery: DeliveryResult;
   serverCpuMsPerRequest: number;
   eventLoop?: EventLoopDelay;
+  statementTimes?: StatementTimes;
   loadAverage: [number, number];
 }
 
@@ -421,7 +430,7 @@ async function measureFlow(flow: Flow, first: number): Promise<{ result: FlowRes
   // A backend that exited during the window is missed (the server's pool keeps its connections under load).
   const backends = new Set([...backendsBefore, ...await database.backendPids()]);
   const backendMs = [...backends].reduce((sum, pid) => sum + (after.byPid.get(pid) ?? before.byPid.get(pid) ?? 0) - (before.byPid.get(pid) ?? 0), 0);
-  const eventLoop = (await server!.probe()).eventLoop;
+  const { eventLoop, statements: { durations: statementTimes } } = await server!.probe();
   let delivery: DeliveryResult | undefined;
   if (flow.delivers) {
     const depthAtEnd = await pendingJobs();
@@ -438,6 +447,7 @@ async function measureFlow(flow: Flow, first: number): Promise<{ result: FlowRes
     p99: result.p99,
     ...(result.max !== undefined ? { max: result.max } : {}),
     ...(eventLoop !== undefined ? { eventLoop } : {}),
+    ...(statementTimes !== undefined ? { statementTimes } : {}),
     loadAverage: [loadBefore, loadAverage()],
     non2xx: result.non2xx,
     errors: result.errors,
@@ -467,7 +477,7 @@ async function runSweepStep(rate: number): Promise<SweepStep> {
   const result = await step.run;
   const end = Date.now();
   const after = cpuSample();
-  const eventLoop = (await server!.probe()).eventLoop;
+  const { eventLoop, statements: { durations: statementTimes } } = await server!.probe();
   const loadAfter = loadAverage();
   const depthAtEnd = await pendingJobs();
   const drainSeconds = await drain();
@@ -485,6 +495,7 @@ async function runSweepStep(rate: number): Promise<SweepStep> {
     delivery,
     serverCpuMsPerRequest: Math.round(((after.server - before.server) / Math.max(1, result.total)) * 1000) / 1000,
     ...(eventLoop !== undefined ? { eventLoop } : {}),
+    ...(statementTimes !== undefined ? { statementTimes } : {}),
     loadAverage: [loadBefore, loadAfter],
   };
 }
@@ -552,8 +563,11 @@ function cpuSample(): { server: number; postgres: number; byPid: Map<string, num
   return { server: serverUser + serverSys, postgres, byPid, loadgen: selfUser + selfSys, system: system + serverSys + selfSys };
 }
 
+/** Wall time per statement over a window (bench/pg-statement-counter.mjs), by statement. */
+type StatementTimes = Record<string, { count: number; p50Ms: number; p99Ms: number; maxMs: number }>;
+
 interface ServerProbe {
-  statements: { total: number; byStatement: Record<string, number> };
+  statements: { total: number; byStatement: Record<string, number>; durations?: StatementTimes };
   /** Since the previous probe. */
   eventLoop?: EventLoopDelay;
 }
@@ -742,6 +756,12 @@ function formatStep(s: SweepStep): string {
   return `| ${String(s.rate).padStart(7)} | ${String(s.sent).padStart(6)} | ${String(s.acceptedPerSecond).padStart(8)} | ${String(s.refusedPerSecond).padStart(7)} | ${String(d.deliveredPerSecond).padStart(9)} | ${String(d.delayMs.p50).padStart(5)} | ${String(d.delayMs.p99).padStart(6)} | ${String(d.delayMs.max).padStart(6)} | ${(d.inTimeShare * 100).toFixed(1).padStart(6)}% | ${String(d.depthAtEnd).padStart(5)} | ${seconds(d.drainSeconds).padStart(7)} | ${String(s.requestP50).padStart(4)} / ${String(s.requestP99).padStart(4)} / ${String(s.requestMax).padStart(4)} | ${String(s.serviceP99).padStart(4)} | ${eld(s.eventLoop)} | ${s.serverCpuMsPerRequest.toFixed(2)} | ${s.loadAverage[0].toFixed(1)}–${s.loadAverage[1].toFixed(1)} | ${sustainable(s) ? 'yes' : 'no'} |`;
 }
 
+function formatStatementTimes(times: StatementTimes | undefined): string {
+  if (times === undefined) return '?';
+  return Object.entries(times).sort((a, b) => b[1].count - a[1].count).slice(0, 4)
+    .map(([name, t]) => `${name.slice(0, 24)} ×${t.count} ${t.p50Ms} / ${t.p99Ms} / ${t.maxMs}`).join('; ');
+}
+
 function reportSweep(done: SweepStep[], peakRssMb: number | undefined): void {
   const best = done.filter(sustainable).at(-1);
   const text = [
@@ -751,6 +771,10 @@ function reportSweep(done: SweepStep[], peakRssMb: number | undefined): void {
     '| offered | sent/s | accepted/s | 503/s | delivered/s | delay p50 | p99 | max | ≤ 2 s | depth at end | drain | request p50 / p99 / max | service p99 | event-loop delay p99 / max | server CPU ms/req | load avg | sustainable |',
     '|---------|--------|------------|-------|-------------|-----------|-----|-----|-------|--------------|-------|-------------------------|-------------|----------------------------|-------------------|----------|-------------|',
     ...done.map(formatStep),
+    '',
+    'Statement time per step, send to answer (p50 / p99 / max ms, the busiest statements):',
+    '',
+    ...done.map((step) => `- ${step.rate}/s: ${formatStatementTimes(step.statementTimes)}`),
     '',
     `server peak RSS: ${peakRssMb ?? '?'} MB`,
   ].join('\n');
@@ -783,6 +807,10 @@ function report(flows: FlowResult[], peakRssMb: number | undefined): void {
       ...deliveries,
       '',
     ] : []),
+    'Statement time, send to answer, in the measured window (p50 / p99 / max ms, the busiest statements):',
+    '',
+    ...flows.map((r) => `- ${r.flow}: ${formatStatementTimes(r.statementTimes)}`),
+    '',
     ...flows.filter((r) => r.hookCalls !== undefined).flatMap((r) => [`${r.flow}: the claims hook answered ${r.hookCalls} calls (warm-up included), each with a verified signature.`, '']),
     'PostgreSQL work (measured window and drain; per code delivered, or per request for flows that send none):',
     '',

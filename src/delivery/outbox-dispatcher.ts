@@ -289,11 +289,20 @@ export function createOutboxDispatcher(deps: {
       }
       if (results.some((result) => !result.ok && isOverloadSignal(result.error))) concurrency.overloaded();
       else concurrency.answered(Date.now() - sentAt);
+      // One log line for the codes a call delivered, not one per code (each job's end is still
+      // audited on its own, with its message id); failures and retries are logged per job.
+      const jobIds: string[] = [];
+      const messageIds: (string | null)[] = [];
       await Promise.all(items.map((item, index) => guard(item.job, () => {
         const result = results[index]!;
-        if (result.ok) return finish(item.job, { status: 'delivered', provider: bulk.provider, providerMessageId: result.messageId ?? null, error: null });
-        return retryOrFail(item.job, bulk.provider, { name: result.error.name }, result.error.transient);
+        if (!result.ok) return retryOrFail(item.job, bulk.provider, { name: result.error.name }, result.error.transient);
+        const messageId = result.messageId ?? null;
+        return finish(item.job, { status: 'delivered', provider: bulk.provider, providerMessageId: messageId, error: null }, undefined, undefined, () => {
+          jobIds.push(item.job.id);
+          messageIds.push(messageId);
+        });
       })));
+      if (jobIds.length > 0) log.info({ provider: bulk.provider, count: jobIds.length, jobIds, messageIds }, 'codes delivered');
     });
   }
 
@@ -406,7 +415,9 @@ export function createOutboxDispatcher(deps: {
 
   // Every job ends here, and only here: delivered, failed or expired. The payload is wiped in
   // the same statement. This is the one place to record code.delivered / code.failed.
-  async function finish(job: ClaimedDeliveryJob, end: DeliveryJobEnd, error?: ProviderErrorSummary, blockedReason?: string): Promise<void> {
+  // A bulk call logs its deliveries in one line of its own (`bulkDelivered`, called once the
+  // outcome is recorded, instead of a line per code).
+  async function finish(job: ClaimedDeliveryJob, end: DeliveryJobEnd, error?: ProviderErrorSummary, blockedReason?: string, bulkDelivered?: () => void): Promise<void> {
     settling(job);
     const recorded = await recordEnd(job, end);
     const fields = { jobId: job.id, userId: job.userId, channel: job.channel, provider: end.provider, to: job.destinationMasked, attempt: job.attempt };
@@ -428,7 +439,8 @@ export function createOutboxDispatcher(deps: {
       deps.audit.record({ event: 'code.blocked', outcome: 'blocked', ...audited, reason: blockedReason, detail: { jobId: job.id } });
       deps.events?.emit({ type: 'code.blocked', data: { user_id: job.userId, channel: job.channel, destination: job.destinationMasked, reason: blockedReason } });
     } else if (end.status === 'delivered') {
-      log.info({ ...fields, messageId: end.providerMessageId }, 'code delivered');
+      if (bulkDelivered !== undefined) bulkDelivered();
+      else log.info({ ...fields, messageId: end.providerMessageId }, 'code delivered');
       deps.audit.record({ event: 'code.delivered', outcome: 'delivered', ...audited, detail: { jobId: job.id, provider: end.provider, messageId: end.providerMessageId, attempt: job.attempt } });
     } else {
       if (end.status === 'failed') log.error({ ...fields, error }, 'code delivery failed');

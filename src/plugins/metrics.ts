@@ -20,7 +20,9 @@ export const metricsPlugin = fp(async (app: FastifyInstance) => {
     labelNames: ['method', 'route', 'status'],
     buckets: LATENCY_BUCKETS,
   });
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook: no promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
     duration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
   });
 }, { name: 'metrics' });

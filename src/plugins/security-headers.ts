@@ -15,9 +15,10 @@ const HEADERS: Record<string, string> = {
 };
 
 export const securityHeadersPlugin = fp(async (app: FastifyInstance) => {
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // A callback hook: no promise per request.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.headers(HEADERS);
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    return payload;
+    done(null, payload);
   });
 }, { name: 'security-headers' });

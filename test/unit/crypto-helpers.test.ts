@@ -67,6 +67,18 @@ describe('sealing (S27)', () => {
     tampered[tampered.length - 1]! ^= 1;
     assert.throws(() => decrypt(key, tampered, 'signing-key:abc'));
   });
+
+  it('never uses an IV twice, across the blocks it draws them in, and each sealing opens', () => {
+    const ivs = new Set<string>();
+    for (let i = 0; i < 1_000; i++) {
+      const plaintext = Buffer.from(`payload ${i}`);
+      const sealed = encrypt(key, plaintext, 'outbox');
+      ivs.add(sealed.subarray(1, 13).toString('hex'));
+      assert.deepEqual(decrypt(key, sealed, 'outbox'), plaintext);
+    }
+    assert.equal(ivs.size, 1_000);
+    assert.ok(!ivs.has('00'.repeat(12)));
+  });
 });
 
 describe('codes (S1)', () => {

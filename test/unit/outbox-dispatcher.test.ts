@@ -275,10 +275,12 @@ describe('outbox dispatcher', () => {
     await dispatcher.stop();
   });
 
-  it('dispatches a large claim in slices: the event loop gets a turn between two provider calls, and every code goes out once', async () => {
+  it('dispatches a large claim in slices: the event loop gets a turn between two provider calls, every code goes out once, one log line per call', async () => {
     const outbox = memoryOutbox();
     // What happened, in order: each bulk call and each turn the event loop gave to other work.
     const events: string[] = [];
+    const logs: Array<{ object: Record<string, unknown>; message?: string | undefined }> = [];
+    const audited: AuditEvent[] = [];
     const bulkSender: BulkEmailSender = {
       provider: 'bulk',
       maxBulkEntries: 5,
@@ -295,8 +297,8 @@ describe('outbox dispatcher', () => {
       email: bulkSender,
       sms: { provider: 's', send: async () => ({ messageId: 'x' }) },
       clock: { now: () => T0 }, random: { int: () => 0, bytes: (size) => Buffer.alloc(size) },
-      log: { info() {}, warn() {}, error() {} },
-      audit: { record() {} },
+      log: { info: (object: object, message?: string) => { logs.push({ object: object as Record<string, unknown>, message }); }, warn() {}, error() {} },
+      audit: { record: (event) => { audited.push(event); } },
       smsCaps: { admit: async () => ({ allowed: true }) },
       settings: { pollIntervalMs: 60_000, maxConcurrency: 100, leaseSeconds: 60, sendTimeoutMs: 1000, retryBaseMs: 1, retryMaxMs: 1 },
     });
@@ -308,6 +310,11 @@ describe('outbox dispatcher', () => {
     assert.deepEqual(events, ['call 5', 'turn', 'call 5', 'turn', 'call 5', 'turn', 'call 5', 'turn']);
     await dispatcher.stop();
     assert.ok(outbox.rows.every((row) => row.status === 'delivered'));
+    // One log line per call, naming its jobs (no destination); every job audited on its own.
+    assert.deepEqual(logs.map((entry) => entry.message), ['codes delivered', 'codes delivered', 'codes delivered', 'codes delivered']);
+    assert.deepEqual(logs.flatMap((entry) => entry.object.jobIds as string[]).sort(), outbox.rows.map((row) => row.id).sort());
+    assert.deepEqual(logs[0]!.object, { provider: 'bulk', count: 5, jobIds: ['1', '2', '3', '4', '5'], messageIds: ['x', 'x', 'x', 'x', 'x'] });
+    assert.equal(audited.filter((event) => event.event === 'code.delivered').length, 20);
   });
 
   it('lets the codes of a burst share one claim and one bulk call: at once when a call is full, else after CLAIM_COALESCE_MS', async () => {
