@@ -2,7 +2,9 @@
  * `npm run bench`: starts Sesame as its own process (production settings, SES/SNS through the
  * real SDK clients to a provider sink in a third process that answers after
  * BENCH_PROVIDER_LATENCY_MS, default 30), seeds identities, and drives each flow with autocannon.
- * Per flow: requests/s, p50, p99, non-2xx, CPU per request by process; for the flows that send
+ * Per flow: requests/s, p50, p99, non-2xx, CPU per request by process (PostgreSQL twice: every
+ * postgres process on the machine, and only the scratch database's backends, which stay
+ * meaningful when other work shares the PostgreSQL server); for the flows that send
  * a code, what counts for sign-in: codes delivered per second, the delay from request to the
  * provider's acceptance (p50/p99/max), the outbox depth when the load stops and how long it
  * takes to drain. PostgreSQL work per delivered code (per request for flows that send none):
@@ -32,6 +34,15 @@
  * address needs WEBHOOK_ALLOW_PRIVATE_NETWORKS=true, which production refuses, so that server
  * runs with NODE_ENV=test; the two modes differ only in start-up validation.
  * BENCH_FLOWS=exchange,hook-exchange compares the two side by side.
+ *
+ * `npm run bench -- --compare` with two or more flows (BENCH_FLOWS=request,client-request):
+ * one server, one scratch database, and the flows measured in alternating blocks of
+ * BENCH_DURATION seconds (BENCH_COMPARE_ROUNDS rounds, default 4; the order reverses every
+ * round: A B, B A, A B, ...), each block after a drained outbox. Every flow sees the same
+ * tables, the same server process and the same machine load, so the comparison holds on a busy
+ * machine where separate runs minutes apart do not. It prints each block (with the load average)
+ * and per flow the median of its blocks, and each flow's ratio to the first. The hook-exchange
+ * flow restarts the server, so it cannot be compared this way.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,6 +59,8 @@ import { refreshToken, seed } from './seed.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const SWEEP = process.argv.includes('--sweep');
+const COMPARE = !SWEEP && process.argv.includes('--compare');
+const COMPARE_ROUNDS = Number(process.env.BENCH_COMPARE_ROUNDS ?? 4);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PROVIDER_LATENCY_MS = Number(process.env.BENCH_PROVIDER_LATENCY_MS ?? 30);
@@ -79,7 +92,7 @@ const CODE = '123456';
 /** The hook-exchange flow's HOOK_SECRET (Standard Webhooks format). */
 const HOOK_SECRET = `whsec_${Buffer.from('bench-hook-secret-0123456789abcdef').toString('base64')}`;
 /** Identities seeded per saturated flow: enough for a fast run, every request uses a fresh one. */
-const POOL = (DURATION + WARMUP_SECONDS) * 4_000;
+const POOL = (DURATION * (COMPARE ? COMPARE_ROUNDS : 1) + WARMUP_SECONDS) * 4_000;
 /** Identities per sweep step: its offered rate for its duration, plus room for a fast run. */
 const sweepPool = (rate: number) => Math.ceil(rate * SWEEP_DURATION * 1.1) + 500;
 /** The sweep's warm-up (not measured) runs at its first rate, on identities of their own. */
@@ -142,12 +155,19 @@ interface FlowResult {
   loadAverage: [number, number];
   non2xx: number;
   errors: number;
-  /** CPU milliseconds per request spent by the server, PostgreSQL and the load generator. */
-  cpuMsPerRequest: { server: number; postgres: number; loadgen: number; kernelShare: number };
+  /**
+   * CPU milliseconds per request spent by the server, PostgreSQL (every postgres process on the
+   * machine, other databases' included) and the load generator; `backends`: only the scratch
+   * database's backends (its connections' processes), which other work on a shared PostgreSQL
+   * does not touch.
+   */
+  cpuMsPerRequest: { server: number; postgres: number; backends: number; loadgen: number; kernelShare: number };
   database: DatabaseWork;
   delivery?: DeliveryResult;
   /** For the hook-exchange flow: calls the claims hook answered (warm-up included). */
   hookCalls?: number;
+  /** --compare: the round of this block. */
+  round?: number;
 }
 
 interface SweepStep {
@@ -179,6 +199,9 @@ let server: Awaited<ReturnType<typeof startServer>> | undefined;
 let hook: ClaimsHook | undefined;
 const results: FlowResult[] = [];
 const steps: SweepStep[] = [];
+if (COMPARE && (FLOWS.length < 2 || FLOWS.some((flow) => flow.claimsHook))) {
+  throw new Error('--compare needs two or more flows in BENCH_FLOWS, none of them hook-exchange (it restarts the server)');
+}
 try {
   await seed(database.url, {
     secret: SECRET,
@@ -195,7 +218,21 @@ try {
     refreshTokens: runs('refresh') ? POOL : 0,
   });
   server = await startServer(database.url);
-  if (SWEEP) {
+  if (COMPARE) {
+    // Each flow's identities continue from where its last block stopped.
+    const next = new Map<Flow, number>();
+    for (const flow of FLOWS) next.set(flow, await warmUp(flow));
+    for (let round = 1; round <= COMPARE_ROUNDS; round++) {
+      for (const flow of round % 2 === 1 ? FLOWS : [...FLOWS].reverse()) {
+        if (flow.emailLatencyMs !== undefined) sink.setEmailLatency(flow.emailLatencyMs);
+        const block = await measureFlow(flow, next.get(flow)!);
+        sink.setEmailLatency(undefined);
+        next.set(flow, block.next);
+        results.push({ ...block.result, round });
+        console.log(formatBlock(results.at(-1)!));
+      }
+    }
+  } else if (SWEEP) {
     // A fresh server's first seconds (JIT, the pool's connections, prepared statements) belong
     // to no step: warm it up at the first rate, then let the outbox drain.
     const first = SWEEP_RATES[0] ?? 100;
@@ -236,6 +273,7 @@ try {
   await database.drop();
   await sink.close();
   if (SWEEP) reportSweep(steps, peakRssMb);
+  else if (COMPARE) reportComparison(results, peakRssMb);
   else report(results, peakRssMb);
 }
 
@@ -364,20 +402,34 @@ async function deliveryResult(window: { start: number; end: number }, requestedA
 }
 
 async function runFlow(flow: Flow): Promise<FlowResult> {
+  // Identities continue after the warm-up's, so no request is throttled by an earlier one.
+  return (await measureFlow(flow, await warmUp(flow))).result;
+}
+
+/** WARMUP_SECONDS of the flow's load; the index of its next fresh identity. */
+async function warmUp(flow: Flow): Promise<number> {
   const warmup = load({ ...flow, duration: WARMUP_SECONDS, pool: POOL, ...(RATE !== undefined ? { overallRate: RATE } : {}) });
   await warmup.run;
-  // The measured window starts with an empty outbox and forgets the warm-up's deliveries.
+  return warmup.next();
+}
+
+/** One measured window of BENCH_DURATION seconds, its identities from `first` on; the index after the last one used. */
+async function measureFlow(flow: Flow, first: number): Promise<{ result: FlowResult; next: number }> {
+  // The measured window starts with an empty outbox and forgets earlier deliveries.
   if (flow.delivers) await drain();
   await sink.collect();
   const workBefore = await databaseWork();
-  // Identities continue after the warm-up's, so no request is throttled by an earlier one.
+  const backendsBefore = await database.backendPids();
   const loadBefore = loadAverage();
-  const measured = load({ ...flow, duration: DURATION, pool: POOL, first: warmup.next(), ...(RATE !== undefined ? { overallRate: RATE } : {}) });
+  const measured = load({ ...flow, duration: DURATION, pool: POOL, first, ...(RATE !== undefined ? { overallRate: RATE } : {}) });
   const before = cpuSample();
   const start = Date.now();
   const result = await measured.run;
   const end = Date.now();
   const after = cpuSample();
+  // A backend that exited during the window is missed (the server's pool keeps its connections under load).
+  const backends = new Set([...backendsBefore, ...await database.backendPids()]);
+  const backendMs = [...backends].reduce((sum, pid) => sum + (after.byPid.get(pid) ?? before.byPid.get(pid) ?? 0) - (before.byPid.get(pid) ?? 0), 0);
   const { eventLoop, statements: { durations: statementTimes } } = await server!.probe();
   let delivery: DeliveryResult | undefined;
   if (flow.delivers) {
@@ -388,7 +440,7 @@ async function runFlow(flow: Flow): Promise<FlowResult> {
   const workAfter = await databaseWork();
   const perRequest = (key: 'server' | 'postgres' | 'loadgen') => Math.round(((after[key] - before[key]) / Math.max(1, result.total)) * 1000) / 1000;
   const total = (['server', 'postgres', 'loadgen'] as const).reduce((sum, key) => sum + after[key] - before[key], 0);
-  return {
+  const flowResult: FlowResult = {
     flow: flow.name,
     requestsPerSecond: result.perSecond,
     p50: result.p50,
@@ -402,6 +454,7 @@ async function runFlow(flow: Flow): Promise<FlowResult> {
     cpuMsPerRequest: {
       server: perRequest('server'),
       postgres: perRequest('postgres'),
+      backends: round3(backendMs / Math.max(1, result.total)),
       loadgen: perRequest('loadgen'),
       kernelShare: Math.round(((after.system - before.system) / Math.max(1, total)) * 100) / 100,
     },
@@ -410,6 +463,7 @@ async function runFlow(flow: Flow): Promise<FlowResult> {
     database: workPerRequest(workBefore, workAfter, delivery ? delivery.accepted - delivery.undelivered : result.total),
     ...(delivery ? { delivery } : {}),
   };
+  return { result: flowResult, next: measured.next() };
 }
 
 async function runSweepStep(rate: number): Promise<SweepStep> {
@@ -481,8 +535,8 @@ function workPerRequest(before: WorkSample, after: WorkSample, requests: number)
   };
 }
 
-/** CPU time (ms) of the server process, of every PostgreSQL process, and of this process (autocannon). */
-function cpuSample(): { server: number; postgres: number; loadgen: number; system: number } {
+/** CPU time (ms) of the server process, of every PostgreSQL process (in total and by pid), and of this process (autocannon). */
+function cpuSample(): { server: number; postgres: number; byPid: Map<string, number>; loadgen: number; system: number } {
   const ticksToMs = 10; // USER_HZ is 100 on Linux
   const read = (pid: string): [number, number] => {
     try {
@@ -494,6 +548,7 @@ function cpuSample(): { server: number; postgres: number; loadgen: number; syste
   };
   let postgres = 0;
   let system = 0;
+  const byPid = new Map<string, number>();
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     let comm = '';
     try { comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { continue; }
@@ -501,10 +556,11 @@ function cpuSample(): { server: number; postgres: number; loadgen: number; syste
     const [user, sys] = read(pid);
     postgres += user + sys;
     system += sys;
+    byPid.set(pid, user + sys);
   }
   const [serverUser, serverSys] = read(String(server!.process.pid));
   const [selfUser, selfSys] = read(String(process.pid));
-  return { server: serverUser + serverSys, postgres, loadgen: selfUser + selfSys, system: system + serverSys + selfSys };
+  return { server: serverUser + serverSys, postgres, byPid, loadgen: selfUser + selfSys, system: system + serverSys + selfSys };
 }
 
 /** Wall time per statement over a window (bench/pg-statement-counter.mjs), by statement. */
@@ -616,7 +672,7 @@ async function startServer(databaseUrl: string, flowEnv: Record<string, string> 
   };
 }
 
-async function scratchDatabase(): Promise<{ url: string; commits(): Promise<number>; drop(): Promise<void> }> {
+async function scratchDatabase(): Promise<{ url: string; commits(): Promise<number>; backendPids(): Promise<string[]>; drop(): Promise<void> }> {
   const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
   let embedded: EmbeddedDatabase | undefined;
   let dataDir: string | undefined;
@@ -641,6 +697,11 @@ async function scratchDatabase(): Promise<{ url: string; commits(): Promise<numb
     async commits() {
       const { rows } = await admin.query<{ commits: string }>('SELECT xact_commit AS commits FROM pg_stat_database WHERE datname = $1', [name]);
       return Number(rows[0]?.commits ?? 0);
+    },
+    /** The processes serving the scratch database's connections (the server's pool and the bench's own). */
+    async backendPids() {
+      const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [name]);
+      return rows.map((row) => String(row.pid));
     },
     async drop() {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -722,7 +783,7 @@ function reportSweep(done: SweepStep[], peakRssMb: number | undefined): void {
 }
 
 function report(flows: FlowResult[], peakRssMb: number | undefined): void {
-  const rows = flows.map((r) => `| ${r.flow.padEnd(26)} | ${String(r.requestsPerSecond).padStart(7)} | ${String(r.p50).padStart(4)} | ${String(r.p99).padStart(4)} | ${String(r.non2xx).padStart(6)} | ${String(r.errors).padStart(6)} | ${r.cpuMsPerRequest.server.toFixed(2)} / ${r.cpuMsPerRequest.postgres.toFixed(2)} / ${r.cpuMsPerRequest.loadgen.toFixed(2)} (${Math.round(r.cpuMsPerRequest.kernelShare * 100)}% kernel) | ${eld(r.eventLoop)} | ${r.loadAverage[0].toFixed(1)}–${r.loadAverage[1].toFixed(1)} |`);
+  const rows = flows.map((r) => `| ${r.flow.padEnd(26)} | ${String(r.requestsPerSecond).padStart(7)} | ${String(r.p50).padStart(4)} | ${String(r.p99).padStart(4)} | ${String(r.non2xx).padStart(6)} | ${String(r.errors).padStart(6)} | ${r.cpuMsPerRequest.server.toFixed(2)} / ${r.cpuMsPerRequest.postgres.toFixed(2)} (${r.cpuMsPerRequest.backends.toFixed(2)}) / ${r.cpuMsPerRequest.loadgen.toFixed(2)} (${Math.round(r.cpuMsPerRequest.kernelShare * 100)}% kernel) | ${eld(r.eventLoop)} | ${r.loadAverage[0].toFixed(1)}–${r.loadAverage[1].toFixed(1)} |`);
   const deliveries = flows.filter((r) => r.delivery).map((r) => {
     const d = r.delivery!;
     return `| ${r.flow.padEnd(26)} | ${String(d.accepted).padStart(8)} | ${String(d.deliveredPerSecond).padStart(11)} | ${String(d.delayMs.p50).padStart(5)} | ${String(d.delayMs.p99).padStart(6)} | ${String(d.delayMs.max).padStart(6)} | ${(d.inTimeShare * 100).toFixed(1).padStart(6)}% | ${String(d.undelivered).padStart(5)} | ${String(d.depthAtEnd).padStart(5)} | ${seconds(d.drainSeconds).padStart(7)} |`;
@@ -734,7 +795,7 @@ function report(flows: FlowResult[], peakRssMb: number | undefined): void {
   const text = [
     `Sesame benchmark: ${DURATION} s per flow (after ${WARMUP_SECONDS} s warm-up); ${conditions()}`,
     '',
-    '| flow                       |   req/s |  p50 |  p99 | non-2xx | errors | CPU ms per request: server / PostgreSQL / load generator | event-loop delay p99 / max (ms) | load avg |',
+    '| flow                       |   req/s |  p50 |  p99 | non-2xx | errors | CPU ms per request: server / PostgreSQL (its backends for this database) / load generator | event-loop delay p99 / max (ms) | load avg |',
     '|----------------------------|---------|------|------|---------|--------|------|------|------|',
     ...rows,
     '',
@@ -763,7 +824,52 @@ function report(flows: FlowResult[], peakRssMb: number | undefined): void {
   save({ flows, peakRssMb, connections: CONNECTIONS, duration: DURATION, providerLatencyMs: PROVIDER_LATENCY_MS });
 }
 
+function formatBlock(r: FlowResult): string {
+  return `| ${String(r.round).padStart(5)} | ${r.flow.split(' ')[0]!.padEnd(16)} | ${String(r.requestsPerSecond).padStart(6)} | ${String(r.p99).padStart(4)} | ${String(r.non2xx).padStart(7)} | ${r.cpuMsPerRequest.server.toFixed(2)} / ${r.cpuMsPerRequest.postgres.toFixed(2)} (${r.cpuMsPerRequest.backends.toFixed(2)}) / ${r.cpuMsPerRequest.loadgen.toFixed(2)} | ${r.database.statementsPerRequest.toFixed(3).padStart(10)} | ${r.loadAverage[0].toFixed(1)}–${r.loadAverage[1].toFixed(1)} |`;
+}
+
+/** --compare: every block, then per flow the median of its blocks and its ratio to the first flow. */
+function reportComparison(blocks: FlowResult[], peakRssMb: number | undefined): void {
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  };
+  const summaries = FLOWS.map((flow) => {
+    const mine = blocks.filter((block) => block.flow === flow.name);
+    return {
+      flow: flow.name.split(' ')[0]!,
+      blocks: mine.length,
+      requestsPerSecond: Math.round(median(mine.map((block) => block.requestsPerSecond))),
+      p99: median(mine.map((block) => block.p99)),
+      server: round3(median(mine.map((block) => block.cpuMsPerRequest.server))),
+      postgres: round3(median(mine.map((block) => block.cpuMsPerRequest.postgres))),
+      backends: round3(median(mine.map((block) => block.cpuMsPerRequest.backends))),
+      statements: round3(median(mine.map((block) => block.database.statementsPerRequest))),
+    };
+  });
+  const base = summaries[0]!;
+  const percent = (value: number, of: number) => `${value >= of ? '+' : ''}${(((value - of) / of) * 100).toFixed(1)}%`;
+  const text = [
+    `Sesame comparison: ${COMPARE_ROUNDS} rounds of ${DURATION} s blocks per flow, alternating (after ${WARMUP_SECONDS} s warm-up each); ${conditions()}`,
+    '',
+    '| round | flow             |  req/s |  p99 | non-2xx | CPU ms per request: server / PostgreSQL (its backends for this database) / load generator | statements | load average |',
+    '|-------|------------------|--------|------|---------|------|------------|------|',
+    ...blocks.map(formatBlock),
+    '',
+    `Medians of the blocks (ratios to ${base.flow}):`,
+    '',
+    '| flow             | blocks |  req/s |  p99 | server CPU ms/req | PostgreSQL CPU ms/req | its backends for this database | statements |',
+    '|------------------|--------|--------|------|-------------------|-----------------------|--------------------------------|------------|',
+    ...summaries.map((s) => `| ${s.flow.padEnd(16)} | ${String(s.blocks).padStart(6)} | ${s.requestsPerSecond} (${percent(s.requestsPerSecond, base.requestsPerSecond)}) | ${s.p99} | ${s.server.toFixed(2)} (${percent(s.server, base.server)}) | ${s.postgres.toFixed(2)} (${percent(s.postgres, base.postgres)}) | ${s.backends.toFixed(2)} (${percent(s.backends, base.backends)}) | ${s.statements.toFixed(3)} |`),
+    '',
+    `server peak RSS: ${peakRssMb ?? '?'} MB`,
+  ].join('\n');
+  console.log(text);
+  save({ compare: blocks, summaries, peakRssMb, connections: CONNECTIONS, duration: DURATION, rounds: COMPARE_ROUNDS, providerLatencyMs: PROVIDER_LATENCY_MS });
+}
+
 function save(data: unknown): void {
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench/results', `${new Date().toISOString().replaceAll(':', '-')}${SWEEP ? '-sweep' : ''}.json`), JSON.stringify(data, null, 2));
+  writeFileSync(join(ROOT, 'bench/results', `${new Date().toISOString().replaceAll(':', '-')}${SWEEP ? '-sweep' : COMPARE ? '-compare' : ''}.json`), JSON.stringify(data, null, 2));
 }

@@ -39,9 +39,17 @@ export async function seed(url: string, plan: SeedPlan): Promise<void> {
   const { prisma } = db;
   try {
     const now = new Date();
-    for (const [prefix, count] of Object.entries(plan.requestUsers)) {
-      for (const range of chunks(count)) {
-        await prisma.user.createMany({ data: range.map((i) => ({ email: `${prefix}${i}@bench.test` })) });
+    // Chunk by chunk, the flows in turn: every flow's identities lie alike in the table and its
+    // email index (interleaved, in the same pages' age), so no flow of a run gets the rows that
+    // happen to be written last and so are more likely still in PostgreSQL's buffers. Seeded
+    // one flow after the other, the flow seeded last ran 17-25% faster than the other in the
+    // same run, whichever flows they were.
+    const prefixes = Object.entries(plan.requestUsers);
+    const longest = Math.max(0, ...prefixes.map(([, count]) => count));
+    for (const range of chunks(longest)) {
+      for (const [prefix, count] of prefixes) {
+        const mine = range.filter((i) => i < count);
+        if (mine.length > 0) await prisma.user.createMany({ data: mine.map((i) => ({ email: `${prefix}${i}@bench.test` })) });
       }
     }
     const hasher = createCodeHasher([Buffer.from(plan.secret)]);

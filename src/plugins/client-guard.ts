@@ -24,7 +24,7 @@ declare module 'fastify' {
 /** Whether the request's Origin, when it has one, is one the client allows. */
 export function originAllowed(request: FastifyRequest, client: Client): boolean {
   const origin = request.headers.origin;
-  return origin === undefined || client.allowedOrigins.includes(origin);
+  return origin === undefined || client.allowsOrigin(origin);
 }
 
 export const clientGuardPlugin = fp(async (app: FastifyInstance, options: { clients: Pick<ClientRegistry, 'find'> }) => {

@@ -41,7 +41,7 @@ export function cookieRefreshToken(request: FastifyRequest, client: Client): str
   const token = request.cookies[REFRESH_COOKIE];
   if (token === undefined || token === '') return undefined;
   const origin = request.headers.origin;
-  if (origin === undefined || !client.allowedOrigins.includes(origin)) throw new AppError('origin_not_allowed');
+  if (origin === undefined || !client.allowsOrigin(origin)) throw new AppError('origin_not_allowed');
   if (!JSON_CONTENT_TYPE.test(request.headers['content-type'] ?? '')) throw new AppError('unsupported_media_type');
   return token;
 }

@@ -30,6 +30,11 @@ export interface Client {
   name: string;
   /** Origins its browser apps may call from (S39); the issuer's origin is always among them. */
   allowedOrigins: readonly string[];
+  /**
+   * Whether `origin` is one of `allowedOrigins`: a lookup in a set built once when the client is
+   * resolved (at each reload), so a request costs no scan of up to 101 origins.
+   */
+  allowsOrigin(origin: string): boolean;
   /** The magic-link template; undefined: codes only. */
   loginUrl: string | undefined;
   allowedMethods: readonly Channel[];
@@ -188,6 +193,7 @@ export function createClientRegistry(deps: { repository: ClientRepository; defau
       clientId,
       name: row?.name ?? defaults.appName,
       allowedOrigins: [...allowed],
+      allowsOrigin: (origin) => allowed.has(origin),
       loginUrl: row?.loginUrl ?? defaults.emailLoginUrl,
       allowedMethods: methods,
       audience: row?.audience ?? defaults.jwtAudience,

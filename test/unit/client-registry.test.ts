@@ -53,11 +53,17 @@ describe('client registry', () => {
   it('builds the default client from the environment, with the issuer\'s origin always allowed', () => {
     const { clients } = registry();
     const client = clients.find(undefined)!;
-    assert.deepEqual(client, {
+    const { allowsOrigin, ...fields } = client;
+    assert.deepEqual(fields, {
       clientId: 'sesame', name: 'Example', allowedOrigins: ['https://app.example.com', 'https://auth.example.com'],
       loginUrl: 'https://app.example.com/login?token={token}', allowedMethods: ['email', 'mobile'], audience: 'api', tokenClientId: 'sesame',
       accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 30 * 86_400, refreshTokenDelivery: 'body', emailFrom: undefined,
     });
+    // The client's own check agrees with its list.
+    assert.equal(allowsOrigin('https://app.example.com'), true);
+    assert.equal(allowsOrigin('https://auth.example.com'), true);
+    assert.equal(allowsOrigin('https://evil.example.com'), false);
+    assert.equal(allowsOrigin('https://app.example.com/'), false);
     assert.equal(clients.find('sesame'), client);
     assert.equal(clients.find('other'), undefined);
     assert.equal(clients.allowsOrigin('https://app.example.com'), true);
@@ -82,6 +88,10 @@ describe('client registry', () => {
     assert.equal(shop.tokenClientId, 'shop');
     // A client's origins are only its own (and the issuer's).
     assert.deepEqual(shop.allowedOrigins, ['https://auth.example.com']);
+    // CORS answers the default client's origin, but the shop does not allow it.
+    assert.equal(clients.allowsOrigin('https://app.example.com'), true);
+    assert.equal(shop.allowsOrigin('https://app.example.com'), false);
+    assert.equal(shop.allowsOrigin('https://auth.example.com'), true);
     assert.deepEqual(clients.audiences().sort(), ['api', 'shop-api']);
   });
 
@@ -92,6 +102,9 @@ describe('client registry', () => {
     assert.equal(clients.defaultClient().accessTokenTtlSeconds, 120);
     assert.equal(clients.allowsOrigin('https://app.example.com'), false);
     assert.equal(clients.allowsOrigin('https://new.example.com'), true);
+    // The set is rebuilt with the client on reload.
+    assert.equal(clients.defaultClient().allowsOrigin('https://app.example.com'), false);
+    assert.equal(clients.defaultClient().allowsOrigin('https://new.example.com'), true);
     assert.equal(await clients.remove('sesame'), 'removed');
     assert.equal(clients.defaultClient().accessTokenTtlSeconds, 900);
     assert.equal(clients.allowsOrigin('https://app.example.com'), true);
