@@ -110,7 +110,10 @@ const MAX_REASON = 64;
 export function createBufferedAuditLog(deps: { writer: AuditEventWriter; clock: Clock; log: Logger }, options: AuditLogOptions = {}): AuditLog {
   const { writer, clock, log } = deps;
   const flushIntervalMs = options.flushIntervalMs ?? 100;
-  const maxBatch = options.maxBatch ?? 500;
+  // Each batch's values are bound in one synchronous call, about 6 µs a row (3.1 ms for 500
+  // rows, measured): 200 keeps that under about 1.2 ms of the event loop, and a busy replica
+  // (2,000 events/s) still writes one statement per 100 ms.
+  const maxBatch = options.maxBatch ?? 200;
   const maxBuffered = options.maxBuffered ?? 50_000;
   let buffer: AuditRow[] = [];
   let timer: NodeJS.Timeout | undefined;
