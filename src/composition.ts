@@ -142,7 +142,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     log: log.child({ component: 'keys' }),
     operatorKey: config.operatorKey,
   });
-  const senders = createSenders(config);
+  const senders = await createSenders(config);
   await senders.check();
   const auditDropped = metrics.counter('sesame_audit_events_dropped_total', 'Audit events dropped because the database could not take them in time.');
   const audit = createBufferedAuditLog(

@@ -1,0 +1,68 @@
+// What a server loads is what its configuration uses: the AWS SDK clients only for SES and SNS,
+// nodemailer only for SMTP, ioredis only with REDIS_URL, the API reference's assets only with
+// DOCS_ENABLED, and neither @simplewebauthn/server (until a passkey call) nor OpenTelemetry's
+// SDK (without OTEL_EXPORTER_OTLP_ENDPOINT) at all. Each of them is megabytes of resident memory
+// (docs/benchmarks.md, "Memory"). Each case builds the app in a child process of its own from
+// the environment, makes it ready, and lists the npm packages loaded by then.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { testEnv } from '../helpers/app.ts';
+import type { TestDatabase } from '../helpers/database.ts';
+import { suiteScope, withDatabase } from '../helpers/fixtures.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+/** Every package that only some configurations need. */
+const OPTIONAL = ['@aws-sdk/client-sesv2', '@aws-sdk/client-sns', 'nodemailer', 'ioredis', '@fastify/swagger-ui', '@simplewebauthn/server', '@opentelemetry/sdk-node'];
+
+async function loadedPackages(db: TestDatabase, env: Record<string, string>): Promise<string[]> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/loaded-packages.ts'], {
+    cwd: ROOT,
+    env: {
+      ...testEnv(db, { ADMIN_PORT: '0', PORT: '0', LOG_LEVEL: 'warn', ...env }),
+      PATH: process.env.PATH!, HOME: process.env.HOME!,
+      AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
+    },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const line = /^loaded packages: (.*)$/m.exec(stdout);
+  assert.ok(code === 0 && line, `the app did not start (exit ${code}): ${stderr}${stdout}`);
+  return JSON.parse(line[1]!) as string[];
+}
+
+function optionalLoaded(packages: string[]): string[] {
+  return OPTIONAL.filter((name) => packages.includes(name));
+}
+
+describe('modules loaded at start', () => {
+  const suite = suiteScope();
+
+  it('console delivery, in-memory rate limits, no docs: none of the optional packages', async () => {
+    const db = await withDatabase(suite);
+    const packages = await loadedPackages(db, { EMAIL_PROVIDER: 'console', SMS_PROVIDER: 'console', DOCS_ENABLED: 'false' });
+    // The app did start: the packages every configuration needs are there.
+    for (const name of ['fastify', 'pg', 'jose']) assert.ok(packages.includes(name), `${name} in ${packages.join(', ')}`);
+    assert.deepEqual(optionalLoaded(packages), []);
+  });
+
+  it('SES and SNS: their two AWS clients and the API reference, nothing else optional', async () => {
+    const db = await withDatabase(suite);
+    const packages = await loadedPackages(db, { EMAIL_PROVIDER: 'ses', SMS_PROVIDER: 'sns' });
+    assert.deepEqual(optionalLoaded(packages), ['@aws-sdk/client-sesv2', '@aws-sdk/client-sns', '@fastify/swagger-ui']);
+  });
+
+  it('SMTP and a Redis rate-limit store: nodemailer and ioredis, no AWS client', async () => {
+    const db = await withDatabase(suite);
+    const packages = await loadedPackages(db, {
+      EMAIL_PROVIDER: 'smtp', SMTP_URL: 'smtps://127.0.0.1:1', SMS_PROVIDER: 'console', DOCS_ENABLED: 'false',
+      // Nothing listens there: the start goes on, and readiness would report the store down.
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
+    assert.deepEqual(optionalLoaded(packages), ['nodemailer', 'ioredis']);
+  });
+});
