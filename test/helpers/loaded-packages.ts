@@ -1,8 +1,9 @@
 /**
  * Child process for test/integration/module-loading.test.ts: builds the app from the
- * environment, makes it ready (workers started), and prints the npm packages loaded by
- * then, through the ES module loader or require(), on a line `loaded packages: [...]` (JSON). Run as
- * `node --import tsx test/helpers/loaded-packages.ts` with the configuration in the environment.
+ * environment, makes it ready (workers started), and prints what was loaded by then through the
+ * ES module loader or require(): one line `loaded: {"packages": [...], "files": [...]}`, files
+ * by their path under node_modules. Run as `node --import tsx test/helpers/loaded-packages.ts`
+ * with the configuration in the environment.
  */
 import { createRequire, register } from 'node:module';
 import { MessageChannel } from 'node:worker_threads';
@@ -26,12 +27,12 @@ await new Promise<void>((done) => {
 });
 port1.close();
 
-/** `…/node_modules/@scope/name/…` → `@scope/name` (the innermost node_modules). */
-function packageOf(location: string): string | undefined {
-  const match = /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(location);
-  return match?.[1];
+/** `…/node_modules/@scope/name/dir/file.js` → `@scope/name/dir/file.js` (after the innermost node_modules). */
+function fileOf(location: string): string | undefined {
+  return /.*node_modules\/(.+)$/.exec(location)?.[1];
 }
 const cjs = Object.keys(createRequire(import.meta.url).cache);
-const packages = [...new Set([...resolved, ...cjs].map(packageOf).filter((name): name is string => name !== undefined))].sort();
-process.stdout.write(`\nloaded packages: ${JSON.stringify(packages)}\n`);
+const files = [...new Set([...resolved, ...cjs].map(fileOf).filter((file): file is string => file !== undefined))].sort();
+const packages = [...new Set(files.map((file) => /^(?:@[^/]+\/)?[^/]+/.exec(file)![0]))].sort();
+process.stdout.write(`\nloaded: ${JSON.stringify({ packages, files })}\n`);
 await app.close();
