@@ -115,7 +115,8 @@ WITH input AS (
     WITH ORDINALITY AS i(throttle_key, now, destination, register_unknown, blocked, short_hash, long_hash, expires_at,
                          masked_destination, client_ip, delivery_payload, client_id, ord)
 ), previous AS (
-  SELECT i.ord, t.last_request_at FROM input i JOIN request_throttle t ON t.key = i.throttle_key
+  SELECT i.ord, t.last_request_at FROM input i
+  CROSS JOIN LATERAL (SELECT last_request_at FROM request_throttle WHERE key = i.throttle_key LIMIT 1) t
 ), gate AS (
   INSERT INTO request_throttle AS t (key, last_request_at)
   SELECT throttle_key, now FROM input ORDER BY throttle_key
@@ -125,7 +126,8 @@ WITH input AS (
 ), passed AS (
   SELECT i.* FROM input i WHERE i.throttle_key IN (SELECT key FROM gate)
 ), existing AS (
-  SELECT i.ord, u.id, u.is_admin, u.disabled, false AS created FROM input i JOIN users u ON u.${column} = i.destination
+  SELECT i.ord, u.id, u.is_admin, u.disabled, false AS created FROM input i
+  CROSS JOIN LATERAL (SELECT id, is_admin, disabled FROM users WHERE ${column} = i.destination LIMIT 1) u
 ), registered AS (
   INSERT INTO users (${column}, created_at, updated_at)
   SELECT p.destination, p.now, p.now FROM passed p
@@ -140,10 +142,17 @@ WITH input AS (
         SELECT i.ord, r.id, r.is_admin, r.disabled, r.created FROM registered r JOIN input i ON i.destination = r.destination) u
     ON u.ord = p.ord
   WHERE NOT u.disabled AND (NOT u.is_admin OR :allow_admin::boolean) AND NOT p.blocked
+), older AS (
+  SELECT o.id, i.now FROM eligible e JOIN input i ON i.ord = e.ord
+  CROSS JOIN LATERAL (
+    SELECT id FROM one_time_tokens
+    WHERE channel = :channel AND destination = i.destination AND purpose = 'sign_in' AND revoked_at IS NULL AND expires_at > i.now
+    OFFSET 0
+  ) o
 ), revoked AS (
-  UPDATE one_time_tokens o SET revoked_at = i.now
-  FROM input i JOIN eligible e ON e.ord = i.ord
-  WHERE o.channel = :channel AND o.destination = i.destination AND o.purpose = 'sign_in' AND o.revoked_at IS NULL AND o.expires_at > i.now
+  UPDATE one_time_tokens o SET revoked_at = x.now
+  FROM older x
+  WHERE o.id = x.id AND o.revoked_at IS NULL
   RETURNING 1
 ), inserted AS (
   INSERT INTO one_time_tokens (user_id, channel, destination, short_hash, long_hash, max_uses, max_attempts, created_at, expires_at, client_id)
@@ -170,7 +179,7 @@ LEFT JOIN previous p ON p.ord = i.ord
 LEFT JOIN eligible e ON e.ord = i.ord
 LEFT JOIN inserted t ON t.destination = i.destination
 LEFT JOIN job j ON j.user_id = t.user_id
-ORDER BY i.ord`);
+ORDER BY i.ord`, { prepared: false });
 }
 
 /** The settings, once per batch, and each request's own values as arrays (one element per request). */
@@ -244,13 +253,13 @@ WITH input AS (
                        :day_window_start::timestamptz[], :hour_window_start::timestamptz[])
     WITH ORDINALITY AS i(destination, now, network, guess_window_start, day_window_start, hour_window_start, ord)
 ), budget AS (
-  SELECT i.ord,
-         coalesce(sum(g.failures) FILTER (WHERE g.network = i.network AND g.window_start >= i.hour_window_start), 0) AS network_hour,
-         coalesce(sum(g.failures) FILTER (WHERE g.network = i.network), 0) AS network_day,
-         coalesce(sum(g.failures), 0) AS total_day
-  FROM input i
-  LEFT JOIN guess_failures g ON g.channel = :channel AND g.destination = i.destination AND g.window_start >= i.day_window_start
-  GROUP BY i.ord
+  SELECT i.ord, b.network_hour, b.network_day, b.total_day FROM input i
+  CROSS JOIN LATERAL (
+    SELECT coalesce(sum(failures) FILTER (WHERE network = i.network AND window_start >= i.hour_window_start), 0) AS network_hour,
+           coalesce(sum(failures) FILTER (WHERE network = i.network), 0) AS network_day,
+           coalesce(sum(failures), 0) AS total_day
+    FROM guess_failures WHERE channel = :channel AND destination = i.destination AND window_start >= i.day_window_start
+  ) b
 ), newest AS (
   SELECT i.ord, t.id FROM input i
   JOIN budget b ON b.ord = i.ord
@@ -273,7 +282,7 @@ WITH input AS (
   ORDER BY i.destination
   ON CONFLICT (channel, destination, network, window_start) DO UPDATE SET failures = g.failures + 1
 )
-SELECT c.id, c.user_id, c.short_hash, c.long_hash FROM input i LEFT JOIN claimed c ON c.ord = i.ord ORDER BY i.ord`);
+SELECT c.id, c.user_id, c.short_hash, c.long_hash FROM input i LEFT JOIN claimed c ON c.ord = i.ord ORDER BY i.ord`, { prepared: false });
 }
 
 /** The budgets, once per batch, and each guess's own values as arrays. */
@@ -407,7 +416,7 @@ refunded AS (
 )
 SELECT s.id, s.email, s.phone_number, s.app_metadata, n.id AS session_id, n.amr
 FROM input i LEFT JOIN signed_in s ON s.ord = i.ord LEFT JOIN session n ON n.user_id = s.id
-ORDER BY i.ord`);
+ORDER BY i.ord`, { prepared: false });
 
 /** The rules, once per batch, and each sign-in's own values as arrays. */
 interface ConsumeBatchParams {
