@@ -27,7 +27,7 @@ function timed(key, started) {
   histogram.record(Math.max(1, Math.round((performance.now() - started) * 1000)));
 }
 
-/** The name a statement is counted under: its prepared name, else its first words. */
+/** The name a statement is counted under: its prepared name, the name in its leading comment, else its first words. */
 function keyOf(query) {
   if (typeof query === 'string') return words(query);
   if (query === null || typeof query !== 'object') return 'other';
@@ -37,6 +37,9 @@ function keyOf(query) {
 }
 
 function words(text) {
+  // A statement planned per call carries its name as a leading comment (src/repositories/sql.ts).
+  const named = /^\/\* ([\w.-]+) \*\//.exec(text);
+  if (named) return named[1];
   return text.replace(/\s+/g, ' ').trim().slice(0, 48);
 }
 

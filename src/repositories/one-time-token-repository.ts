@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import { ASYNC_COMMIT } from './async-commit.ts';
 import { statement, type Statement } from './sql.ts';
+import { createStatementBatcher, type StatementBatcher } from './statement-batcher.ts';
 import type { Channel } from '../services/types.ts';
 
 export interface IssueTokenInput {
@@ -93,64 +94,143 @@ const THROTTLE_GATE = `WITH previous AS (
   RETURNING 1
 )`;
 
-// Throttle, find or register the user, revoke older live tokens and store the new one, all in
-// one statement. The throttle upsert is the gate: of concurrent requests for one destination
-// only the one whose upsert updated the row goes on (S7). Data-modifying CTEs share a
-// snapshot, so the new token is never revoked by its own statement. The delivery job is
-// inserted by the same statement, so a token never exists without the job that sends it.
-function issueStatement(channel: Channel): Statement<IssueParams> {
+// Throttle, find or register the user, revoke older live tokens and store the new one, for a
+// batch of requests in one statement (statement-batcher.ts coalesces concurrent requests; a
+// lone request is a batch of one). The batch's destinations are distinct, so each input row is
+// known by its destination as well as by its ordinal. The throttle upsert is the gate: of
+// concurrent requests for one destination only the one whose upsert updated the row goes on
+// (S7); requests for one destination are never in one batch nor in two at once. Data-modifying
+// CTEs share a snapshot, so a new token is never revoked by its own statement. The delivery job
+// is inserted by the same statement, so a token never exists without the job that sends it.
+// Rows are locked in key order, so two batches never wait on each other in a cycle. The
+// settings (throttle, uses, attempts, admins) are the same for every request of a process and
+// go in once; each request's own values go in as arrays.
+function issueStatement(channel: Channel): Statement<IssueBatchParams> {
   const column = USER_COLUMN[channel];
   return statement(`otp_issue_${channel}`, `
-${THROTTLE_GATE}, existing AS (
-  SELECT id, is_admin, disabled, false AS created FROM users WHERE ${column} = :destination
+WITH input AS (
+  SELECT * FROM unnest(:throttle_key::bytea[], :now::timestamptz[], :destination::text[], :register_unknown::boolean[],
+                       :blocked::boolean[], :short_hash::bytea[], :long_hash::bytea[], :expires_at::timestamptz[],
+                       :masked_destination::text[], :client_ip::text[], :delivery_payload::bytea[], :client_id::text[])
+    WITH ORDINALITY AS i(throttle_key, now, destination, register_unknown, blocked, short_hash, long_hash, expires_at,
+                         masked_destination, client_ip, delivery_payload, client_id, ord)
+), previous AS (
+  SELECT i.ord, t.last_request_at FROM input i
+  CROSS JOIN LATERAL (SELECT last_request_at FROM request_throttle WHERE key = i.throttle_key LIMIT 1) t
+), gate AS (
+  INSERT INTO request_throttle AS t (key, last_request_at)
+  SELECT throttle_key, now FROM input ORDER BY throttle_key
+  ON CONFLICT (key) DO UPDATE SET last_request_at = EXCLUDED.last_request_at
+    WHERE t.last_request_at <= EXCLUDED.last_request_at - make_interval(secs => :throttle_seconds::int)
+  RETURNING key
+), passed AS (
+  SELECT i.* FROM input i WHERE i.throttle_key IN (SELECT key FROM gate)
+), existing AS (
+  SELECT i.ord, u.id, u.is_admin, u.disabled, false AS created FROM input i
+  CROSS JOIN LATERAL (SELECT id, is_admin, disabled FROM users WHERE ${column} = i.destination LIMIT 1) u
 ), registered AS (
   INSERT INTO users (${column}, created_at, updated_at)
-  SELECT :destination, :now, :now WHERE :register_unknown::boolean AND EXISTS (SELECT 1 FROM gate) AND NOT EXISTS (SELECT 1 FROM existing)
+  SELECT p.destination, p.now, p.now FROM passed p
+  WHERE p.register_unknown AND p.ord NOT IN (SELECT ord FROM existing)
+  ORDER BY p.destination
   ON CONFLICT (${column}) DO NOTHING
-  RETURNING id, is_admin, disabled, true AS created
+  RETURNING id, ${column} AS destination, is_admin, disabled, true AS created
 ), eligible AS (
-  SELECT id, created FROM (SELECT * FROM existing UNION ALL SELECT * FROM registered) u
-  WHERE EXISTS (SELECT 1 FROM gate) AND NOT u.disabled AND (NOT u.is_admin OR :allow_admin::boolean) AND NOT :blocked::boolean
+  SELECT p.ord, u.id, u.created FROM passed p
+  JOIN (SELECT ord, id, is_admin, disabled, created FROM existing
+        UNION ALL
+        SELECT i.ord, r.id, r.is_admin, r.disabled, r.created FROM registered r JOIN input i ON i.destination = r.destination) u
+    ON u.ord = p.ord
+  WHERE NOT u.disabled AND (NOT u.is_admin OR :allow_admin::boolean) AND NOT p.blocked
+), older AS (
+  SELECT o.id, i.now FROM eligible e JOIN input i ON i.ord = e.ord
+  CROSS JOIN LATERAL (
+    SELECT id FROM one_time_tokens
+    WHERE channel = :channel AND destination = i.destination AND purpose = 'sign_in' AND revoked_at IS NULL AND expires_at > i.now
+    OFFSET 0
+  ) o
 ), revoked AS (
-  UPDATE one_time_tokens SET revoked_at = :now
-  WHERE channel = :channel AND destination = :destination AND purpose = 'sign_in' AND revoked_at IS NULL AND expires_at > :now
-    AND EXISTS (SELECT 1 FROM eligible)
+  UPDATE one_time_tokens o SET revoked_at = x.now
+  FROM older x
+  WHERE o.id = x.id AND o.revoked_at IS NULL
   RETURNING 1
 ), inserted AS (
   INSERT INTO one_time_tokens (user_id, channel, destination, short_hash, long_hash, max_uses, max_attempts, created_at, expires_at, client_id)
-  SELECT id, :channel, :destination, :short_hash, :long_hash, :max_uses, :max_attempts, :now, :expires_at, :client_id FROM eligible
-  RETURNING user_id
+  SELECT e.id, :channel, i.destination, i.short_hash, i.long_hash, :max_uses, :max_attempts, i.now, i.expires_at, i.client_id
+  FROM eligible e JOIN input i ON i.ord = e.ord
+  ORDER BY i.ord
+  RETURNING user_id, destination
 ), job AS (
   INSERT INTO delivery_jobs (user_id, channel, destination_masked, client_ip, payload, next_attempt_at, expires_at, created_at)
-  SELECT user_id, :channel, :masked_destination, :client_ip, :delivery_payload, :now, :expires_at, :now FROM inserted WHERE :delivery_payload::bytea IS NOT NULL
-  RETURNING id
+  SELECT t.user_id, :channel, i.masked_destination, i.client_ip, i.delivery_payload, i.now, i.expires_at, i.now
+  FROM inserted t JOIN input i ON i.destination = t.destination
+  WHERE i.delivery_payload IS NOT NULL
+  ORDER BY i.ord
+  RETURNING id, user_id
 )
-SELECT EXISTS (SELECT 1 FROM gate) AS accepted,
-       (SELECT last_request_at FROM previous) AS previous_at,
-       (SELECT user_id FROM inserted) AS user_id,
-       coalesce((SELECT created FROM eligible), false) AS created,
-       (SELECT count(*) FROM revoked)::int AS revoked,
-       (SELECT id FROM job) AS job_id`);
+SELECT i.throttle_key IN (SELECT key FROM gate) AS accepted,
+       p.last_request_at AS previous_at,
+       t.user_id,
+       coalesce(e.created, false) AS created,
+       j.id AS job_id,
+       (SELECT count(*) FROM revoked)::int AS revoked
+FROM input i
+LEFT JOIN previous p ON p.ord = i.ord
+LEFT JOIN eligible e ON e.ord = i.ord
+LEFT JOIN inserted t ON t.destination = i.destination
+LEFT JOIN job j ON j.user_id = t.user_id
+ORDER BY i.ord`, { prepared: false });
 }
 
-interface IssueParams {
-  throttle_key: Buffer;
-  now: Date;
-  throttle_seconds: number;
-  destination: string;
-  register_unknown: boolean;
-  allow_admin: boolean;
-  blocked: boolean;
+/** The settings, once per batch, and each request's own values as arrays (one element per request). */
+interface IssueBatchParams {
   channel: Channel;
-  short_hash: Buffer;
-  long_hash: Buffer | null;
+  throttle_seconds: number;
+  allow_admin: boolean;
   max_uses: number;
   max_attempts: number;
-  expires_at: Date;
-  masked_destination: string;
-  client_ip: string | null;
-  delivery_payload: Buffer | null;
-  client_id: string;
+  throttle_key: Buffer[];
+  now: Date[];
+  destination: string[];
+  register_unknown: boolean[];
+  blocked: boolean[];
+  short_hash: Buffer[];
+  long_hash: (Buffer | null)[];
+  expires_at: Date[];
+  masked_destination: string[];
+  client_ip: (string | null)[];
+  delivery_payload: (Buffer | null)[];
+  client_id: string[];
+}
+
+interface IssueRow { accepted: boolean; previous_at: Date | null; user_id: string | null; created: boolean; job_id: string | null }
+
+function issueBatchParams(channel: Channel, inputs: IssueTokenInput[]): IssueBatchParams {
+  const first = inputs[0]!;
+  return {
+    channel,
+    throttle_seconds: first.throttleSeconds,
+    allow_admin: first.allowAdmin,
+    max_uses: first.maxUses,
+    max_attempts: first.maxAttempts,
+    throttle_key: inputs.map((input) => input.throttleKey),
+    now: inputs.map((input) => input.now),
+    destination: inputs.map((input) => input.destination),
+    register_unknown: inputs.map((input) => input.registerUnknown),
+    blocked: inputs.map((input) => input.blocked ?? false),
+    short_hash: inputs.map((input) => input.shortHash),
+    long_hash: inputs.map((input) => input.longHash),
+    expires_at: inputs.map((input) => input.expiresAt),
+    masked_destination: inputs.map((input) => input.maskedDestination),
+    client_ip: inputs.map((input) => input.clientIp),
+    delivery_payload: inputs.map((input) => input.deliveryPayload),
+    client_id: inputs.map((input) => input.clientId),
+  };
+}
+
+/** What one statement may take: requests of one channel with the same settings. */
+function issueGroup(input: IssueTokenInput): string {
+  return `${input.channel}:${input.throttleSeconds}:${input.allowAdmin}:${input.maxUses}:${input.maxAttempts}`;
 }
 
 // Counts the guess before the caller compares anything (S5): the live, newest token for the
@@ -164,40 +244,62 @@ interface IssueParams {
 // unknown identifiers take the same time. Concurrent guesses may pass a budget read from the
 // same snapshot, but they all hit the newest token, whose attempts are re-checked under its row
 // lock: the ceiling is overshot by fewer than MAX_TOKEN_ATTEMPTS guesses.
-const CLAIM = statement<{
+// Guesses that arrive together share the statement (statement-batcher.ts), each at its own
+// destination: guesses at one destination never share one, so each is counted on its own.
+function signInClaimStatement(channel: Channel): Statement<ClaimBatchParams> {
+  return statement(`otp_claim_${channel}`, `
+WITH input AS (
+  SELECT * FROM unnest(:destination::text[], :now::timestamptz[], :network::text[], :guess_window_start::timestamptz[],
+                       :day_window_start::timestamptz[], :hour_window_start::timestamptz[])
+    WITH ORDINALITY AS i(destination, now, network, guess_window_start, day_window_start, hour_window_start, ord)
+), budget AS (
+  SELECT i.ord, b.network_hour, b.network_day, b.total_day FROM input i
+  CROSS JOIN LATERAL (
+    SELECT coalesce(sum(failures) FILTER (WHERE network = i.network AND window_start >= i.hour_window_start), 0) AS network_hour,
+           coalesce(sum(failures) FILTER (WHERE network = i.network), 0) AS network_day,
+           coalesce(sum(failures), 0) AS total_day
+    FROM guess_failures WHERE channel = :channel AND destination = i.destination AND window_start >= i.day_window_start
+  ) b
+), newest AS (
+  SELECT i.ord, t.id FROM input i
+  JOIN budget b ON b.ord = i.ord
+  CROSS JOIN LATERAL (
+    SELECT id FROM one_time_tokens
+    WHERE channel = :channel AND destination = i.destination AND revoked_at IS NULL AND expires_at > i.now AND purpose = 'sign_in'
+    ORDER BY created_at DESC, id DESC LIMIT 1
+  ) t
+  WHERE b.network_hour < :per_network_per_hour AND b.network_day < :per_network_per_day AND b.total_day < :per_day
+), claimed AS (
+  UPDATE one_time_tokens o SET attempts = o.attempts + 1
+  FROM newest n JOIN input i ON i.ord = n.ord
+  WHERE o.id = n.id
+    AND o.attempts < o.max_attempts AND o.uses < o.max_uses AND o.revoked_at IS NULL AND o.expires_at > i.now
+    AND ${ASYNC_COMMIT}
+  RETURNING n.ord, o.id, o.user_id, o.short_hash, o.long_hash
+), booked AS (
+  INSERT INTO guess_failures AS g (channel, destination, network, window_start, failures)
+  SELECT :channel, i.destination, i.network, i.guess_window_start, 1 FROM claimed c JOIN input i ON i.ord = c.ord
+  ORDER BY i.destination
+  ON CONFLICT (channel, destination, network, window_start) DO UPDATE SET failures = g.failures + 1
+)
+SELECT c.id, c.user_id, c.short_hash, c.long_hash FROM input i LEFT JOIN claimed c ON c.ord = i.ord ORDER BY i.ord`, { prepared: false });
+}
+
+/** The budgets, once per batch, and each guess's own values as arrays. */
+interface ClaimBatchParams {
   channel: Channel;
-  destination: string;
-  now: Date;
-  network: string;
-  guess_window_start: Date;
-  day_window_start: Date;
-  hour_window_start: Date;
   per_network_per_hour: number;
   per_network_per_day: number;
   per_day: number;
-}>('otp_claim', `
-WITH budget AS (
-  SELECT coalesce(sum(failures) FILTER (WHERE network = :network AND window_start >= :hour_window_start), 0) AS network_hour,
-         coalesce(sum(failures) FILTER (WHERE network = :network), 0) AS network_day,
-         coalesce(sum(failures), 0) AS total_day
-  FROM guess_failures WHERE channel = :channel AND destination = :destination AND window_start >= :day_window_start
-), claimed AS (
-  UPDATE one_time_tokens SET attempts = attempts + 1
-  WHERE id = (
-      SELECT id FROM one_time_tokens
-      WHERE channel = :channel AND destination = :destination AND revoked_at IS NULL AND expires_at > :now AND purpose = 'sign_in'
-      ORDER BY created_at DESC, id DESC LIMIT 1
-    )
-    AND attempts < max_attempts AND uses < max_uses AND revoked_at IS NULL AND expires_at > :now
-    AND (SELECT network_hour < :per_network_per_hour AND network_day < :per_network_per_day AND total_day < :per_day FROM budget)
-    AND ${ASYNC_COMMIT}
-  RETURNING id, user_id, short_hash, long_hash
-), booked AS (
-  INSERT INTO guess_failures AS g (channel, destination, network, window_start, failures)
-  SELECT :channel, :destination, :network, :guess_window_start, 1 FROM claimed
-  ON CONFLICT (channel, destination, network, window_start) DO UPDATE SET failures = g.failures + 1
-)
-SELECT id, user_id, short_hash, long_hash FROM claimed`);
+  destination: string[];
+  now: Date[];
+  network: string[];
+  guess_window_start: Date[];
+  day_window_start: Date[];
+  hour_window_start: Date[];
+}
+
+type ClaimRow = { id: string; user_id: string; short_hash: Buffer; long_hash: Buffer | null } | { id: null };
 
 // is under its hourly failure budget (S6). Verification codes (signed-in users) keep this
 // per-destination budget; sign-in codes use the per-network budgets of CLAIM above. Correct guesses are refunded by consume(). It commits
@@ -241,19 +343,14 @@ interface SignInParams {
 // a sign-in stays one round trip. Disabled users and, unless allowed, admins get no row back,
 // which the service treats like any other invalid token (S18); so does a token requested under
 // another client (a row from before clients belongs to the default client).
-function signInStatement<Params extends SignInParams>(name: string, tokenCondition: string, refundAttempt: boolean): Statement<Params> {
+function signInStatement<Params extends SignInParams>(name: string, tokenCondition: string): Statement<Params> {
   return statement(name, `
 WITH consumed AS (
-  UPDATE one_time_tokens SET uses = uses + 1${refundAttempt ? ', attempts = attempts - 1' : ''}
+  UPDATE one_time_tokens SET uses = uses + 1
   WHERE ${tokenCondition} AND purpose = 'sign_in' AND uses < max_uses AND revoked_at IS NULL AND expires_at > :now
     AND coalesce(client_id, :default_client_id) = :client_id
   RETURNING user_id, channel, destination
-),${refundAttempt ? `
--- The right code was booked as a guess by claimAttempt: it is no failure.
-refunded AS (
-  UPDATE guess_failures g SET failures = g.failures - 1 FROM consumed c
-  WHERE g.channel = c.channel AND g.destination = c.destination AND g.network = :guess_network AND g.window_start = :guess_window_start AND g.failures > 0
-),` : ''} signed_in AS (
+), signed_in AS (
   UPDATE users u SET
     last_login_at = :now,
     updated_at = :now,
@@ -274,9 +371,70 @@ refunded AS (
 SELECT u.id, u.email, u.phone_number, u.app_metadata, s.id AS session_id, s.amr FROM signed_in u, session s`);
 }
 
-const CONSUME_BY_ID = signInStatement<SignInParams & { id: string; guess_network: string; guess_window_start: Date }>('otp_consume', 'id = :id', true);
+// consume() for a batch of sign-ins (statement-batcher.ts), each of a different user: the
+// statement above, row by row. Each input consumes its own token only under its own client,
+// refunds its own guess and opens its own session, found again by its user.
+const CONSUME_BATCH = statement<ConsumeBatchParams>('otp_consume', `
+WITH input AS (
+  SELECT * FROM unnest(:id::bigint[], :now::timestamptz[], :session_expires_at::timestamptz[], :ip::text[], :user_agent::text[],
+                       :refresh_hash::bytea[], :session_client_id::text[], :client_id::text[], :guess_network::text[],
+                       :guess_window_start::timestamptz[])
+    WITH ORDINALITY AS i(id, now, session_expires_at, ip, user_agent, refresh_hash, session_client_id, client_id, guess_network,
+                         guess_window_start, ord)
+), consumed AS (
+  UPDATE one_time_tokens o SET uses = o.uses + 1, attempts = o.attempts - 1
+  FROM input i
+  WHERE o.id = i.id AND o.purpose = 'sign_in' AND o.uses < o.max_uses AND o.revoked_at IS NULL AND o.expires_at > i.now
+    AND coalesce(o.client_id, :default_client_id) = i.client_id
+  RETURNING i.ord, o.user_id, o.channel, o.destination
+),
+-- The right code was booked as a guess by claimAttempt: it is no failure.
+refunded AS (
+  UPDATE guess_failures g SET failures = g.failures - 1
+  FROM consumed c JOIN input i ON i.ord = c.ord
+  WHERE g.channel = c.channel AND g.destination = c.destination AND g.network = i.guess_network
+    AND g.window_start = i.guess_window_start AND g.failures > 0
+), signed_in AS (
+  UPDATE users u SET
+    last_login_at = i.now,
+    updated_at = i.now,
+    ${VERIFIED_COLUMN.email} = u.${VERIFIED_COLUMN.email} OR c.channel = 'email',
+    ${VERIFIED_COLUMN.mobile} = u.${VERIFIED_COLUMN.mobile} OR c.channel = 'mobile'
+  FROM consumed c JOIN input i ON i.ord = c.ord
+  WHERE u.id = c.user_id AND NOT u.disabled AND (NOT u.is_admin OR :allow_admin::boolean)
+  RETURNING c.ord, u.id, u.email, u.phone_number, u.app_metadata
+), session AS (
+  INSERT INTO sessions (user_id, created_at, last_used_at, expires_at, ip, user_agent, auth_time, amr, client_id)
+  SELECT s.id, i.now, i.now, i.session_expires_at, i.ip, i.user_agent, i.now,
+         CASE c.channel WHEN 'mobile' THEN ARRAY['sms'] ELSE ARRAY['otp'] END, i.session_client_id
+  FROM signed_in s JOIN input i ON i.ord = s.ord JOIN consumed c ON c.ord = s.ord
+  ORDER BY s.ord
+  RETURNING id, user_id, amr
+), refresh AS (
+  INSERT INTO refresh_tokens (token_hash, session_id, created_at)
+  SELECT i.refresh_hash, n.id, i.now FROM session n JOIN signed_in s ON s.id = n.user_id JOIN input i ON i.ord = s.ord
+)
+SELECT s.id, s.email, s.phone_number, s.app_metadata, n.id AS session_id, n.amr
+FROM input i LEFT JOIN signed_in s ON s.ord = i.ord LEFT JOIN session n ON n.user_id = s.id
+ORDER BY i.ord`, { prepared: false });
+
+/** The rules, once per batch, and each sign-in's own values as arrays. */
+interface ConsumeBatchParams {
+  allow_admin: boolean;
+  default_client_id: string;
+  id: string[];
+  now: Date[];
+  session_expires_at: Date[];
+  ip: string[];
+  user_agent: (string | null)[];
+  refresh_hash: Buffer[];
+  session_client_id: (string | null)[];
+  client_id: string[];
+  guess_network: string[];
+  guess_window_start: Date[];
+}
 // A link whose code was guessed at MAX_TOKEN_ATTEMPTS times is dead too (S5).
-const CONSUME_BY_LONG_HASH = signInStatement<SignInParams & { long_hashes: Buffer[] }>('otp_consume_long', 'long_hash = ANY(:long_hashes::bytea[]) AND attempts < max_attempts', false);
+const CONSUME_BY_LONG_HASH = signInStatement<SignInParams & { long_hashes: Buffer[] }>('otp_consume_long', 'long_hash = ANY(:long_hashes::bytea[]) AND attempts < max_attempts');
 const BURN_USE = statement<{ id: string }>('otp_burn_use', `UPDATE one_time_tokens SET uses = uses + 1 WHERE id = :id AND uses < max_uses AND ${ASYNC_COMMIT}`);
 
 /** Where a guess is booked: the requester's source network and the minute it falls in. */
@@ -421,11 +579,16 @@ export interface NoticeInput {
   expiresAt: Date;
 }
 
+/** A guess at a destination's live sign-in code. */
+export interface ClaimInput { channel: Channel; destination: string; now: Date; guess: GuessBooking; budget: GuessBudget }
+/** A sign-in with the token claimAttempt() claimed; `userId` is the claimed token's user. */
+export interface ConsumeInput { id: string; userId: string; now: Date; allowAdmin: boolean; session: NewSession; guess: GuessBooking; client: ClientBinding }
+
 export interface OneTimeTokenRepository {
   issue(input: IssueTokenInput): Promise<IssueTokenResult>;
-  claimAttempt(input: { channel: Channel; destination: string; now: Date; guess: GuessBooking; budget: GuessBudget }): Promise<ClaimedToken | null>;
+  claimAttempt(input: ClaimInput): Promise<ClaimedToken | null>;
   /** Consumes the claimed token and refunds its guess, booked under `guess`. */
-  consume(input: { id: string; now: Date; allowAdmin: boolean; session: NewSession; guess: GuessBooking; client: ClientBinding }): Promise<SignedInUser | null>;
+  consume(input: ConsumeInput): Promise<SignedInUser | null>;
   consumeByLongHash(input: { longHashes: Buffer[]; now: Date; allowAdmin: boolean; session: NewSession; client: ClientBinding }): Promise<SignedInUser | null>;
   burnUse(id: string): Promise<void>;
   issueVerification(input: IssueVerificationInput): Promise<IssueVerificationResult>;
@@ -437,57 +600,108 @@ export interface OneTimeTokenRepository {
   enqueueNotice(input: NoticeInput): Promise<void>;
 }
 
+/**
+ * How code requests share statements (statement-batcher.ts): at most `maxInFlight` issue
+ * statements per channel run at once, each for up to `maxBatch` requests. The defaults are the
+ * bench's best (docs/benchmarks.md, "Batched code issue").
+ */
+export interface IssueBatching {
+  maxBatch: number;
+  maxInFlight: number;
+}
+export const DEFAULT_ISSUE_BATCHING: IssueBatching = { maxBatch: 64, maxInFlight: 4 };
+
 /** Builds the repository on a pg pool. Statements are named, so each connection parses them once. */
-export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenRepository {
-  const issue: Record<Channel, Statement<IssueParams>> = { email: issueStatement('email'), mobile: issueStatement('mobile') };
+export function createOneTimeTokenRepository(pool: pg.Pool, batching: IssueBatching = DEFAULT_ISSUE_BATCHING): OneTimeTokenRepository {
+  const issue: Record<Channel, Statement<IssueBatchParams>> = { email: issueStatement('email'), mobile: issueStatement('mobile') };
+  const claim: Record<Channel, Statement<ClaimBatchParams>> = { email: signInClaimStatement('email'), mobile: signInClaimStatement('mobile') };
+  // Batchers by channel and settings (the same for every call of a process, so one or two each).
+  const issueBatchers = new Map<string, StatementBatcher<IssueTokenInput, IssueRow>>();
+  const claimBatchers = new Map<string, StatementBatcher<ClaimInput, ClaimRow>>();
+  const consumeBatchers = new Map<string, StatementBatcher<ConsumeInput, SignedInRow | NoRow>>();
   const issueVerification: Record<Channel, Statement<VerificationIssueParams>> = { email: verificationIssueStatement('email'), mobile: verificationIssueStatement('mobile') };
 
   return {
-    async issue(input) {
-      const { rows } = await pool.query<{ accepted: boolean; previous_at: Date | null; user_id: string | null; created: boolean; job_id: string | null }>(issue[input.channel].bind({
-        throttle_key: input.throttleKey,
-        now: input.now,
-        throttle_seconds: input.throttleSeconds,
-        destination: input.destination,
-        register_unknown: input.registerUnknown,
-        allow_admin: input.allowAdmin,
-        blocked: input.blocked ?? false,
-        channel: input.channel,
-        short_hash: input.shortHash,
-        long_hash: input.longHash,
-        max_uses: input.maxUses,
-        max_attempts: input.maxAttempts,
-        expires_at: input.expiresAt,
-        masked_destination: input.maskedDestination,
-        client_ip: input.clientIp,
-        delivery_payload: input.deliveryPayload,
-        client_id: input.clientId,
-      }));
-      const row = rows[0]!;
-      if (!row.accepted) return { outcome: 'throttled', previousRequestAt: row.previous_at };
-      return { outcome: 'accepted', userId: row.user_id, created: row.user_id !== null && row.created, deliveryJobId: row.job_id };
+    issue(input) {
+      const group = issueGroup(input);
+      let batcher = issueBatchers.get(group);
+      if (batcher === undefined) {
+        const { channel } = input;
+        batcher = createStatementBatcher<IssueTokenInput, IssueRow>({
+          async run(inputs) {
+            const { rows } = await pool.query<IssueRow>(issue[channel].bind(issueBatchParams(channel, inputs)));
+            return rows;
+          },
+          keyOf: (queued) => queued.destination,
+          ...batching,
+        });
+        issueBatchers.set(group, batcher);
+      }
+      return batcher.submit(input).then((row): IssueTokenResult => {
+        if (!row.accepted) return { outcome: 'throttled', previousRequestAt: row.previous_at };
+        return { outcome: 'accepted', userId: row.user_id, created: row.user_id !== null && row.created, deliveryJobId: row.job_id };
+      });
     },
 
-    async claimAttempt(input) {
-      const { rows } = await pool.query<{ id: string; user_id: string; short_hash: Buffer; long_hash: Buffer | null }>(CLAIM.bind({
-        channel: input.channel,
-        destination: input.destination,
-        now: input.now,
-        network: input.guess.network,
-        guess_window_start: input.guess.windowStart,
-        day_window_start: input.budget.dayWindowStart,
-        hour_window_start: input.budget.hourWindowStart,
-        per_network_per_hour: input.budget.perNetworkPerHour,
-        per_network_per_day: input.budget.perNetworkPerDay,
-        per_day: input.budget.perDay,
-      }));
-      const row = rows[0];
-      return row ? { id: row.id, userId: row.user_id, shortHash: row.short_hash, longHash: row.long_hash } : null;
+    claimAttempt(input) {
+      const { channel, budget } = input;
+      const group = `${channel}:${budget.perNetworkPerHour}:${budget.perNetworkPerDay}:${budget.perDay}`;
+      let batcher = claimBatchers.get(group);
+      if (batcher === undefined) {
+        batcher = createStatementBatcher<ClaimInput, ClaimRow>({
+          async run(inputs) {
+            const { rows } = await pool.query<ClaimRow>(claim[channel].bind({
+              channel,
+              per_network_per_hour: budget.perNetworkPerHour,
+              per_network_per_day: budget.perNetworkPerDay,
+              per_day: budget.perDay,
+              destination: inputs.map((each) => each.destination),
+              now: inputs.map((each) => each.now),
+              network: inputs.map((each) => each.guess.network),
+              guess_window_start: inputs.map((each) => each.guess.windowStart),
+              day_window_start: inputs.map((each) => each.budget.dayWindowStart),
+              hour_window_start: inputs.map((each) => each.budget.hourWindowStart),
+            }));
+            return rows;
+          },
+          keyOf: (queued) => queued.destination,
+          ...batching,
+        });
+        claimBatchers.set(group, batcher);
+      }
+      return batcher.submit(input).then((row) => (row.id === null ? null : { id: row.id, userId: row.user_id, shortHash: row.short_hash, longHash: row.long_hash }));
     },
 
-    async consume(input) {
-      const { rows } = await pool.query<SignedInRow>(CONSUME_BY_ID.bind({ id: input.id, ...signInParams(input), guess_network: input.guess.network, guess_window_start: input.guess.windowStart }));
-      return toUser(rows[0]);
+    consume(input) {
+      const group = `${input.allowAdmin}:${input.client.defaultClientId}`;
+      let batcher = consumeBatchers.get(group);
+      if (batcher === undefined) {
+        const { allowAdmin, client: { defaultClientId } } = input;
+        batcher = createStatementBatcher<ConsumeInput, SignedInRow | NoRow>({
+          async run(inputs) {
+            const { rows } = await pool.query<SignedInRow | NoRow>(CONSUME_BATCH.bind({
+              allow_admin: allowAdmin,
+              default_client_id: defaultClientId,
+              id: inputs.map((each) => each.id),
+              now: inputs.map((each) => each.now),
+              session_expires_at: inputs.map((each) => each.session.expiresAt),
+              ip: inputs.map((each) => each.session.ip),
+              user_agent: inputs.map((each) => each.session.userAgent ?? null),
+              refresh_hash: inputs.map((each) => each.session.refreshHash),
+              session_client_id: inputs.map((each) => each.session.clientId ?? null),
+              client_id: inputs.map((each) => each.client.clientId),
+              guess_network: inputs.map((each) => each.guess.network),
+              guess_window_start: inputs.map((each) => each.guess.windowStart),
+            }));
+            return rows;
+          },
+          // One user's sign-ins never share a statement: its session is found again by its user.
+          keyOf: (queued) => queued.userId,
+          ...batching,
+        });
+        consumeBatchers.set(group, batcher);
+      }
+      return batcher.submit(input).then((row) => (row.id === null ? null : toUser(row)));
     },
 
     async consumeByLongHash(input) {
@@ -565,6 +779,8 @@ export function createOneTimeTokenRepository(pool: pg.Pool): OneTimeTokenReposit
 
 const UNIQUE_VIOLATION = '23505';
 
+/** A batch's answer for an input that got nothing. */
+type NoRow = { id: null };
 type SignedInRow = { id: string; email: string | null; phone_number: string | null; app_metadata: Record<string, unknown>; session_id: string; amr: string[] };
 
 function signInParams(input: { now: Date; allowAdmin: boolean; session: NewSession; client: ClientBinding }): SignInParams {

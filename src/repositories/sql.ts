@@ -15,7 +15,7 @@ export interface Statement<Params extends object> {
   readonly name: string;
   /** Prepared once per connection (default), or sent unnamed and planned at every call. */
   readonly prepared: boolean;
-  /** The compiled text, with $1, $2, ... in place of the names. */
+  /** The compiled text, with $1, $2, ... in place of the names (after a comment naming it when planned per call). */
   readonly text: string;
   /** The parameter names in positional order. */
   readonly parameters: readonly string[];
@@ -27,13 +27,16 @@ export interface Statement<Params extends object> {
 export function statement<Params extends object>(name: string, namedText: string, options: { prepared?: boolean } = {}): Statement<Params> {
   const prepared = options.prepared ?? true;
   const parameters: string[] = [];
-  const text = namedText.replace(PARAMETER, (_match, parameter: string) => {
+  let text = namedText.replace(PARAMETER, (_match, parameter: string) => {
     let index = parameters.indexOf(parameter);
     if (index < 0) index = parameters.push(parameter) - 1;
     return `$${index + 1}`;
   });
   if (/\$\d/.test(namedText)) throw new Error(`${name}: use :named parameters, not $n`);
   const known = new Set(parameters);
+  // A statement planned per call has no name on the wire; its name travels as a leading comment,
+  // so PostgreSQL's logs and the bench can still tell it apart.
+  if (!prepared) text = `/* ${name} */ ${text.trimStart()}`;
   return {
     name,
     prepared,

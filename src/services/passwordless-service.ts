@@ -240,7 +240,7 @@ export function createPasswordlessService(deps: CodeSendingDeps & {
 
       const { session, refreshToken } = newSession(now, context, client);
       // A code requested under another client is not consumed here (the statement checks it).
-      const user = await tokens.consume({ id: claimed.id, now, allowAdmin: settings.allowAdminAuthentication, session, guess, client: clientBinding(client) });
+      const user = await tokens.consume({ id: claimed.id, userId: claimed.userId, now, allowAdmin: settings.allowAdminAuthentication, session, guess, client: clientBinding(client) });
       if (user === null) throw failed('user_ineligible_or_other_client', { to, userId: claimed.userId });
       log.info({ channel, userId: user.id, sessionId: user.sessionId }, 'sign-in succeeded');
       const issued = await tokensFor(user, refreshToken, session, client, now);

@@ -17,9 +17,9 @@ SELECT 1 FROM t WHERE key = $1 AND at <= $2::timestamptz - make_interval(secs =>
     assert.deepEqual(query.bind({ b: false, a: true }), { name: 'two_flags', text: 'SELECT $1::boolean AND NOT $2::boolean', values: [true, false] });
   });
 
-  it('leave the name out of the query when the statement is planned per call', () => {
-    const query = statement<{ limit: number }>('claim', 'SELECT 1 LIMIT :limit', { prepared: false });
-    assert.deepEqual(query.bind({ limit: 16 }), { text: 'SELECT 1 LIMIT $1', values: [16] });
+  it('leave the name out of the query when the statement is planned per call, naming it in a comment instead', () => {
+    const query = statement<{ limit: number }>('claim', '\nSELECT 1 LIMIT :limit', { prepared: false });
+    assert.deepEqual(query.bind({ limit: 16 }), { text: '/* claim */ SELECT 1 LIMIT $1', values: [16] });
   });
 
   it('refuse a missing or an unknown name at the call, and positional parameters at compile time', () => {

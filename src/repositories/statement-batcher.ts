@@ -1,0 +1,106 @@
+/**
+ * Coalesces concurrent calls of one hot statement into set-based statements: each call queues
+ * its input, and up to `maxInFlight` statements run at a time, each taking up to `maxBatch`
+ * queued inputs. A call never waits for company: while a slot is free, what is queued goes out
+ * at the end of the current turn of the event loop, so at low traffic every batch holds one
+ * input. Under load the slots are busy, inputs queue, and the next statement takes them all at
+ * once, so the statement's fixed costs (a round trip, planning, executor start-up, a commit and
+ * its WAL flush, the client's encoding and parsing) are paid once per batch instead of once per
+ * call. `npm run bench` (docs/benchmarks.md, "Batched code issue") has the figures.
+ *
+ * Inputs with the same key never share a statement nor run in two at once: a later one waits for
+ * the statement holding the earlier one, so per-key rules (a throttle that lets one request
+ * through) see them in order, exactly as separate statements would, and no two statements in
+ * flight lock the same rows.
+ *
+ * When a batch fails, each of its inputs is retried in a statement of its own, so one input that
+ * the database refuses fails only its own call.
+ */
+export interface StatementBatcherOptions<In> {
+  /** Runs one statement for the inputs; answers one output per input, in the same order. */
+  run(inputs: In[]): Promise<unknown[]>;
+  /** The inputs that must not share a statement or overlap in time. */
+  keyOf(input: In): string;
+  maxBatch: number;
+  maxInFlight: number;
+}
+
+interface Pending<In> {
+  input: In;
+  key: string;
+  resolve(output: unknown): void;
+  reject(error: unknown): void;
+}
+
+export interface StatementBatcher<In, Out> {
+  submit(input: In): Promise<Out>;
+}
+
+export function createStatementBatcher<In, Out>(options: StatementBatcherOptions<In>): StatementBatcher<In, Out> {
+  const { maxBatch, maxInFlight } = options;
+  if (!(maxBatch >= 1 && maxInFlight >= 1)) throw new Error('maxBatch and maxInFlight must be at least 1');
+  let queue: Pending<In>[] = [];
+  /** Keys held by a statement in flight. */
+  const busy = new Set<string>();
+  let inFlight = 0;
+  let scheduled = false;
+
+  function schedule(): void {
+    if (scheduled || queue.length === 0 || inFlight >= maxInFlight) return;
+    scheduled = true;
+    setImmediate(flush);
+  }
+
+  function flush(): void {
+    scheduled = false;
+    while (inFlight < maxInFlight && queue.length > 0) {
+      const batch: Pending<In>[] = [];
+      const keys = new Set<string>();
+      const rest: Pending<In>[] = [];
+      for (const pending of queue) {
+        if (batch.length < maxBatch && !busy.has(pending.key) && !keys.has(pending.key)) {
+          batch.push(pending);
+          keys.add(pending.key);
+        } else {
+          rest.push(pending);
+        }
+      }
+      if (batch.length === 0) return; // everything queued waits for a key in flight
+      queue = rest;
+      for (const key of keys) busy.add(key);
+      inFlight += 1;
+      void execute(batch).finally(() => {
+        for (const key of keys) busy.delete(key);
+        inFlight -= 1;
+        schedule();
+      });
+    }
+  }
+
+  async function execute(batch: Pending<In>[]): Promise<void> {
+    let outputs: unknown[];
+    try {
+      outputs = await options.run(batch.map((pending) => pending.input));
+      if (outputs.length !== batch.length) throw new Error(`statement answered ${outputs.length} rows for ${batch.length} inputs`);
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+      // One input the database refuses must not fail the others: each goes again on its own,
+      // one after another, in the slot this batch holds.
+      for (const pending of batch) await execute([pending]);
+      return;
+    }
+    batch.forEach((pending, index) => pending.resolve(outputs[index]));
+  }
+
+  return {
+    submit(input) {
+      return new Promise<Out>((resolve, reject) => {
+        queue.push({ input, key: options.keyOf(input), resolve: resolve as (output: unknown) => void, reject });
+        schedule();
+      });
+    },
+  };
+}
