@@ -179,7 +179,7 @@ LEFT JOIN previous p ON p.ord = i.ord
 LEFT JOIN eligible e ON e.ord = i.ord
 LEFT JOIN inserted t ON t.destination = i.destination
 LEFT JOIN job j ON j.user_id = t.user_id
-ORDER BY i.ord`, { prepared: false });
+ORDER BY i.ord`);
 }
 
 /** The settings, once per batch, and each request's own values as arrays (one element per request). */
@@ -282,7 +282,7 @@ WITH input AS (
   ORDER BY i.destination
   ON CONFLICT (channel, destination, network, window_start) DO UPDATE SET failures = g.failures + 1
 )
-SELECT c.id, c.user_id, c.short_hash, c.long_hash FROM input i LEFT JOIN claimed c ON c.ord = i.ord ORDER BY i.ord`, { prepared: false });
+SELECT c.id, c.user_id, c.short_hash, c.long_hash FROM input i LEFT JOIN claimed c ON c.ord = i.ord ORDER BY i.ord`);
 }
 
 /** The budgets, once per batch, and each guess's own values as arrays. */
@@ -416,7 +416,7 @@ refunded AS (
 )
 SELECT s.id, s.email, s.phone_number, s.app_metadata, n.id AS session_id, n.amr
 FROM input i LEFT JOIN signed_in s ON s.ord = i.ord LEFT JOIN session n ON n.user_id = s.id
-ORDER BY i.ord`, { prepared: false });
+ORDER BY i.ord`);
 
 /** The rules, once per batch, and each sign-in's own values as arrays. */
 interface ConsumeBatchParams {
