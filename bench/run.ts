@@ -614,8 +614,9 @@ async function startServer(databaseUrl: string, flowEnv: Record<string, string> 
   // The production entry point: compiled JavaScript, as `npm start` and the container run it.
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('npm run build failed');
-  // The same V8 flags as `npm start` and the container (see docs/benchmarks.md).
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '--max-semi-space-size=4').split(' ').filter(Boolean);
+  // The same V8 flags as `npm start` and the container (see docs/benchmarks.md, "Memory";
+  // test/unit/node-flags.test.ts keeps the three equal).
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '--max-semi-space-size=4 --max-old-space-size=256').split(' ').filter(Boolean);
   const extraEnv = Object.fromEntries((process.env.BENCH_SERVER_ENV ?? '').split(' ').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
   const child = spawn(process.execPath, [...profile, ...nodeArgs, 'dist/server.js'], {
     cwd: ROOT,

@@ -132,7 +132,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     log.warn({}, 'SESAME_SECRET is not set: using a development secret stored under DATA_DIR');
   }
 
-  const signingKeyRepository = createSigningKeyRepository(db.prisma);
+  const signingKeyRepository = createSigningKeyRepository(db.pool);
   const keys = await loadKeyStore({
     keys: signingKeyRepository,
     secrets,
@@ -142,7 +142,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     log: log.child({ component: 'keys' }),
     operatorKey: config.operatorKey,
   });
-  const senders = createSenders(config);
+  const senders = await createSenders(config);
   await senders.check();
   const auditDropped = metrics.counter('sesame_audit_events_dropped_total', 'Audit events dropped because the database could not take them in time.');
   const audit = createBufferedAuditLog(
@@ -229,7 +229,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
   });
   observeBacklogAndKeys(metrics, { backlog: (cap) => deliveryJobs.backlog(cap), keys, clock });
   // Loaded before the first request: an unknown client_id must never pass for the default one.
-  const clients = createClientRegistry({ repository: createClientRepository(db.prisma), defaults: clientDefaults(config), clock, log: log.child({ component: 'clients' }) });
+  const clients = createClientRegistry({ repository: createClientRepository(db.pool), defaults: clientDefaults(config), clock, log: log.child({ component: 'clients' }) });
   await clients.reload();
   // The synchronous hooks (S43): signed with HOOK_SECRET, bounded by HOOK_TIMEOUT_MS, counted
   // and logged without bodies when they fail.

@@ -94,7 +94,7 @@ const config = loadProcessConfig();
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 let exitCode = 0;
 await withCliDatabase(config, async (db) => {
-  const clients = createClientRegistry({ repository: createClientRepository(db.prisma), defaults: clientDefaults(config), clock: systemClock, log: quiet });
+  const clients = createClientRegistry({ repository: createClientRepository(db.pool), defaults: clientDefaults(config), clock: systemClock, log: quiet });
   const report = (change: ClientChange): void => {
     switch (change.outcome) {
       case 'ok':

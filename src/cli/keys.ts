@@ -31,7 +31,7 @@ if (config.operatorKey !== undefined) {
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 await withCliDatabase(config, async (db) => {
   const secrets = config.secrets ?? [await loadOrCreateDevSecret(config.dataDir)];
-  const repository = createSigningKeyRepository(db.prisma);
+  const repository = createSigningKeyRepository(db.pool);
   const keys = await loadKeyStore({ keys: repository, secrets, alg: config.jwtAlg, clock: systemClock, policy: config, log: quiet });
   if (command === 'rotate') {
     const report = await rotateSigningKeys(keys);

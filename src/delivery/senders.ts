@@ -2,12 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../config/index.ts';
 import { createConsoleSender } from './console-sender.ts';
 import type { EmailMessage, MessageSender, SmsMessage } from './message-sender.ts';
-import { createSesEmailSender } from './ses-email-sender.ts';
 import { createWebhookSigner } from '../lib/standard-webhooks.ts';
 import { createOutboundHttp } from './outbound-http.ts';
 import { createSendHookSenders } from './send-hook-sender.ts';
-import { createSmtpEmailSender } from './smtp-email-sender.ts';
-import { createSnsSmsSender } from './sns-sms-sender.ts';
 import { traceSender } from '../telemetry.ts';
 
 export interface Senders {
@@ -18,8 +15,21 @@ export interface Senders {
   close(): void;
 }
 
-/** Picks the email and SMS providers named in the configuration. */
-export function createSenders(config: Config): Senders {
+/**
+ * Loads a provider's module, and with it its SDK, only when the configuration names it: the
+ * AWS clients and nodemailer are megabytes of heap and compiled code that a deployment on
+ * another provider never uses. A module that cannot be loaded stops the start, naming the setting.
+ */
+async function provider<T>(setting: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    throw new Error(`${setting}: the provider's module could not be loaded: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+/** Picks the email and SMS providers named in the configuration, loading only their modules. */
+export async function createSenders(config: Config): Promise<Senders> {
   const consoleSender = createConsoleSender();
   const sendHook = config.emailProvider === 'http' || config.smsProvider === 'http'
     ? createSendHookSenders({
@@ -31,10 +41,8 @@ export function createSenders(config: Config): Senders {
     })
     : undefined;
   // A span per provider call when traces are on (the senders themselves otherwise).
-  const email = traceSender(createEmailSender(config, { console: consoleSender.email, sendHook: sendHook?.email }), 'email');
-  const sms = traceSender(config.smsProvider === 'http'
-    ? sendHook!.sms
-    : config.smsProvider === 'sns' ? createSnsSmsSender({ senderId: config.smsSenderId }) : consoleSender.sms, 'sms');
+  const email = traceSender(await createEmailSender(config, { console: consoleSender.email, sendHook: sendHook?.email }), 'email');
+  const sms = traceSender(await createSmsSender(config, { console: consoleSender.sms, sendHook: sendHook?.sms }), 'sms');
   return {
     email,
     sms,
@@ -51,14 +59,17 @@ export function createSenders(config: Config): Senders {
   };
 }
 
-function createEmailSender(
+async function createEmailSender(
   config: Config,
   built: { console: MessageSender<EmailMessage>; sendHook: MessageSender<EmailMessage> | undefined },
-): MessageSender<EmailMessage> {
+): Promise<MessageSender<EmailMessage>> {
   switch (config.emailProvider) {
-    case 'ses':
+    case 'ses': {
+      const { createSesEmailSender } = await provider('EMAIL_PROVIDER=ses', () => import('./ses-email-sender.ts'));
       return createSesEmailSender({ from: config.emailFrom!, configurationSet: config.sesConfigurationSet });
-    case 'smtp':
+    }
+    case 'smtp': {
+      const { createSmtpEmailSender } = await provider('EMAIL_PROVIDER=smtp', () => import('./smtp-email-sender.ts'));
       return createSmtpEmailSender({
         from: config.emailFrom!,
         server: config.smtp!,
@@ -67,6 +78,23 @@ function createEmailSender(
         maxConnections: config.smtpMaxConnections,
         timeoutMs: config.deliverySendTimeoutMs,
       });
+    }
+    case 'http':
+      return built.sendHook!;
+    case 'console':
+      return built.console;
+  }
+}
+
+async function createSmsSender(
+  config: Config,
+  built: { console: MessageSender<SmsMessage>; sendHook: MessageSender<SmsMessage> | undefined },
+): Promise<MessageSender<SmsMessage>> {
+  switch (config.smsProvider) {
+    case 'sns': {
+      const { createSnsSmsSender } = await provider('SMS_PROVIDER=sns', () => import('./sns-sms-sender.ts'));
+      return createSnsSmsSender({ senderId: config.smsSenderId });
+    }
     case 'http':
       return built.sendHook!;
     case 'console':

@@ -10,7 +10,6 @@
  * listener's 403), Retry-After on 429 and 503. A route opts out with `schema: { hide: true }`.
  */
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ErrorCode } from '../errors.ts';
@@ -132,6 +131,8 @@ export const openApiPlugin = fp(async (app: FastifyInstance, options: OpenApiOpt
     }, async (_request, reply) => reply.type('application/json').send(document ??= JSON.stringify(app.swagger())));
   }
   if (options.serveReference) {
+    // Loaded only when the reference is served (DOCS_ENABLED).
+    const { default: swaggerUi } = await import('@fastify/swagger-ui');
     await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: referencePolicy, uiConfig: { deepLinking: false } });
   }
 }, { name: 'openapi' });

@@ -17,7 +17,7 @@
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.ts';
 import { AppError } from '../errors.ts';
 import { clientIp } from './client-ip.ts';
@@ -72,6 +72,8 @@ export const rateLimitPlugin = fp(async (app: FastifyInstance, options: { config
 
   let redis: Redis | undefined;
   if (config.redisUrl !== undefined) {
+    // ioredis is loaded only with REDIS_URL: the in-memory store needs none of it.
+    const { Redis } = await import('ioredis');
     redis = new Redis(config.redisUrl, {
       lazyConnect: true,
       connectTimeout: config.redisTimeoutMs * 4,

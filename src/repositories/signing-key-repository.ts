@@ -1,6 +1,14 @@
-/** Signing keys in the database, through Prisma. The private part arrives and leaves encrypted. */
-import type { PrismaClient } from '../generated/prisma/client.ts';
+/**
+ * Signing keys in the database. The private part arrives and leaves encrypted.
+ *
+ * Plain statements on the pool rather than Prisma: every replica reads this table at start and
+ * at every key reload, and Prisma's query compiler (WebAssembly) costs about 20 MB of resident
+ * memory from its first query on. With this file and the clients', a replica that serves only
+ * sign-ins never loads it (docs/benchmarks.md, "Memory").
+ */
+import type pg from 'pg';
 import { ADVISORY_LOCKS } from '../db/locks.ts';
+import { statement, transaction } from './sql.ts';
 
 export type KeyState = 'next' | 'current' | 'retired';
 
@@ -14,11 +22,6 @@ export interface StoredSigningKey {
   activatedAt: Date | null;
   retiredAt: Date | null;
 }
-
-type Tx = Pick<PrismaClient, 'signingKey'>;
-
-/** Advisory lock key serializing key bootstrap across replicas. */
-const KEY_BOOTSTRAP_LOCK = ADVISORY_LOCKS.signingKeys;
 
 export interface SigningKeyRepository {
   /** Runs `work` in a transaction holding the key-management lock, so replicas agree on one key. */
@@ -38,79 +41,96 @@ export interface SigningKeyRepositoryTx {
   remove(kid: string): Promise<void>;
 }
 
-export function createSigningKeyRepository(prisma: PrismaClient): SigningKeyRepository {
+const COLUMNS = 'kid, alg, state, public_jwk, private_key_enc, created_at, activated_at, retired_at';
+
+const LOCK = statement<{ key: number }>('signing_key_lock', 'SELECT pg_advisory_xact_lock(:key)');
+const LIST_PUBLISHED = statement<Record<string, never>>('signing_key_list_published', `
+SELECT ${COLUMNS} FROM signing_keys WHERE state IN ('next', 'current', 'retired') ORDER BY created_at DESC`);
+const LIST_ALL = statement<Record<string, never>>('signing_key_list_all', `SELECT ${COLUMNS} FROM signing_keys ORDER BY created_at DESC`);
+const FIND_BY_STATE = statement<{ state: KeyState }>('signing_key_find_by_state', `
+SELECT ${COLUMNS} FROM signing_keys WHERE state = :state ORDER BY created_at DESC`);
+const INSERT = statement<{ kid: string; alg: string; state: KeyState; public_jwk: string; private_key_enc: Buffer; created_at: Date; activated_at: Date | null }>('signing_key_insert', `
+INSERT INTO signing_keys (kid, alg, state, public_jwk, private_key_enc, created_at, activated_at)
+VALUES (:kid, :alg, :state, :public_jwk::jsonb, :private_key_enc, :created_at, :activated_at)`);
+const RETIRE = statement<{ kid: string; at: Date }>('signing_key_retire', `UPDATE signing_keys SET state = 'retired', retired_at = :at WHERE kid = :kid`);
+const ACTIVATE = statement<{ kid: string; at: Date }>('signing_key_activate', `UPDATE signing_keys SET state = 'current', activated_at = :at WHERE kid = :kid`);
+const REMOVE = statement<{ kid: string }>('signing_key_remove', 'DELETE FROM signing_keys WHERE kid = :kid');
+
+export function createSigningKeyRepository(pool: pg.Pool): SigningKeyRepository {
   return {
     withLock(work) {
-      // Key generation runs under the lock, and an RSA key can take seconds on a busy machine:
-      // Prisma's default 5 s transaction timeout would roll a good generation back.
-      return prisma.$transaction(async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${KEY_BOOTSTRAP_LOCK})`;
-        return work(bindTx(tx));
-      }, { maxWait: 10_000, timeout: 60_000 });
+      // One transaction on one connection, holding the lock until it commits; key generation
+      // (seconds for an RSA key on a busy machine) runs inside it.
+      return transaction(pool, async (client) => {
+        await client.query(LOCK.bind({ key: ADVISORY_LOCKS.signingKeys }));
+        return work(bindTx(client));
+      });
     },
     async listPublished() {
-      const rows = await prisma.signingKey.findMany({
-        where: { state: { in: ['next', 'current', 'retired'] } },
-        orderBy: { createdAt: 'desc' },
-      });
+      const { rows } = await pool.query<Row>(LIST_PUBLISHED.bind({}));
       return rows.map(toDomain);
     },
   };
 }
 
-function bindTx(tx: Tx): SigningKeyRepositoryTx {
+function bindTx(client: pg.PoolClient): SigningKeyRepositoryTx {
   return {
     async findByState(state) {
-      const rows = await tx.signingKey.findMany({ where: { state }, orderBy: { createdAt: 'desc' } });
+      const { rows } = await client.query<Row>(FIND_BY_STATE.bind({ state }));
       return rows.map(toDomain);
     },
     async insert(key) {
-      await tx.signingKey.create({
-        data: {
-          kid: key.kid,
-          alg: key.alg,
-          state: key.state,
-          publicJwk: key.publicJwk as object,
-          privateKeyEnc: new Uint8Array(key.privateKeyEnc),
-          createdAt: key.createdAt,
-          activatedAt: key.activatedAt,
-        },
-      });
+      await client.query(INSERT.bind({
+        kid: key.kid,
+        alg: key.alg,
+        state: key.state,
+        public_jwk: JSON.stringify(key.publicJwk),
+        private_key_enc: key.privateKeyEnc,
+        created_at: key.createdAt,
+        activated_at: key.activatedAt,
+      }));
     },
     async retire(kid, at) {
-      await tx.signingKey.update({ where: { kid }, data: { state: 'retired', retiredAt: at } });
+      expectOne(await client.query(RETIRE.bind({ kid, at })), kid);
     },
     async listAll() {
-      const rows = await tx.signingKey.findMany({ orderBy: { createdAt: 'desc' } });
+      const { rows } = await client.query<Row>(LIST_ALL.bind({}));
       return rows.map(toDomain);
     },
     async activate(kid, at) {
-      await tx.signingKey.update({ where: { kid }, data: { state: 'current', activatedAt: at } });
+      expectOne(await client.query(ACTIVATE.bind({ kid, at })), kid);
     },
     async remove(kid) {
-      await tx.signingKey.delete({ where: { kid } });
+      expectOne(await client.query(REMOVE.bind({ kid })), kid);
     },
   };
 }
 
-function toDomain(row: {
+/** A lifecycle step names a key read under the same lock: not finding it is a bug, not a state. */
+function expectOne(result: pg.QueryResult, kid: string): void {
+  if (result.rowCount !== 1) throw new Error(`signing key ${kid} not found`);
+}
+
+interface Row {
   kid: string;
   alg: string;
   state: string;
-  publicJwk: unknown;
-  privateKeyEnc: Uint8Array;
-  createdAt: Date;
-  activatedAt: Date | null;
-  retiredAt: Date | null;
-}): StoredSigningKey {
+  public_jwk: Record<string, unknown>;
+  private_key_enc: Buffer;
+  created_at: Date;
+  activated_at: Date | null;
+  retired_at: Date | null;
+}
+
+function toDomain(row: Row): StoredSigningKey {
   return {
     kid: row.kid,
     alg: row.alg,
     state: row.state as KeyState,
-    publicJwk: row.publicJwk as Record<string, unknown>,
-    privateKeyEnc: Buffer.from(row.privateKeyEnc),
-    createdAt: row.createdAt,
-    activatedAt: row.activatedAt,
-    retiredAt: row.retiredAt,
+    publicJwk: row.public_jwk,
+    privateKeyEnc: row.private_key_enc,
+    createdAt: row.created_at,
+    activatedAt: row.activated_at,
+    retiredAt: row.retired_at,
   };
 }

@@ -6,15 +6,11 @@
  */
 import type { WebhookEvents } from './webhook-events.ts';
 import { createHash } from 'node:crypto';
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Config } from '../config/index.ts';
 import { AppError } from '../errors.ts';
@@ -59,6 +55,21 @@ export interface PasskeyService {
 const CHALLENGE_TTL_MS = 5 * 60 * 1000;
 const CHALLENGE_BYTES = 32;
 const DEFAULT_NAME = 'Passkey';
+
+type WebAuthn = typeof import('@simplewebauthn/server');
+let webauthnModule: Promise<WebAuthn> | undefined;
+/**
+ * @simplewebauthn/server (with its CBOR and ASN.1 parsers, about 3 MB of heap) is loaded by the
+ * first passkey call, not at start: most deployments serve codes and links only. A failed load
+ * is not cached, so the next call tries again.
+ */
+function webauthn(): Promise<WebAuthn> {
+  webauthnModule ??= import('@simplewebauthn/server').catch((error: unknown) => {
+    webauthnModule = undefined;
+    throw error;
+  });
+  return webauthnModule;
+}
 
 export function createPasskeyService(deps: {
   passkeys: PasskeyRepository;
@@ -108,6 +119,7 @@ export function createPasskeyService(deps: {
 
   return {
     async registrationOptions(caller) {
+      const { generateRegistrationOptions } = await webauthn();
       const profile = await liveProfile(sessions, caller);
       requireRecentSignIn(caller, clock.now(), settings.reauthMaxAgeSeconds);
       const existing = await passkeys.listForUser(caller.userId);
@@ -127,6 +139,8 @@ export function createPasskeyService(deps: {
     },
 
     async register(caller, response, name, context) {
+      // Loaded before the challenge is taken: a failed load must not use up the user's challenge.
+      const { verifyRegistrationResponse } = await webauthn();
       await liveProfile(sessions, caller);
       requireRecentSignIn(caller, clock.now(), settings.reauthMaxAgeSeconds);
       const failed = (reason: string): AppError => {
@@ -135,7 +149,7 @@ export function createPasskeyService(deps: {
       };
       const challenge = await takeChallenge(response.response?.clientDataJSON, 'registration', caller.userId);
       if (challenge === undefined) throw failed('no_live_challenge');
-      let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+      let verification: Awaited<ReturnType<WebAuthn['verifyRegistrationResponse']>>;
       try {
         verification = await verifyRegistrationResponse({ response, expectedChallenge: challenge, ...rp, expectedRPID: settings.webauthnRpId, requireUserVerification: false });
       } catch {
@@ -185,12 +199,14 @@ export function createPasskeyService(deps: {
     },
 
     async authenticationOptions(client) {
+      const { generateAuthenticationOptions } = await webauthn();
       const challenge = await newChallenge('authentication', null, client.clientId);
       // Discoverable credentials: no allowCredentials, so the options name no user (nothing to enumerate).
       return generateAuthenticationOptions({ rpID: settings.webauthnRpId, challenge, timeout: CHALLENGE_TTL_MS, userVerification: 'preferred' });
     },
 
     async authenticate(response, context, client) {
+      const { verifyAuthenticationResponse } = await webauthn();
       // Every failure is the same invalid_passkey; the reason goes to the audit trail only.
       const failed = (reason: string, userId?: string): AppError => {
         audit.record({ event: 'sign_in.failed', outcome: 'failed', context, reason, ...(userId ? { userId } : {}), detail: { method: 'passkey' } });
@@ -206,7 +222,7 @@ export function createPasskeyService(deps: {
       if (handle !== undefined && handle !== '' && handle !== Buffer.from(passkey.userId.replaceAll('-', ''), 'hex').toString('base64url')) {
         throw failed('user_handle_mismatch', passkey.userId);
       }
-      let verification: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
+      let verification: Awaited<ReturnType<WebAuthn['verifyAuthenticationResponse']>>;
       try {
         verification = await verifyAuthenticationResponse({
           response,

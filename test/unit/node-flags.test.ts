@@ -1,0 +1,33 @@
+// The server runs with the same V8 flags everywhere it is measured or deployed: `npm start`, the
+// container's CMD and the benchmark's default. The old-space limit keeps V8's heap growing
+// factor small, which is most of what holds peak RSS under 150 MB (docs/benchmarks.md, "Memory");
+// a start command without it would pass every other test and double the footprint under load.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const read = (path: string) => readFileSync(`${ROOT}${path}`, 'utf8');
+
+const EXPECTED = ['--max-semi-space-size=4', '--max-old-space-size=256'];
+
+function flagsBefore(entry: string, words: string[]): string[] {
+  const index = words.indexOf(entry);
+  assert.ok(index > 0, `${entry} in ${words.join(' ')}`);
+  return words.slice(words.indexOf('node') + 1, index);
+}
+
+describe('V8 flags', () => {
+  it('npm start, the container and the benchmark run the server with the same flags', () => {
+    const start = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.start!;
+    const cmd = /^CMD (\[.*\])$/m.exec(read('Dockerfile'))?.[1];
+    assert.ok(cmd, 'the Dockerfile has an exec-form CMD');
+    const bench = /process\.env\.BENCH_NODE_ARGS \?\? '([^']*)'/.exec(read('bench/run.ts'))?.[1];
+    assert.ok(bench !== undefined, 'bench/run.ts has a default for BENCH_NODE_ARGS');
+
+    assert.deepEqual(flagsBefore('dist/server.js', start.split(/\s+/)), EXPECTED);
+    assert.deepEqual(flagsBefore('dist/server.js', JSON.parse(cmd) as string[]), EXPECTED);
+    assert.deepEqual(bench.split(' '), EXPECTED);
+  });
+});
