@@ -195,6 +195,32 @@ const outbox = new pg.Pool({ connectionString: database.url, max: 1 });
 let benchQueries = 0;
 // An idle connection the server closes (say, a database dropped by force) must not crash the bench.
 outbox.on('error', (error) => console.error(`bench: outbox connection lost: ${error.message}`));
+/**
+ * Autovacuum is off on this machine (as on the shared development server), so nothing would
+ * update the planner's statistics while a run fills its tables: a plan the server caches while
+ * a table is nearly empty (a sequential scan of one page) would then scan the whole table once
+ * the run has filled it, and the rate would fall as it goes. Production runs autovacuum, whose
+ * autoanalyze keeps statistics current; the bench does what it would: ANALYZE on the tables
+ * the flows write, after each warm-up and every BENCH_ANALYZE_INTERVAL seconds (default 10;
+ * 0 turns it off), which also makes the server replan (ANALYZE invalidates cached plans).
+ */
+const autoAnalyze = (() => {
+  const intervalMs = Number(process.env.BENCH_ANALYZE_INTERVAL ?? 10) * 1000;
+  const tables = 'request_throttle, users, one_time_tokens, guess_failures, delivery_jobs, sessions, refresh_tokens, audit_events';
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  const now = () => {
+    if (intervalMs <= 0) return Promise.resolve();
+    benchQueries++;
+    running = outbox.query(`ANALYZE ${tables}`).catch((error: Error) => console.error(`bench: ANALYZE failed: ${error.message}`));
+    return running;
+  };
+  return {
+    now,
+    start() { if (intervalMs > 0) timer = setInterval(() => void now(), intervalMs); },
+    stop() { if (timer !== undefined) clearInterval(timer); },
+  };
+})();
 let server: Awaited<ReturnType<typeof startServer>> | undefined;
 let hook: ClaimsHook | undefined;
 const results: FlowResult[] = [];
@@ -218,6 +244,7 @@ try {
     refreshTokens: runs('refresh') ? POOL : 0,
   });
   server = await startServer(database.url);
+  autoAnalyze.start();
   if (COMPARE) {
     // Each flow's identities continue from where its last block stopped.
     const next = new Map<Flow, number>();
@@ -237,6 +264,7 @@ try {
     // to no step: warm it up at the first rate, then let the outbox drain.
     const first = SWEEP_RATES[0] ?? 100;
     await load({ path: '/passwordless/request/email', body: (i) => ({ email: `ww${i}@bench.test` }), duration: WARMUP_SECONDS, overallRate: first, pool: SWEEP_WARMUP_POOL }).run;
+    await autoAnalyze.now();
     for (const rate of SWEEP_RATES) {
       steps.push(await runSweepStep(rate));
       console.log(formatStep(steps.at(-1)!));
@@ -266,6 +294,7 @@ try {
     }
   }
 } finally {
+  autoAnalyze.stop();
   const peakRssMb = server ? peakRss(server.process.pid!) : undefined;
   await server?.stop();
   await hook?.close();
@@ -410,6 +439,8 @@ async function runFlow(flow: Flow): Promise<FlowResult> {
 async function warmUp(flow: Flow): Promise<number> {
   const warmup = load({ ...flow, duration: WARMUP_SECONDS, pool: POOL, ...(RATE !== undefined ? { overallRate: RATE } : {}) });
   await warmup.run;
+  // The warm-up wrote the first rows into the tables the flow fills: statistics for them now.
+  await autoAnalyze.now();
   return warmup.next();
 }
 

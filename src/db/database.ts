@@ -34,6 +34,13 @@ export function createDatabase(url: string, options: {
     query_timeout: statementTimeoutMs,
     idleTimeoutMillis: 30_000,
     application_name: 'sesame',
+    // Every named statement is ours (src/repositories, statement() in sql.ts): index lookups whose
+    // generic plan is the right one, planned once per connection. Left to choose, PostgreSQL plans
+    // a batched statement afresh at every call whenever the plan for the batch's real size looks
+    // cheaper than the generic one, which it always does for a batch of one: about 1 ms of its CPU
+    // per call, more than running it (the guess statement did so at every call; docs/benchmarks.md).
+    // Prisma's statements are unnamed, and planned per call whatever this says.
+    options: '-c plan_cache_mode=force_generic_plan',
   });
   // An idle client losing its connection must not crash the process; readiness reports it.
   pool.on('error', (error) => options.onError?.(error));

@@ -12,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { createUser } from '../helpers/fixtures.ts';
 import { createOneTimeTokenRepository, type ClaimedToken, type IssueTokenInput, type IssueTokenResult, type OneTimeTokenRepository } from '../../src/repositories/one-time-token-repository.ts';
 import { createCodeHasher } from '../../src/lib/code-hasher.ts';
+import { createDatabase } from '../../src/db/database.ts';
 
 describe('batched sign-in statements', () => {
   let db: TestDatabase;
@@ -284,5 +285,23 @@ describe('batched sign-in statements', () => {
     assert.deepEqual(rows.map((row) => [row.email, row.uses, row.attempts]), [
       ['in-1@example.test', 1, 0], ['in-2@example.test', 1, 0], ['in-3@example.test', 1, 0], ['in-4@example.test', 0, 1],
     ]);
+  });
+
+  it('plans each batched statement once per connection, not at every call', async () => {
+    // The service's pool (createDatabase) with one connection, so every call shares its plans.
+    const database = createDatabase(db.url, { poolSize: 1 });
+    try {
+      const ownRepository = createOneTimeTokenRepository(database.pool);
+      const addresses = Array.from({ length: 8 }, (_, i) => `planned-${i}@example.test`);
+      for (const address of addresses) await createUser(db, address);
+      for (const address of addresses) await ownRepository.issue(input(address));
+      for (const address of addresses) await ownRepository.claimAttempt(guessAt(address));
+      const { rows } = await database.pool.query<{ name: string; generic_plans: string; custom_plans: string }>(
+        `SELECT name, generic_plans, custom_plans FROM pg_prepared_statements WHERE name IN ('otp_issue_email', 'otp_claim_email') ORDER BY name`);
+      // Left to choose, PostgreSQL planned the guess statement afresh at every call (custom plans).
+      assert.deepEqual(rows.map((row) => [row.name, Number(row.generic_plans), Number(row.custom_plans)]), [['otp_claim_email', 8, 0], ['otp_issue_email', 8, 0]]);
+    } finally {
+      await database.close();
+    }
   });
 });
