@@ -233,6 +233,16 @@ function issueBatchParams(channel: Channel, inputs: IssueTokenInput[]): IssueBat
   };
 }
 
+/**
+ * A batch the database refused for what one of its rows holds: a data exception (SQLSTATE class
+ * 22, such as a NUL in a text) or a constraint (class 23). Timeouts, cancellations and lost
+ * connections are not: they fail the batch as a whole.
+ */
+function isInputError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
 /** What one statement may take: requests of one channel with the same settings. */
 function issueGroup(input: IssueTokenInput): string {
   return `${input.channel}:${input.throttleSeconds}:${input.allowAdmin}:${input.maxUses}:${input.maxAttempts}`;
@@ -638,6 +648,7 @@ export function createOneTimeTokenRepository(pool: pg.Pool, batching: IssueBatch
             return rows;
           },
           keyOf: (queued) => queued.destination,
+          isInputError,
           ...batching,
         });
         issueBatchers.set(group, batcher);
@@ -670,6 +681,7 @@ export function createOneTimeTokenRepository(pool: pg.Pool, batching: IssueBatch
             return rows;
           },
           keyOf: (queued) => queued.destination,
+          isInputError,
           ...batching,
         });
         claimBatchers.set(group, batcher);
@@ -702,6 +714,7 @@ export function createOneTimeTokenRepository(pool: pg.Pool, batching: IssueBatch
           },
           // One user's sign-ins never share a statement: its session is found again by its user.
           keyOf: (queued) => queued.userId,
+          isInputError,
           ...batching,
         });
         consumeBatchers.set(group, batcher);

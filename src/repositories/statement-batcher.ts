@@ -13,14 +13,18 @@
  * through) see them in order, exactly as separate statements would, and no two statements in
  * flight lock the same rows.
  *
- * When a batch fails, each of its inputs is retried in a statement of its own, so one input that
- * the database refuses fails only its own call.
+ * When the database refuses a batch because of what one input holds (`isInputError`), each of
+ * its inputs is retried in a statement of its own, so that input fails only its own call. Any
+ * other failure (a timeout, a lost connection) fails the whole batch at once: retrying its
+ * calls one by one would make the last of them wait for a timeout per call before it.
  */
 export interface StatementBatcherOptions<In> {
   /** Runs one statement for the inputs; answers one output per input, in the same order. */
   run(inputs: In[]): Promise<unknown[]>;
   /** The inputs that must not share a statement or overlap in time. */
   keyOf(input: In): string;
+  /** Whether a failure may be one input's doing, so that the batch's calls are retried one by one. */
+  isInputError(error: unknown): boolean;
   maxBatch: number;
   maxInFlight: number;
 }
@@ -83,8 +87,8 @@ export function createStatementBatcher<In, Out>(options: StatementBatcherOptions
       outputs = await options.run(batch.map((pending) => pending.input));
       if (outputs.length !== batch.length) throw new Error(`statement answered ${outputs.length} rows for ${batch.length} inputs`);
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]!.reject(error);
+      if (batch.length === 1 || !options.isInputError(error)) {
+        for (const pending of batch) pending.reject(error);
         return;
       }
       // One input the database refuses must not fail the others: each goes again on its own,

@@ -7,7 +7,7 @@ import { createStatementBatcher } from '../../src/repositories/statement-batcher
 interface Call { key: string; value: number }
 
 /** A statement whose runs the test releases by hand, recording every batch it was given. */
-function gatedStatement(options: { refuse?: (call: Call) => boolean } = {}) {
+function gatedStatement(options: { refuse?: (call: Call) => boolean; timeOut?: (call: Call) => boolean } = {}) {
   const batches: Call[][] = [];
   const gates: (() => void)[] = [];
   let running = 0;
@@ -23,13 +23,18 @@ function gatedStatement(options: { refuse?: (call: Call) => boolean } = {}) {
       maxRunning = Math.max(maxRunning, running);
       await new Promise<void>((resolve) => gates.push(resolve));
       running -= 1;
-      if (inputs.some((call) => options.refuse?.(call))) throw new Error('refused by the database');
+      if (inputs.some((call) => options.refuse?.(call))) throw new InputError('refused by the database');
+      if (inputs.some((call) => options.timeOut?.(call))) throw new Error('statement timeout');
       return inputs.map((call) => call.value * 10);
     },
   };
 }
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+/** What the database says of one bad input (a data exception); anything else is not. */
+class InputError extends Error {}
+const isInputError = (error: unknown) => error instanceof InputError;
 
 async function releaseAll(statement: ReturnType<typeof gatedStatement>, settled: () => boolean): Promise<void> {
   for (let i = 0; i < 100 && !settled(); i++) {
@@ -42,7 +47,7 @@ async function releaseAll(statement: ReturnType<typeof gatedStatement>, settled:
 describe('statement batcher', () => {
   it('sends a lone call at once, in a statement of its own', async () => {
     const statement = gatedStatement();
-    const batcher = createStatementBatcher<Call, number>({ run: statement.run, keyOf: (call) => call.key, maxBatch: 8, maxInFlight: 2 });
+    const batcher = createStatementBatcher<Call, number>({ run: statement.run, keyOf: (call) => call.key, isInputError, maxBatch: 8, maxInFlight: 2 });
     const answer = batcher.submit({ key: 'a', value: 1 });
     await turn();
     assert.deepEqual(statement.batches, [[{ key: 'a', value: 1 }]]);
@@ -52,7 +57,7 @@ describe('statement batcher', () => {
 
   it('puts the calls that queue while the statements are busy into one statement, answering each its own row', async () => {
     const statement = gatedStatement();
-    const batcher = createStatementBatcher<Call, number>({ run: statement.run, keyOf: (call) => call.key, maxBatch: 8, maxInFlight: 1 });
+    const batcher = createStatementBatcher<Call, number>({ run: statement.run, keyOf: (call) => call.key, isInputError, maxBatch: 8, maxInFlight: 1 });
     const first = batcher.submit({ key: 'a', value: 1 });
     await turn();
     const queued = [2, 3, 4, 5].map((value) => batcher.submit({ key: `k${value}`, value }));
@@ -69,7 +74,7 @@ describe('statement batcher', () => {
 
   it('keeps to maxBatch inputs per statement and maxInFlight statements at once', async () => {
     const statement = gatedStatement();
-    const batcher = createStatementBatcher<Call, number>({ run: statement.run, keyOf: (call) => call.key, maxBatch: 3, maxInFlight: 2 });
+    const batcher = createStatementBatcher<Call, number>({ run: statement.run, keyOf: (call) => call.key, isInputError, maxBatch: 3, maxInFlight: 2 });
     let settled = 0;
     const answers = Array.from({ length: 10 }, (_, value) => batcher.submit({ key: `k${value}`, value }).finally(() => { settled += 1; }));
     await turn();
@@ -82,7 +87,7 @@ describe('statement batcher', () => {
 
   it('never puts two calls with one key in a statement, nor runs them at once, and keeps their order', async () => {
     const statement = gatedStatement();
-    const batcher = createStatementBatcher<Call, number>({ run: statement.run, keyOf: (call) => call.key, maxBatch: 8, maxInFlight: 4 });
+    const batcher = createStatementBatcher<Call, number>({ run: statement.run, keyOf: (call) => call.key, isInputError, maxBatch: 8, maxInFlight: 4 });
     let settled = 0;
     const answers = [1, 2, 3].map((value) => batcher.submit({ key: 'same', value }).finally(() => { settled += 1; }));
     const other = batcher.submit({ key: 'other', value: 9 }).finally(() => { settled += 1; });
@@ -96,7 +101,7 @@ describe('statement batcher', () => {
 
   it('retries a failed batch one input at a time, so only the input the database refuses fails', async () => {
     const statement = gatedStatement({ refuse: (call) => call.value === 3 });
-    const batcher = createStatementBatcher<Call, number>({ run: statement.run, keyOf: (call) => call.key, maxBatch: 8, maxInFlight: 1 });
+    const batcher = createStatementBatcher<Call, number>({ run: statement.run, keyOf: (call) => call.key, isInputError, maxBatch: 8, maxInFlight: 1 });
     const blocker = batcher.submit({ key: 'first', value: 0 });
     await turn();
     let settled = 0;
@@ -108,12 +113,23 @@ describe('statement batcher', () => {
     assert.equal(statement.maxRunning, 1, 'the retries stay in the failed batch\'s slot');
   });
 
+  it('fails a whole batch at once, without retries, when the failure is not one input\'s (a timeout, a lost connection)', async () => {
+    const statement = gatedStatement({ timeOut: () => true });
+    const batcher = createStatementBatcher<Call, number>({ run: statement.run, keyOf: (call) => call.key, isInputError, maxBatch: 8, maxInFlight: 1 });
+    let settled = 0;
+    const answers = [1, 2, 3].map((value) => batcher.submit({ key: `k${value}`, value }).then(() => 'answered', (error: Error) => error.message).finally(() => { settled += 1; }));
+    await turn();
+    await releaseAll(statement, () => settled === 3);
+    assert.deepEqual(await Promise.all(answers), ['statement timeout', 'statement timeout', 'statement timeout']);
+    assert.equal(statement.batches.length, 1, 'one statement, no retries that would each wait for a timeout');
+  });
+
   it('fails the calls when the statement answers the wrong number of rows', async () => {
-    const batcher = createStatementBatcher<Call, number>({ run: async () => [], keyOf: (call) => call.key, maxBatch: 8, maxInFlight: 1 });
+    const batcher = createStatementBatcher<Call, number>({ run: async () => [], keyOf: (call) => call.key, isInputError, maxBatch: 8, maxInFlight: 1 });
     await assert.rejects(batcher.submit({ key: 'a', value: 1 }), /answered 0 rows for 1 inputs/);
   });
 
   it('refuses limits below one', () => {
-    assert.throws(() => createStatementBatcher<Call, number>({ run: async () => [], keyOf: (call) => call.key, maxBatch: 0, maxInFlight: 1 }), /at least 1/);
+    assert.throws(() => createStatementBatcher<Call, number>({ run: async () => [], keyOf: (call) => call.key, isInputError, maxBatch: 0, maxInFlight: 1 }), /at least 1/);
   });
 });
