@@ -233,6 +233,40 @@ function issueBatchParams(channel: Channel, inputs: IssueTokenInput[]): IssueBat
   };
 }
 
+/** The guesses' budgets once (from the batch's first call: the same for every call of a process), each guess's own values as arrays. */
+function claimBatchParams(first: ClaimInput, inputs: ClaimInput[]): ClaimBatchParams {
+  return {
+    channel: first.channel,
+    per_network_per_hour: first.budget.perNetworkPerHour,
+    per_network_per_day: first.budget.perNetworkPerDay,
+    per_day: first.budget.perDay,
+    destination: inputs.map((each) => each.destination),
+    now: inputs.map((each) => each.now),
+    network: inputs.map((each) => each.guess.network),
+    guess_window_start: inputs.map((each) => each.guess.windowStart),
+    day_window_start: inputs.map((each) => each.budget.dayWindowStart),
+    hour_window_start: inputs.map((each) => each.budget.hourWindowStart),
+  };
+}
+
+/** The sign-in rules once, each sign-in's own values as arrays. */
+function consumeBatchParams(first: ConsumeInput, inputs: ConsumeInput[]): ConsumeBatchParams {
+  return {
+    allow_admin: first.allowAdmin,
+    default_client_id: first.client.defaultClientId,
+    id: inputs.map((each) => each.id),
+    now: inputs.map((each) => each.now),
+    session_expires_at: inputs.map((each) => each.session.expiresAt),
+    ip: inputs.map((each) => each.session.ip),
+    user_agent: inputs.map((each) => each.session.userAgent ?? null),
+    refresh_hash: inputs.map((each) => each.session.refreshHash),
+    session_client_id: inputs.map((each) => each.session.clientId ?? null),
+    client_id: inputs.map((each) => each.client.clientId),
+    guess_network: inputs.map((each) => each.guess.network),
+    guess_window_start: inputs.map((each) => each.guess.windowStart),
+  };
+}
+
 /**
  * A batch the database refused for what one of its rows holds: a data exception (SQLSTATE class
  * 22, such as a NUL in a text) or a constraint (class 23). Timeouts, cancellations and lost
@@ -616,110 +650,72 @@ export interface OneTimeTokenRepository {
 }
 
 /**
- * How code requests share statements (statement-batcher.ts): at most `maxInFlight` issue
- * statements per channel run at once, each for up to `maxBatch` requests. The defaults are the
- * bench's best (docs/benchmarks.md, "Batched code issue").
+ * How calls share statements (statement-batcher.ts): at most `maxInFlight` statements of a kind
+ * (per channel for requests and guesses) run at once, each for up to `maxBatch` calls. Not tuned:
+ * the figures in docs/benchmarks.md ("Batched statements") were measured with these.
  */
-export interface IssueBatching {
+export interface Batching {
   maxBatch: number;
   maxInFlight: number;
 }
-export const DEFAULT_ISSUE_BATCHING: IssueBatching = { maxBatch: 64, maxInFlight: 4 };
+export const DEFAULT_BATCHING: Batching = { maxBatch: 64, maxInFlight: 4 };
 
 /** Builds the repository on a pg pool. Statements are named, so each connection parses them once. */
-export function createOneTimeTokenRepository(pool: pg.Pool, batching: IssueBatching = DEFAULT_ISSUE_BATCHING): OneTimeTokenRepository {
+export function createOneTimeTokenRepository(pool: pg.Pool, batching: Batching = DEFAULT_BATCHING): OneTimeTokenRepository {
   const issue: Record<Channel, Statement<IssueBatchParams>> = { email: issueStatement('email'), mobile: issueStatement('mobile') };
   const claim: Record<Channel, Statement<ClaimBatchParams>> = { email: signInClaimStatement('email'), mobile: signInClaimStatement('mobile') };
-  // Batchers by channel and settings (the same for every call of a process, so one or two each).
-  const issueBatchers = new Map<string, StatementBatcher<IssueTokenInput, IssueRow>>();
-  const claimBatchers = new Map<string, StatementBatcher<ClaimInput, ClaimRow>>();
-  const consumeBatchers = new Map<string, StatementBatcher<ConsumeInput, SignedInRow | NoRow>>();
   const issueVerification: Record<Channel, Statement<VerificationIssueParams>> = { email: verificationIssueStatement('email'), mobile: verificationIssueStatement('mobile') };
+
+  /**
+   * Submits calls to a batcher per group (the channel and the settings, which are the same for
+   * every call of a process, so one or two batchers each), made at the group's first call; the
+   * statement takes the group's settings from that call and each call's own values as arrays.
+   */
+  function batched<In, Out>(options: { groupOf(input: In): string; keyOf(input: In): string; statement(first: In): (inputs: In[]) => pg.QueryConfig<unknown[]> }): (input: In) => Promise<Out> {
+    const batchers = new Map<string, StatementBatcher<In, Out>>();
+    return (input) => {
+      const group = options.groupOf(input);
+      let batcher = batchers.get(group);
+      if (batcher === undefined) {
+        const query = options.statement(input);
+        batcher = createStatementBatcher<In, Out>({ run: async (inputs) => (await pool.query(query(inputs))).rows, keyOf: options.keyOf, isInputError, ...batching });
+        batchers.set(group, batcher);
+      }
+      return batcher.submit(input);
+    };
+  }
+
+  const submitIssue = batched<IssueTokenInput, IssueRow>({
+    groupOf: issueGroup,
+    keyOf: (queued) => queued.destination,
+    statement: ({ channel }) => (inputs) => issue[channel].bind(issueBatchParams(channel, inputs)),
+  });
+  const submitClaim = batched<ClaimInput, ClaimRow>({
+    groupOf: ({ channel, budget }) => `${channel}:${budget.perNetworkPerHour}:${budget.perNetworkPerDay}:${budget.perDay}`,
+    keyOf: (queued) => queued.destination,
+    statement: (first) => (inputs) => claim[first.channel].bind(claimBatchParams(first, inputs)),
+  });
+  const submitConsume = batched<ConsumeInput, SignedInRow | NoRow>({
+    groupOf: (input) => `${input.allowAdmin}:${input.client.defaultClientId}`,
+    // One user's sign-ins never share a statement: its session is found again by its user.
+    keyOf: (queued) => queued.userId,
+    statement: (first) => (inputs) => CONSUME_BATCH.bind(consumeBatchParams(first, inputs)),
+  });
 
   return {
     issue(input) {
-      const group = issueGroup(input);
-      let batcher = issueBatchers.get(group);
-      if (batcher === undefined) {
-        const { channel } = input;
-        batcher = createStatementBatcher<IssueTokenInput, IssueRow>({
-          async run(inputs) {
-            const { rows } = await pool.query<IssueRow>(issue[channel].bind(issueBatchParams(channel, inputs)));
-            return rows;
-          },
-          keyOf: (queued) => queued.destination,
-          isInputError,
-          ...batching,
-        });
-        issueBatchers.set(group, batcher);
-      }
-      return batcher.submit(input).then((row): IssueTokenResult => {
+      return submitIssue(input).then((row): IssueTokenResult => {
         if (!row.accepted) return { outcome: 'throttled', previousRequestAt: row.previous_at };
         return { outcome: 'accepted', userId: row.user_id, created: row.user_id !== null && row.created, deliveryJobId: row.job_id };
       });
     },
 
     claimAttempt(input) {
-      const { channel, budget } = input;
-      const group = `${channel}:${budget.perNetworkPerHour}:${budget.perNetworkPerDay}:${budget.perDay}`;
-      let batcher = claimBatchers.get(group);
-      if (batcher === undefined) {
-        batcher = createStatementBatcher<ClaimInput, ClaimRow>({
-          async run(inputs) {
-            const { rows } = await pool.query<ClaimRow>(claim[channel].bind({
-              channel,
-              per_network_per_hour: budget.perNetworkPerHour,
-              per_network_per_day: budget.perNetworkPerDay,
-              per_day: budget.perDay,
-              destination: inputs.map((each) => each.destination),
-              now: inputs.map((each) => each.now),
-              network: inputs.map((each) => each.guess.network),
-              guess_window_start: inputs.map((each) => each.guess.windowStart),
-              day_window_start: inputs.map((each) => each.budget.dayWindowStart),
-              hour_window_start: inputs.map((each) => each.budget.hourWindowStart),
-            }));
-            return rows;
-          },
-          keyOf: (queued) => queued.destination,
-          isInputError,
-          ...batching,
-        });
-        claimBatchers.set(group, batcher);
-      }
-      return batcher.submit(input).then((row) => (row.id === null ? null : { id: row.id, userId: row.user_id, shortHash: row.short_hash, longHash: row.long_hash }));
+      return submitClaim(input).then((row) => (row.id === null ? null : { id: row.id, userId: row.user_id, shortHash: row.short_hash, longHash: row.long_hash }));
     },
 
     consume(input) {
-      const group = `${input.allowAdmin}:${input.client.defaultClientId}`;
-      let batcher = consumeBatchers.get(group);
-      if (batcher === undefined) {
-        const { allowAdmin, client: { defaultClientId } } = input;
-        batcher = createStatementBatcher<ConsumeInput, SignedInRow | NoRow>({
-          async run(inputs) {
-            const { rows } = await pool.query<SignedInRow | NoRow>(CONSUME_BATCH.bind({
-              allow_admin: allowAdmin,
-              default_client_id: defaultClientId,
-              id: inputs.map((each) => each.id),
-              now: inputs.map((each) => each.now),
-              session_expires_at: inputs.map((each) => each.session.expiresAt),
-              ip: inputs.map((each) => each.session.ip),
-              user_agent: inputs.map((each) => each.session.userAgent ?? null),
-              refresh_hash: inputs.map((each) => each.session.refreshHash),
-              session_client_id: inputs.map((each) => each.session.clientId ?? null),
-              client_id: inputs.map((each) => each.client.clientId),
-              guess_network: inputs.map((each) => each.guess.network),
-              guess_window_start: inputs.map((each) => each.guess.windowStart),
-            }));
-            return rows;
-          },
-          // One user's sign-ins never share a statement: its session is found again by its user.
-          keyOf: (queued) => queued.userId,
-          isInputError,
-          ...batching,
-        });
-        consumeBatchers.set(group, batcher);
-      }
-      return batcher.submit(input).then((row) => (row.id === null ? null : toUser(row)));
+      return submitConsume(input).then((row) => (row.id === null ? null : toUser(row)));
     },
 
     async consumeByLongHash(input) {
