@@ -266,7 +266,7 @@ try {
     await load({ path: '/passwordless/request/email', body: (i) => ({ email: `ww${i}@bench.test` }), duration: WARMUP_SECONDS, overallRate: first, pool: SWEEP_WARMUP_POOL }).run;
     await autoAnalyze.now();
     for (const rate of SWEEP_RATES) {
-      steps.push(await runSweepStep(rate));
+      steps.push(await runSweepStep(rate, steps.length));
       console.log(formatStep(steps.at(-1)!));
     }
   } else {
@@ -497,12 +497,13 @@ async function measureFlow(flow: Flow, first: number): Promise<{ result: FlowRes
   return { result: flowResult, next: measured.next() };
 }
 
-async function runSweepStep(rate: number): Promise<SweepStep> {
+/** `index` keeps each step's addresses its own, so a rate given twice is not throttled (S7) by the first. */
+async function runSweepStep(rate: number, index: number): Promise<SweepStep> {
   await drain();
   await sink.collect();
   await server!.probe(); // the event-loop histogram starts with the step
   const loadBefore = loadAverage();
-  const step = load({ path: '/passwordless/request/email', body: (i) => ({ email: `w${rate}-${i}@bench.test` }), duration: SWEEP_DURATION, overallRate: rate, pool: sweepPool(rate) });
+  const step = load({ path: '/passwordless/request/email', body: (i) => ({ email: `w${index}-${rate}-${i}@bench.test` }), duration: SWEEP_DURATION, overallRate: rate, pool: sweepPool(rate) });
   const before = cpuSample();
   const start = Date.now();
   const result = await step.run;
