@@ -7,11 +7,16 @@
  * histogram since the previous request as JSON to BENCH_ELD_FILE, then starts a new one. A
  * request that arrives while the loop is blocked waits at least that long: a p99 or max here is
  * a floor under the request latency the load generator sees. Also counts garbage-collection
- * pauses by kind over the same interval (a PerformanceObserver on 'gc' entries).
+ * pauses by kind over the same interval (a PerformanceObserver on 'gc' entries), and each HTTP
+ * request's time inside the server: from Node's 'request' event (headers parsed) to the answer
+ * handed to the socket ('finish'). Beside the load generator's latency, it tells how much of a
+ * slow answer was spent in the server and how much before and after it (the generator's own
+ * lateness, socket queues, waiting for a core to read the answer).
  * Plain JavaScript, so the compiled server can load it without a TypeScript loader.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { monitorEventLoopDelay, PerformanceObserver, constants } from 'node:perf_hooks';
+import { Server } from 'node:http';
+import { createHistogram, monitorEventLoopDelay, PerformanceObserver, constants } from 'node:perf_hooks';
 
 const file = process.env.BENCH_ELD_FILE;
 const resolution = Number(process.env.BENCH_ELD_RESOLUTION_MS ?? 5);
@@ -31,6 +36,17 @@ if (file) {
     }
   });
   observer.observe({ entryTypes: ['gc'] });
+  // In microseconds; Server.prototype.emit sees every request of every listener of the process.
+  let inServer = createHistogram();
+  const emit = Server.prototype.emit;
+  Server.prototype.emit = function (event, request, response) {
+    if (event === 'request') {
+      const start = performance.now();
+      response.once('finish', () => inServer.record(Math.max(1, Math.round((performance.now() - start) * 1000))));
+    }
+    return emit.apply(this, arguments);
+  };
+  const us = (value) => Math.round(value / 100) / 10;
   // The histogram holds whole timer intervals (resolution + lateness): report the lateness.
   const ms = (ns) => Math.max(0, Math.round((ns / 1e6 - resolution) * 10) / 10);
   process.on('SIGUSR2', () => {
@@ -44,12 +60,14 @@ if (file) {
       p99Ms: ms(histogram.percentile(99)),
       maxMs: ms(histogram.max),
       meanMs: ms(histogram.mean),
+      inServer: inServer.count === 0 ? undefined : { count: inServer.count, p50Ms: us(inServer.percentile(50)), p99Ms: us(inServer.percentile(99)), maxMs: us(inServer.max) },
       gc: Object.fromEntries(Object.entries(gc).map(([kind, sum]) => [kind, { count: sum.count, totalMs: Math.round(sum.totalMs * 10) / 10, maxMs: Math.round(sum.maxMs * 10) / 10 }])),
     };
     histogram.disable();
     histogram = monitorEventLoopDelay({ resolution });
     histogram.enable();
     gc = {};
+    inServer = createHistogram();
     writeFileSync(`${file}.tmp`, JSON.stringify(sample));
     renameSync(`${file}.tmp`, file);
   });

@@ -139,7 +139,7 @@ interface DatabaseWork {
 }
 
 /** The server's event-loop delay over a window (bench/event-loop-delay.mjs), ms beyond the sampling interval. */
-interface EventLoopDelay { p50Ms: number; p99Ms: number; maxMs: number; meanMs: number; gc: Record<string, { count: number; totalMs: number; maxMs: number }> }
+interface EventLoopDelay { p50Ms: number; p99Ms: number; maxMs: number; meanMs: number; inServer?: { count: number; p50Ms: number; p99Ms: number; maxMs: number }; gc: Record<string, { count: number; totalMs: number; maxMs: number }> }
 
 interface FlowResult {
   flow: string;
@@ -772,7 +772,9 @@ function loadAverage(): number {
 }
 
 function eld(value: EventLoopDelay | undefined): string {
-  return value === undefined ? '? / ?' : `${value.p99Ms} / ${value.maxMs}`;
+  if (value === undefined) return '? / ? (in server ?)';
+  const inServer = value.inServer === undefined ? '?' : `${value.inServer.p50Ms} / ${value.inServer.p99Ms} / ${value.inServer.maxMs}`;
+  return `${value.p99Ms} / ${value.maxMs} (in server ${inServer})`;
 }
 
 function conditions(): string {
@@ -801,7 +803,7 @@ function reportSweep(done: SweepStep[], peakRssMb: number | undefined): void {
     `Sesame sweep: ${SWEEP_DURATION} s per offered rate; ${conditions()}`,
     `Sustainable rate: ${best ? `${best.rate} requests/s (${best.delivery.deliveredPerSecond} codes delivered/s, delay p99 ${best.delivery.delayMs.p99} ms)` : `below ${done[0]?.rate ?? '?'} requests/s`}`,
     '',
-    '| offered | sent/s | accepted/s | 503/s | delivered/s | delay p50 | p99 | max | ≤ 2 s | depth at end | drain | request p50 / p99 / max | service p99 | event-loop delay p99 / max | server CPU ms/req | load avg | sustainable |',
+    '| offered | sent/s | accepted/s | 503/s | delivered/s | delay p50 | p99 | max | ≤ 2 s | depth at end | drain | request p50 / p99 / max | service p99 | event-loop delay p99 / max (time in server p50 / p99 / max), ms | server CPU ms/req | load avg | sustainable |',
     '|---------|--------|------------|-------|-------------|-----------|-----|-----|-------|--------------|-------|-------------------------|-------------|----------------------------|-------------------|----------|-------------|',
     ...done.map(formatStep),
     '',
@@ -828,7 +830,7 @@ function report(flows: FlowResult[], peakRssMb: number | undefined): void {
   const text = [
     `Sesame benchmark: ${DURATION} s per flow (after ${WARMUP_SECONDS} s warm-up); ${conditions()}`,
     '',
-    '| flow                       |   req/s |  p50 |  p99 | non-2xx | errors | CPU ms per request: server / PostgreSQL (its backends for this database) / load generator | event-loop delay p99 / max (ms) | load avg |',
+    '| flow                       |   req/s |  p50 |  p99 | non-2xx | errors | CPU ms per request: server / PostgreSQL (its backends for this database) / load generator | event-loop delay p99 / max (time in server p50 / p99 / max), ms | load avg |',
     '|----------------------------|---------|------|------|---------|--------|------|------|------|',
     ...rows,
     '',
