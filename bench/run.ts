@@ -252,7 +252,7 @@ try {
     secret: SECRET,
     code: CODE,
     // Only what the chosen flows use: seeding is most of a short run's time.
-    requestUsers: SWEEP ? { ww: SWEEP_WARMUP_POOL, ...Object.fromEntries(SWEEP_RATES.map((rate) => [`w${rate}-`, sweepPool(rate)])) } : {
+    requestUsers: SWEEP ? { ww: SWEEP_WARMUP_POOL, ...Object.fromEntries(SWEEP_RATES.map((rate, index) => [`w${index}-${rate}-`, sweepPool(rate)])) } : {
       ...(runs('request') ? { r: POOL } : {}),
       ...(runs('slow-ses') ? { s: POOL } : {}),
       ...(runs('client-request') ? { cr: POOL } : {}),
