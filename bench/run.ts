@@ -638,7 +638,9 @@ async function startServer(databaseUrl: string, flowEnv: Record<string, string> 
   // test/unit/node-flags.test.ts keeps the three equal).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '--max-semi-space-size=8 --max-old-space-size=256').split(' ').filter(Boolean);
   const extraEnv = Object.fromEntries((process.env.BENCH_SERVER_ENV ?? '').split(' ').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
-  const child = spawn(process.execPath, [...profile, ...nodeArgs, 'dist/server.js'], {
+  // BENCH_SERVER_NODE: another Node.js binary for the server only (the container ships Node 24
+  // LTS; this machine's is 20), to compare the two side by side.
+  const child = spawn(process.env.BENCH_SERVER_NODE ?? process.execPath, [...profile, ...nodeArgs, 'dist/server.js'], {
     cwd: ROOT,
     stdio: ['ignore', openSync(logFile, 'a'), openSync(logFile, 'a')],
     env: {
