@@ -11,11 +11,14 @@
  * request's time inside the server: from Node's 'request' event (headers parsed) to the answer
  * handed to the socket ('finish'). Beside the load generator's latency, it tells how much of a
  * slow answer was spent in the server and how much before and after it (the generator's own
- * lateness, socket queues, waiting for a core to read the answer).
+ * lateness, socket queues, waiting for a core to read the answer). And where the memory is when
+ * the resident set is at its largest since start (process.memoryUsage() and V8's heap spaces,
+ * sampled every 250 ms), to tell the V8 heap from everything else in a peak RSS.
  * Plain JavaScript, so the compiled server can load it without a TypeScript loader.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Server } from 'node:http';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { createHistogram, monitorEventLoopDelay, PerformanceObserver, constants } from 'node:perf_hooks';
 
 const file = process.env.BENCH_ELD_FILE;
@@ -47,6 +50,14 @@ if (file) {
     return emit.apply(this, arguments);
   };
   const us = (value) => Math.round(value / 100) / 10;
+  const mb = (bytes) => Math.round(bytes / 1e5) / 10;
+  let memoryAtPeak;
+  setInterval(() => {
+    const usage = process.memoryUsage();
+    if (memoryAtPeak !== undefined && usage.rss <= memoryAtPeak.rssBytes) return;
+    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, mb(space.space_size)]));
+    memoryAtPeak = { rssBytes: usage.rss, rssMb: mb(usage.rss), heapTotalMb: mb(usage.heapTotal), heapUsedMb: mb(usage.heapUsed), externalMb: mb(usage.external), arrayBuffersMb: mb(usage.arrayBuffers), spacesMb: spaces };
+  }, 250).unref();
   // The histogram holds whole timer intervals (resolution + lateness): report the lateness.
   const ms = (ns) => Math.max(0, Math.round((ns / 1e6 - resolution) * 10) / 10);
   process.on('SIGUSR2', () => {
@@ -60,6 +71,7 @@ if (file) {
       p99Ms: ms(histogram.percentile(99)),
       maxMs: ms(histogram.max),
       meanMs: ms(histogram.mean),
+      memoryAtPeak,
       inServer: inServer.count === 0 ? undefined : { count: inServer.count, p50Ms: us(inServer.percentile(50)), p99Ms: us(inServer.percentile(99)), maxMs: us(inServer.max) },
       gc: Object.fromEntries(Object.entries(gc).map(([kind, sum]) => [kind, { count: sum.count, totalMs: Math.round(sum.totalMs * 10) / 10, maxMs: Math.round(sum.maxMs * 10) / 10 }])),
     };

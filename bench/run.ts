@@ -139,7 +139,16 @@ interface DatabaseWork {
 }
 
 /** The server's event-loop delay over a window (bench/event-loop-delay.mjs), ms beyond the sampling interval. */
-interface EventLoopDelay { p50Ms: number; p99Ms: number; maxMs: number; meanMs: number; inServer?: { count: number; p50Ms: number; p99Ms: number; maxMs: number }; gc: Record<string, { count: number; totalMs: number; maxMs: number }> }
+/** The server's memory when its RSS was at its largest so far (bench/event-loop-delay.mjs). */
+interface MemoryAtPeak { rssMb: number; heapTotalMb: number; heapUsedMb: number; externalMb: number; arrayBuffersMb: number; spacesMb: Record<string, number> }
+
+function formatMemory(memory: MemoryAtPeak | undefined): string {
+  if (memory === undefined) return '';
+  const spaces = Object.entries(memory.spacesMb).filter(([, size]) => size >= 0.5).map(([name, size]) => `${name.replace(/_space$/, '')} ${size}`).join(', ');
+  return ` (sampled at its largest: ${memory.rssMb} MB, V8 heap ${memory.heapTotalMb} MB [${spaces}], ${memory.heapUsedMb} MB of it in use; external ${memory.externalMb} MB)`;
+}
+
+interface EventLoopDelay { p50Ms: number; p99Ms: number; maxMs: number; meanMs: number; inServer?: { count: number; p50Ms: number; p99Ms: number; maxMs: number }; memoryAtPeak?: MemoryAtPeak; gc: Record<string, { count: number; totalMs: number; maxMs: number }> }
 
 interface FlowResult {
   flow: string;
@@ -832,7 +841,7 @@ function reportSweep(done: SweepStep[], peakRssMb: number | undefined): void {
     '',
     ...done.map((step) => `- ${step.rate}/s: ${formatStatementTimes(step.statementTimes)}`),
     '',
-    `server peak RSS: ${peakRssMb ?? '?'} MB`,
+    `server peak RSS: ${peakRssMb ?? '?'} MB${formatMemory(done.at(-1)?.eventLoop?.memoryAtPeak)}`,
   ].join('\n');
   console.log(`\n${text}`);
   save({ sweep: done, sustainableRate: best?.rate ?? null, peakRssMb, providerLatencyMs: PROVIDER_LATENCY_MS, connections: CONNECTIONS, duration: SWEEP_DURATION });
@@ -874,7 +883,7 @@ function report(flows: FlowResult[], peakRssMb: number | undefined): void {
     '|----------------------------|---------|---------|------------|--------------|',
     ...work,
     '',
-    `server peak RSS: ${peakRssMb ?? '?'} MB`,
+    `server peak RSS: ${peakRssMb ?? '?'} MB${formatMemory(flows.at(-1)?.eventLoop?.memoryAtPeak)}`,
   ].join('\n');
   console.log(text);
   save({ flows, peakRssMb, connections: CONNECTIONS, duration: DURATION, providerLatencyMs: PROVIDER_LATENCY_MS });
