@@ -44,7 +44,7 @@ console.log('|--------|-----------|--------|----------------------|-------------
 try {
   for (const mode of ['none', 'insert']) {
     const child = fork(new URL('./floor-server.mjs', import.meta.url).pathname, [], {
-      execArgv: ['--max-semi-space-size=8', '--max-old-space-size=256'],
+      execArgv: ['--max-semi-space-size=8', '--max-old-space-size=256', '--no-maglev'],
       env: { PATH: process.env.PATH, FLOOR_DATABASE_URL: url.toString(), FLOOR_MODE: mode },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

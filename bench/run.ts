@@ -645,7 +645,7 @@ async function startServer(databaseUrl: string, flowEnv: Record<string, string> 
   if (build.status !== 0) throw new Error('npm run build failed');
   // The same V8 flags as `npm start` and the container (see docs/benchmarks.md, "Memory";
   // test/unit/node-flags.test.ts keeps the three equal).
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '--max-semi-space-size=8 --max-old-space-size=256').split(' ').filter(Boolean);
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '--max-semi-space-size=8 --max-old-space-size=256 --no-maglev').split(' ').filter(Boolean);
   const extraEnv = Object.fromEntries((process.env.BENCH_SERVER_ENV ?? '').split(' ').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
   // BENCH_SERVER_NODE: another Node.js binary for the server only (the container ships Node 24
   // LTS; this machine's is 20), to compare the two side by side.
