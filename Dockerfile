@@ -50,6 +50,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD ["nod
 # live size between full collections, and an 8 MB semi-space, which pays for the extra full
 # collections with half as many young ones; and no Maglev (Node 24's mid-tier compiler; Node 20
 # does not run it by default), which costs this long-running server no CPU measurably and saves
-# about 12 MB of native memory. Peak RSS under load about 150 MB on Node 24 (158-165 MB with
+# about 10 MB of native memory. Peak RSS under load about 150 MB on Node 24 (156-165 MB with
 # Maglev), 135 MB on Node 20, not 210-280 MB.
 CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=256", "--no-maglev", "dist/server.js"]

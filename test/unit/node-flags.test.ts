@@ -2,7 +2,7 @@
 // container's CMD and the benchmark's default. The old-space limit keeps V8's heap near its live
 // size, which is most of what holds peak RSS under 150 MB, and the semi-space size pays back the
 // CPU of the extra full collections (docs/benchmarks.md, "Memory"); without Maglev, Node 24 (the
-// container's runtime) holds about 12 MB less native memory at no measurable CPU. A start
+// container's runtime) holds about 10 MB less native memory at no measurable CPU. A start
 // command without them would pass every other test and double the footprint under load.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
