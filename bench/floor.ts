@@ -3,9 +3,9 @@
  * open-loop generator (bench/open-loop.ts, 32 connections): a bare Fastify server
  * (FLOOR_MODE=none) and one that does one INSERT per request (bench/floor-server.mjs), at each
  * rate of BENCH_FLOOR_RATES (default 500,1000,2000 requests/s) for BENCH_SWEEP_DURATION seconds
- * (default 20) after a 3 s warm-up. Beside `npm run bench`, in the same minutes, it tells how much
- * of a latency figure is the machine (two cores shared by the server, PostgreSQL and the
- * generator) and how much is Sesame. Database: a scratch database on BENCH_DATABASE_URL's server,
+ * (default 20) after a 3 s warm-up, with the server flags of `npm run bench` (BENCH_NODE_ARGS).
+ * Beside `npm run bench`, in the same minutes, it tells how much of a latency figure is the
+ * machine (two cores shared by the server, PostgreSQL and the generator) and how much is Sesame. Database: a scratch database on BENCH_DATABASE_URL's server,
  * dropped afterwards.
  */
 import { fork } from 'node:child_process';
@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openLoop } from './open-loop.ts';
+import { cpuTimesMs, serverNodeArgs } from './server-process.ts';
 
 const RATES = (process.env.BENCH_FLOOR_RATES ?? '500,1000,2000').split(',').map(Number).filter((rate) => rate > 0);
 const DURATION = Number(process.env.BENCH_SWEEP_DURATION ?? 20);
@@ -26,10 +27,10 @@ await admin.query(`CREATE DATABASE ${name}`);
 const url = new URL(serverUrl);
 url.pathname = `/${name}`;
 
-/** CPU seconds (user + system) of a process, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+/** CPU ms (user + system) of a process so far. */
+function cpuMs(pid: number): number {
+  const { user, system } = cpuTimesMs(pid);
+  return user + system;
 }
 /** The machine's busy share since the previous call, from /proc/stat. */
 function machineBusy(): () => number {
@@ -44,7 +45,7 @@ console.log('|--------|-----------|--------|----------------------|-------------
 try {
   for (const mode of ['none', 'insert']) {
     const child = fork(new URL('./floor-server.mjs', import.meta.url).pathname, [], {
-      execArgv: ['--max-semi-space-size=8', '--max-old-space-size=256', '--no-maglev'],
+      execArgv: serverNodeArgs(),
       env: { PATH: process.env.PATH, FLOOR_DATABASE_URL: url.toString(), FLOOR_MODE: mode },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -54,11 +55,11 @@ try {
     const request = () => ({ path: '/r', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `f${n++}@bench.test` }) });
     for (const rate of RATES) {
       await openLoop({ url: target, connections: 32, rate, durationSeconds: 3, request });
-      const cpuBefore = cpuSeconds(child.pid!);
+      const cpuBefore = cpuMs(child.pid!);
       const busy = machineBusy();
       const result = await openLoop({ url: target, connections: 32, rate, durationSeconds: DURATION, request });
       const share = busy();
-      const cpu = ((cpuSeconds(child.pid!) - cpuBefore) * 1000) / Math.max(1, result.sent);
+      const cpu = (cpuMs(child.pid!) - cpuBefore) / Math.max(1, result.sent);
       const q = result.latencyMs;
       console.log(`| ${mode === 'none' ? 'bare Fastify' : 'Fastify + one INSERT'} | ${rate} | ${Math.round(result.sent / DURATION)} | ${q.p50} / ${q.p99} / ${q.max} | ${result.serviceMs.p99} | ${cpu.toFixed(2)} | ${Math.round(share * 100)}% |`);
     }

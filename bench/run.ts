@@ -55,6 +55,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded
 import { openLoop } from './open-loop.ts';
 import { startProviderSink } from './provider-sink.ts';
 import { startClaimsHook, type ClaimsHook } from './claims-hook.ts';
+import { cpuTimesMs, serverNodeArgs } from './server-process.ts';
 import { refreshToken, seed } from './seed.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -597,15 +598,6 @@ function workPerRequest(before: WorkSample, after: WorkSample, requests: number)
 
 /** CPU time (ms) of the server process, of every PostgreSQL process (in total and by pid), and of this process (autocannon). */
 function cpuSample(): { server: number; postgres: number; byPid: Map<string, number>; loadgen: number; system: number } {
-  const ticksToMs = 10; // USER_HZ is 100 on Linux
-  const read = (pid: string): [number, number] => {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return [Number(fields[11]) * ticksToMs, Number(fields[12]) * ticksToMs];
-    } catch {
-      return [0, 0];
-    }
-  };
   let postgres = 0;
   let system = 0;
   const byPid = new Map<string, number>();
@@ -613,14 +605,14 @@ function cpuSample(): { server: number; postgres: number; byPid: Map<string, num
     let comm = '';
     try { comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { continue; }
     if (comm !== 'postgres') continue;
-    const [user, sys] = read(pid);
-    postgres += user + sys;
-    system += sys;
-    byPid.set(pid, user + sys);
+    const cpu = cpuTimesMs(pid);
+    postgres += cpu.user + cpu.system;
+    system += cpu.system;
+    byPid.set(pid, cpu.user + cpu.system);
   }
-  const [serverUser, serverSys] = read(String(server!.process.pid));
-  const [selfUser, selfSys] = read(String(process.pid));
-  return { server: serverUser + serverSys, postgres, byPid, loadgen: selfUser + selfSys, system: system + serverSys + selfSys };
+  const serverCpu = cpuTimesMs(server!.process.pid!);
+  const self = cpuTimesMs(process.pid);
+  return { server: serverCpu.user + serverCpu.system, postgres, byPid, loadgen: self.user + self.system, system: system + serverCpu.system + self.system };
 }
 
 /** Wall time per statement over a window (bench/pg-statement-counter.mjs), by statement. */
@@ -645,7 +637,7 @@ async function startServer(databaseUrl: string, flowEnv: Record<string, string> 
   if (build.status !== 0) throw new Error('npm run build failed');
   // The same V8 flags as `npm start` and the container (see docs/benchmarks.md, "Memory";
   // test/unit/node-flags.test.ts keeps the three equal).
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '--max-semi-space-size=8 --max-old-space-size=256 --no-maglev').split(' ').filter(Boolean);
+  const nodeArgs = serverNodeArgs();
   const extraEnv = Object.fromEntries((process.env.BENCH_SERVER_ENV ?? '').split(' ').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
   // BENCH_SERVER_NODE: another Node.js binary for the server only (the container ships Node 24
   // LTS; this machine's is 20), to compare the two side by side.
