@@ -5,8 +5,8 @@
  * rate of BENCH_FLOOR_RATES (default 500,1000,2000 requests/s) for BENCH_SWEEP_DURATION seconds
  * (default 20) after a 3 s warm-up, with the server flags of `npm run bench` (BENCH_NODE_ARGS).
  * Beside `npm run bench`, in the same minutes, it tells how much of a latency figure is the
- * machine (two cores shared by the server, PostgreSQL and the generator) and how much is Sesame. Database: a scratch database on BENCH_DATABASE_URL's server,
- * dropped afterwards.
+ * machine (two cores shared by the server, PostgreSQL and the generator) and how much is Sesame.
+ * Database: a scratch database on BENCH_DATABASE_URL's server, dropped afterwards.
  */
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
