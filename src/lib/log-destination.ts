@@ -2,11 +2,12 @@
  * Where the service's log lines go: standard output, written in chunks rather than line by line.
  *
  * Each write is a job for libuv's thread pool and a wake-up of the event loop when it is done,
- * and on a pipe or socket a wake-up of the reader as well. Line by line, under load that was a
- * write for every two or three lines: about 3.4 write system calls per code request in the
- * whole process against 1.9 buffered, and about one involuntary context switch of the event
- * loop's thread per request against 0.65–0.75, for 6–10% of the server's CPU per request
- * (docs/benchmarks.md, "Log lines written in chunks").
+ * and on a pipe or socket a wake-up of the reader as well. Line by line, at 1,000 code requests
+ * a second on the bench's 2-core machine, the server process made 1.9–3.8 write system calls
+ * per request (3.3–3.8 in six runs of eight) and its event loop's thread was switched out
+ * involuntarily 0.74–1.11 times per request; buffered, 1.7–2.2 and 0.63–0.73
+ * (docs/benchmarks.md, "Log lines written in chunks"). Server CPU per request fell by a median
+ * 6% at that rate; saturated throughput and the latency tail moved less than the bench's noise.
  *
  * The price is a short delay before a line reaches the log: at most LOG_FLUSH_INTERVAL_MS, or
  * until LOG_BUFFER_BYTES are waiting. Nothing is lost when the process ends on its own, by a
