@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
  * container's CMD (test/unit/node-flags.test.ts keeps the three equal; docs/benchmarks.md,
  * "Memory").
  */
-export const SERVER_NODE_ARGS = ['--max-semi-space-size=8', '--max-old-space-size=256', '--no-maglev'];
+export const SERVER_NODE_ARGS = ['--max-semi-space-size=8', '--max-old-space-size=256', '--no-maglev', '--no-allocation-site-pretenuring'];
 
 export function serverNodeArgs(): string[] {
   const given = process.env.BENCH_NODE_ARGS;
