@@ -22,6 +22,9 @@
  * BENCH_FLOWS=request,exchange (flows by first word), BENCH_DRAIN_TIMEOUT (seconds, default 60),
  * BENCH_RATE (offered requests/s per flow; unset: as fast as the connections go),
  * BENCH_SERVER_ENV="NAME=value ..." (extra server settings, e.g. to compare dispatcher settings).
+ * Diagnostics: BENCH_LATENCY_DUMP=<dir> writes each fixed-rate window's answers (when each was
+ * due, its latency and service time) there as JSON; BENCH_SERVER_LOG=<dir> keeps the server's
+ * output, e.g. with BENCH_NODE_ARGS="<the default flags> --trace-gc".
  *
  * The client-request and client-exchange flows are the request and exchange flows of a browser
  * app: a named client (`client_id` in the body, a row in the clients table) and an `Origin` it
@@ -45,7 +48,7 @@
  * flow restarts the server, so it cannot be compared this way.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -722,6 +725,9 @@ async function startServer(databaseUrl: string, flowEnv: Record<string, string> 
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;
+      // BENCH_SERVER_LOG=<dir>: a copy of the server's output is kept there (with
+      // BENCH_NODE_ARGS="... --trace-gc", the collections, to set beside BENCH_LATENCY_DUMP).
+      if (process.env.BENCH_SERVER_LOG) copyFileSync(logFile, join(process.env.BENCH_SERVER_LOG, `server-${Date.now()}.log`));
       rmSync(logDir, { recursive: true, force: true });
     },
   };
