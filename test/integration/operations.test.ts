@@ -9,10 +9,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { type TestDatabase } from '../helpers/database.ts';
-import { codeIn, eventually, startTestApp } from '../helpers/app.ts';
+import { codeIn, eventually, startTestApp, testEnv } from '../helpers/app.ts';
 import type { SesLocal } from '../helpers/ses-local.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 import { READINESS_CACHE_MS } from '../../src/routes/health.ts';
+import pino from 'pino';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { LOG_BUFFER_BYTES } from '../../src/lib/log-destination.ts';
 import { suiteScope, withDatabase, withTestApp, withLocalAws } from '../helpers/fixtures.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -271,3 +275,22 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+describe('the service log', () => {
+  const suite = suiteScope();
+
+  // The app's own default, not the tests' capturing stream: lines leave through the buffered
+  // standard-output destination (src/lib/log-destination.ts), so a change back to a
+  // line-by-line destination in src/app.ts fails here.
+  it('goes to standard output through the buffered destination', async () => {
+    const db = await withDatabase(suite);
+    const app = await buildApp(loadConfig(testEnv(db)), { runsWorker: () => false });
+    try {
+      const stream = (app.log as unknown as Record<symbol, { fd: number; minLength: number }>)[pino.symbols.streamSym]!;
+      assert.equal(stream.fd, 1);
+      assert.equal(stream.minLength, LOG_BUFFER_BYTES);
+    } finally {
+      await app.close();
+    }
+  });
+});
