@@ -1,12 +1,17 @@
 /**
  * Coalesces concurrent calls of one hot statement into set-based statements: each call queues
  * its input, and up to `maxInFlight` statements run at a time, each taking up to `maxBatch`
- * queued inputs. A call never waits for company: while a slot is free, what is queued goes out
- * at the end of the current turn of the event loop, so at low traffic every batch holds one
- * input. Under load the slots are busy, inputs queue, and the next statement takes them all at
- * once, so the statement's fixed costs (a round trip, planning, executor start-up, a commit and
- * its WAL flush, the client's encoding and parsing) are paid once per batch instead of once per
- * call. `npm run bench` (docs/benchmarks.md, "Batched code issue") has the figures.
+ * queued inputs. A call never waits for company: with no statement in flight, what is queued
+ * goes out at the end of the current turn of the event loop, so at low traffic every batch
+ * holds one input. Once a statement is in flight, the calls that arrive meanwhile queue and the
+ * next statement takes them all at once, so the statement's fixed costs (a round trip,
+ * planning, executor start-up, a commit and its WAL flush, the client's encoding and parsing)
+ * are paid once per batch instead of once per call. A further statement goes out beside the
+ * one in flight only once `concurrentAt` calls are queued: at moderate traffic the calls share
+ * the next statement instead of each taking a slot of its own, and when statements slow down
+ * (a busy database) the queue grows past it and the other slots keep the rate up.
+ * `npm run bench` (docs/benchmarks.md, "Batched statements" and "One statement in flight until
+ * calls queue") has the figures.
  *
  * Inputs with the same key never share a statement nor run in two at once: a later one waits for
  * the statement holding the earlier one, so per-key rules (a throttle that lets one request
@@ -27,6 +32,11 @@ export interface StatementBatcherOptions<In> {
   isInputError(error: unknown): boolean;
   maxBatch: number;
   maxInFlight: number;
+  /**
+   * Calls queued before a statement goes out while another is in flight (default 1: whenever a
+   * slot is free). With no statement in flight, a single call goes out at once.
+   */
+  concurrentAt?: number;
 }
 
 interface Pending<In> {
@@ -42,22 +52,28 @@ export interface StatementBatcher<In, Out> {
 
 export function createStatementBatcher<In, Out>(options: StatementBatcherOptions<In>): StatementBatcher<In, Out> {
   const { maxBatch, maxInFlight } = options;
-  if (!(maxBatch >= 1 && maxInFlight >= 1)) throw new Error('maxBatch and maxInFlight must be at least 1');
+  const concurrentAt = options.concurrentAt ?? 1;
+  if (!(maxBatch >= 1 && maxInFlight >= 1 && concurrentAt >= 1)) throw new Error('maxBatch, maxInFlight and concurrentAt must be at least 1');
   let queue: Pending<In>[] = [];
   /** Keys held by a statement in flight. */
   const busy = new Set<string>();
   let inFlight = 0;
   let scheduled = false;
 
+  /** Whether what is queued may go out now: a slot is free, and none is busy or enough calls wait. */
+  function mayStart(): boolean {
+    return inFlight < maxInFlight && queue.length > 0 && (inFlight === 0 || queue.length >= concurrentAt);
+  }
+
   function schedule(): void {
-    if (scheduled || queue.length === 0 || inFlight >= maxInFlight) return;
+    if (scheduled || !mayStart()) return;
     scheduled = true;
     setImmediate(flush);
   }
 
   function flush(): void {
     scheduled = false;
-    while (inFlight < maxInFlight && queue.length > 0) {
+    while (mayStart()) {
       const batch: Pending<In>[] = [];
       const keys = new Set<string>();
       const rest: Pending<In>[] = [];

@@ -85,6 +85,43 @@ describe('statement batcher', () => {
     assert.deepEqual(statement.batches.flat().map((call) => call.value).sort((a, b) => a - b), Array.from({ length: 10 }, (_, value) => value));
   });
 
+  it('with concurrentAt, sends a further statement beside the one in flight only once that many calls are queued', async () => {
+    const statement = gatedStatement();
+    const batcher = createStatementBatcher<Call, number>({ run: statement.run, keyOf: (call) => call.key, isInputError, maxBatch: 8, maxInFlight: 2, concurrentAt: 3 });
+    const first = batcher.submit({ key: 'a', value: 1 });
+    await turn();
+    assert.equal(statement.batches.length, 1, 'with nothing in flight, a lone call goes out at once');
+    const queued = [2, 3].map((value) => batcher.submit({ key: `k${value}`, value }));
+    await turn();
+    assert.equal(statement.batches.length, 1, 'two queued calls wait for the statement in flight although a slot is free');
+    queued.push(batcher.submit({ key: 'k4', value: 4 }));
+    await turn();
+    assert.deepEqual(statement.batches.map((batch) => batch.map((call) => call.value)), [[1], [2, 3, 4]], 'the third queued call sends all three beside it');
+    assert.equal(statement.maxRunning, 2);
+    statement.release();
+    statement.release();
+    assert.equal(await first, 10);
+    assert.deepEqual(await Promise.all(queued), [20, 30, 40]);
+  });
+
+  it('with concurrentAt, sends what is queued when the statement in flight ends', async () => {
+    const statement = gatedStatement();
+    const batcher = createStatementBatcher<Call, number>({ run: statement.run, keyOf: (call) => call.key, isInputError, maxBatch: 8, maxInFlight: 4, concurrentAt: 16 });
+    const first = batcher.submit({ key: 'a', value: 1 });
+    await turn();
+    const second = batcher.submit({ key: 'b', value: 2 });
+    await turn();
+    assert.equal(statement.batches.length, 1);
+    statement.release();
+    assert.equal(await first, 10);
+    await turn();
+    await turn();
+    assert.deepEqual(statement.batches.map((batch) => batch.map((call) => call.value)), [[1], [2]]);
+    statement.release();
+    assert.equal(await second, 20);
+    assert.equal(statement.maxRunning, 1);
+  });
+
   it('never puts two calls with one key in a statement, nor runs them at once, and keeps their order', async () => {
     const statement = gatedStatement();
     const batcher = createStatementBatcher<Call, number>({ run: statement.run, keyOf: (call) => call.key, isInputError, maxBatch: 8, maxInFlight: 4 });
@@ -131,5 +168,6 @@ describe('statement batcher', () => {
 
   it('refuses limits below one', () => {
     assert.throws(() => createStatementBatcher<Call, number>({ run: async () => [], keyOf: (call) => call.key, isInputError, maxBatch: 0, maxInFlight: 1 }), /at least 1/);
+    assert.throws(() => createStatementBatcher<Call, number>({ run: async () => [], keyOf: (call) => call.key, isInputError, maxBatch: 8, maxInFlight: 1, concurrentAt: 0 }), /at least 1/);
   });
 });
