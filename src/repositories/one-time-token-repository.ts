@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import { ASYNC_COMMIT } from './async-commit.ts';
 import { statement, type Statement } from './sql.ts';
-import { createStatementBatcher, type StatementBatcher } from './statement-batcher.ts';
+import { createStatementBatcher, type StatementBatcher, type StatementBatcherOptions } from './statement-batcher.ts';
 import type { Channel } from '../services/types.ts';
 
 export interface IssueTokenInput {
@@ -657,11 +657,7 @@ export interface OneTimeTokenRepository {
  * flow) and from 0.67–0.74 to 0.53–0.63 ms (exchange), with nothing lost saturated
  * (docs/benchmarks.md, "One statement in flight until calls queue").
  */
-export interface Batching {
-  maxBatch: number;
-  maxInFlight: number;
-  concurrentAt?: number;
-}
+export type Batching = Pick<StatementBatcherOptions<unknown>, 'maxBatch' | 'maxInFlight' | 'concurrentAt'>;
 export const DEFAULT_BATCHING: Batching = { maxBatch: 64, maxInFlight: 4, concurrentAt: 16 };
 
 /** Builds the repository on a pg pool. Statements are named, so each connection parses them once. */
