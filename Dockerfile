@@ -53,6 +53,12 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD ["nod
 # about 10 MB of native memory; and no allocation-site pretenuring, which under steady load had
 # V8 allocate short-lived request objects straight into the old space, so that a full collection
 # (a 30-65 ms stall on two cores) came every 1.7 s instead of every 3.5-9 s
-# (docs/benchmarks.md, "Full collections every 1.7 s"). Peak RSS under load 150-157 MB on
-# Node 24 (156-165 MB with Maglev), 130-140 MB on Node 20, not 210-280 MB.
+# (docs/benchmarks.md, "Full collections every 1.7 s").
+# glibc's malloc with a fixed mmap threshold (the same in `npm start` and `npm run bench`):
+# blocks of 64 KiB or more, such as the read buffers of the PostgreSQL sockets, are mapped and
+# given back when freed, where glibc's default, which raises its threshold after the first large
+# block it frees, serves them from a heap that stays at its high-water mark (docs/benchmarks.md,
+# "glibc's mmap threshold"). Peak RSS under load 141-148 MB on Node 24 (151-157 MB without it,
+# 156-165 MB with Maglev too), not 210-280 MB.
+ENV MALLOC_MMAP_THRESHOLD_=65536
 CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=256", "--no-maglev", "--no-allocation-site-pretenuring", "dist/server.js"]

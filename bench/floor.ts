@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openLoop } from './open-loop.ts';
-import { cpuTimesMs, serverNodeArgs } from './server-process.ts';
+import { cpuTimesMs, serverEnv, serverNodeArgs } from './server-process.ts';
 
 const RATES = (process.env.BENCH_FLOOR_RATES ?? '500,1000,2000').split(',').map(Number).filter((rate) => rate > 0);
 const DURATION = Number(process.env.BENCH_SWEEP_DURATION ?? 20);
@@ -46,7 +46,7 @@ try {
   for (const mode of ['none', 'insert']) {
     const child = fork(new URL('./floor-server.mjs', import.meta.url).pathname, [], {
       execArgv: serverNodeArgs(),
-      env: { PATH: process.env.PATH, FLOOR_DATABASE_URL: url.toString(), FLOOR_MODE: mode },
+      env: { ...serverEnv(), PATH: process.env.PATH, FLOOR_DATABASE_URL: url.toString(), FLOOR_MODE: mode },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const { port } = await new Promise<{ port: number }>((resolve, reject) => { child.once('message', (message) => resolve(message as { port: number })); child.once('exit', (code) => reject(new Error(`floor server exited with ${code}`))); });

@@ -21,7 +21,8 @@
  * BENCH_DURATION (seconds per flow, default 10), BENCH_CONNECTIONS (default 32),
  * BENCH_FLOWS=request,exchange (flows by first word), BENCH_DRAIN_TIMEOUT (seconds, default 60),
  * BENCH_RATE (offered requests/s per flow; unset: as fast as the connections go),
- * BENCH_SERVER_ENV="NAME=value ..." (extra server settings, e.g. to compare dispatcher settings).
+ * BENCH_SERVER_ENV="NAME=value ..." (extra server settings, e.g. to compare dispatcher settings;
+ * `NAME=` with no value drops one of the defaults of bench/server-process.ts's SERVER_ENV).
  * Diagnostics: BENCH_LATENCY_DUMP=<dir> writes each fixed-rate window's answers (when each was
  * due, its latency and service time) there as JSON; BENCH_SERVER_LOG=<dir> keeps the server's
  * output, e.g. with BENCH_NODE_ARGS="<the default flags> --trace-gc".
@@ -58,7 +59,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded
 import { openLoop } from './open-loop.ts';
 import { startProviderSink } from './provider-sink.ts';
 import { startClaimsHook, type ClaimsHook } from './claims-hook.ts';
-import { cpuTimesMs, serverNodeArgs } from './server-process.ts';
+import { cpuTimesMs, serverEnv, serverNodeArgs } from './server-process.ts';
 import { refreshToken, seed } from './seed.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -641,7 +642,8 @@ async function startServer(databaseUrl: string, flowEnv: Record<string, string> 
   // The same V8 flags as `npm start` and the container (see docs/benchmarks.md, "Memory";
   // test/unit/node-flags.test.ts keeps the three equal).
   const nodeArgs = serverNodeArgs();
-  const extraEnv = Object.fromEntries((process.env.BENCH_SERVER_ENV ?? '').split(' ').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+  // The environment of `npm start` and the container (malloc's settings), and BENCH_SERVER_ENV.
+  const extraEnv = serverEnv();
   // BENCH_SERVER_NODE: another Node.js binary for the server only (the container ships Node 24
   // LTS; this machine's is 20), to compare the two side by side.
   const child = spawn(process.env.BENCH_SERVER_NODE ?? process.execPath, [...profile, ...nodeArgs, 'dist/server.js'], {

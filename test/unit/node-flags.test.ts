@@ -6,12 +6,13 @@
 // allocation-site pretenuring, V8 stops allocating short-lived request objects in the old space,
 // and full collections (the largest stalls of the latency tail) come two to five times less
 // often. A start command without them would pass every other test and double the footprint
-// under load.
+// under load. The same goes for malloc's fixed mmap threshold, an environment variable, which
+// keeps the malloc heap from staying at its high-water mark (about 8 MB of peak RSS).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { SERVER_NODE_ARGS } from '../../bench/server-process.ts';
+import { SERVER_ENV, SERVER_NODE_ARGS } from '../../bench/server-process.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path: string) => readFileSync(`${ROOT}${path}`, 'utf8');
@@ -33,5 +34,18 @@ describe('V8 flags', () => {
     assert.deepEqual(flagsBefore('dist/server.js', start.split(/\s+/)), EXPECTED);
     assert.deepEqual(flagsBefore('dist/server.js', JSON.parse(cmd) as string[]), EXPECTED);
     assert.deepEqual(SERVER_NODE_ARGS, EXPECTED);
+  });
+
+  it('npm start, the container and the benchmark run the server with the same malloc settings', () => {
+    const expected = { MALLOC_MMAP_THRESHOLD_: '65536' };
+    const start = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.start!.split(/\s+/);
+    // `exec env NAME=value ... node`: the assignments between env and node.
+    const startEnv = Object.fromEntries(start.slice(start.indexOf('env') + 1, start.indexOf('node')).map((pair) => pair.split('=') as [string, string]));
+    const imageEnv = Object.fromEntries([...read('Dockerfile').matchAll(/^ENV (MALLOC_\w+)=(\S+)$/gm)].map((match) => [match[1]!, match[2]!]));
+
+    assert.ok(start.indexOf('env') >= 0 && start.indexOf('env') < start.indexOf('node'), 'npm start sets the environment with env');
+    assert.deepEqual(startEnv, expected);
+    assert.deepEqual(imageEnv, expected);
+    assert.deepEqual(SERVER_ENV, expected);
   });
 });
