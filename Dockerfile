@@ -55,7 +55,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD ["nod
 # (a 30-65 ms stall on two cores) came every 1.7 s instead of every 3.5-9 s
 # (docs/benchmarks.md, "Full collections every 1.7 s").
 # glibc's malloc with a fixed mmap threshold (the same in `npm start` and `npm run bench`):
-# blocks of 64 KiB or more, such as the read buffers of the PostgreSQL sockets, are mapped and
+# blocks of 64 KiB or more (likely the read buffers of the PostgreSQL sockets) are mapped and
 # given back when freed, where glibc's default, which raises its threshold after the first large
 # block it frees, serves them from a heap that stays at its high-water mark (docs/benchmarks.md,
 # "glibc's mmap threshold"). Peak RSS under load 141-148 MB on Node 24 (151-157 MB without it,

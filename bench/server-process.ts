@@ -15,10 +15,11 @@ export const SERVER_NODE_ARGS = ['--max-semi-space-size=8', '--max-old-space-siz
  * The server's environment beyond its settings, also that of `npm start` and the container
  * (test/unit/node-flags.test.ts keeps the three equal): glibc's malloc with a fixed mmap
  * threshold of 64 KiB. Unset, glibc raises the threshold to the size of each large block freed,
- * up to 32 MiB, after which the 64 KiB read buffers of the PostgreSQL sockets come from its heap,
- * which stays at its high-water mark; fixed, they are mapped and returned as they are freed.
- * Peak RSS under load on Node 24 was 145-148 MB with it against 151-157 MB without, at the same
- * CPU (docs/benchmarks.md, "glibc's mmap threshold").
+ * up to 32 MiB, after which large blocks (likely the 64 KiB read buffers of the PostgreSQL
+ * sockets; not traced) come from its heap, which stays at its high-water mark; fixed, they are
+ * mapped and returned as they are freed. Peak RSS under load on Node 24 was 145-148 MB with it
+ * against 151-157 MB without, with no CPU difference the runs could tell from their spread
+ * (docs/benchmarks.md, "glibc's mmap threshold").
  */
 export const SERVER_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '65536' };
 
