@@ -5,6 +5,14 @@
  * (query/XML). Every call is answered after BENCH_PROVIDER_LATENCY_MS (default 30, about what
  * SES and SNS take from inside AWS), and each destination's acceptance time is recorded: that
  * is when a code counts as delivered. Nothing is stored or rendered.
+ *
+ * BENCH_PROVIDER_RATE (messages per second; unset or 0: no limit) makes it a provider of
+ * bounded throughput, like an SES account's sending rate: messages pass one at a time, first
+ * come first served, at that rate, and a call is answered once all of its messages have passed
+ * (and not before the latency). Offered more than that, its answers slow down as its queue
+ * grows, so delivery, not the cores, limits the sustainable rate: that is how `--sweep`
+ * measures admission control at twice the sustainable rate on a machine whose cores could not
+ * otherwise be overloaded by their own load generator.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -25,9 +33,9 @@ export interface ProviderSink {
   close(): Promise<void>;
 }
 
-export async function startProviderSink(latencyMs: number): Promise<ProviderSink> {
+export async function startProviderSink(latencyMs: number, messagesPerSecond = 0): Promise<ProviderSink> {
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve'], {
-    env: { ...process.env, BENCH_PROVIDER_LATENCY_MS: String(latencyMs) },
+    env: { ...process.env, BENCH_PROVIDER_LATENCY_MS: String(latencyMs), BENCH_PROVIDER_RATE: String(messagesPerSecond) },
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -63,6 +71,9 @@ function serve(): void {
   const smsLatencyMs = Number(process.env.BENCH_PROVIDER_LATENCY_MS ?? 30);
   let emailLatencyMs = smsLatencyMs;
   let accepted: [string, number][] = [];
+  const messagesPerSecond = Number(process.env.BENCH_PROVIDER_RATE ?? 0);
+  /** With a rate: when the provider's single queue is free again (epoch ms). */
+  let queueFreeAt = 0;
 
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -87,7 +98,13 @@ function serve(): void {
     });
   });
 
-  function later(ms: number, to: string[], response: import('node:http').ServerResponse, type: string, body: () => string): void {
+  function later(latencyMs: number, to: string[], response: import('node:http').ServerResponse, type: string, body: () => string): void {
+    let ms = latencyMs;
+    if (messagesPerSecond > 0) {
+      const now = Date.now();
+      queueFreeAt = Math.max(queueFreeAt, now) + (to.length * 1000) / messagesPerSecond;
+      ms = Math.max(ms, queueFreeAt - now);
+    }
     const answer = () => {
       const at = Date.now();
       for (const address of to) accepted.push([address, at]);

@@ -15,6 +15,10 @@
  * (BENCH_SWEEP_RATES, default 100,200,400,800,1600 requests/s; BENCH_SWEEP_DURATION seconds
  * each, default 20) and names the sustainable rate: the highest rate at which at least 99% of
  * requests were accepted and at least 99% of accepted codes reached the provider within 2 s.
+ * With BENCH_PROVIDER_RATE (messages/s the provider sink accepts), delivery sets that rate and
+ * a step at twice it measures admission control: what was refused, whether every accepted
+ * code reached the provider within the server's DELIVERY_MAX_LAG_SECONDS, and the outbox's
+ * largest depth (sampled twice a second).
  *
  * Database: a scratch database is created on the server of BENCH_DATABASE_URL (or DATABASE_URL)
  * and dropped afterwards; with neither set, an embedded PostgreSQL is started for the run.
@@ -69,6 +73,8 @@ const COMPARE_ROUNDS = Number(process.env.BENCH_COMPARE_ROUNDS ?? 4);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PROVIDER_LATENCY_MS = Number(process.env.BENCH_PROVIDER_LATENCY_MS ?? 30);
+/** Messages per second the provider sink accepts (bench/provider-sink.ts); 0: no limit. */
+const PROVIDER_RATE = Number(process.env.BENCH_PROVIDER_RATE ?? 0);
 const SWEEP_RATES = (process.env.BENCH_SWEEP_RATES ?? '100,200,400,800,1600').split(',').map(Number).filter((rate) => rate > 0);
 const SWEEP_DURATION = Number(process.env.BENCH_SWEEP_DURATION ?? 20);
 const DRAIN_TIMEOUT_MS = Number(process.env.BENCH_DRAIN_TIMEOUT ?? 60) * 1000;
@@ -92,6 +98,8 @@ const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP ?? 3);
 const AUTOCANNON_RATE = process.env.BENCH_LOADGEN === 'autocannon';
 /** A code counts as delivered in time when the provider accepted it within this long of the request. */
 const IN_TIME_MS = 2_000;
+/** The server's DELIVERY_MAX_LAG_SECONDS (its default unless BENCH_SERVER_ENV sets one): under overload, every accepted code is due within it. */
+const MAX_LAG_MS = Number(serverEnv().DELIVERY_MAX_LAG_SECONDS || 10) * 1000;
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 const CODE = '123456';
 /** The hook-exchange flow's HOOK_SECRET (Standard Webhooks format). */
@@ -128,6 +136,8 @@ interface DeliveryResult {
   delayMs: { p50: number; p99: number; max: number };
   /** Share of accepted codes the provider accepted within IN_TIME_MS of the request. */
   inTimeShare: number;
+  /** Share of accepted codes the provider accepted within the server's DELIVERY_MAX_LAG_SECONDS. */
+  withinMaxLagShare: number;
   undelivered: number;
   depthAtEnd: number;
   drainSeconds: number;
@@ -196,13 +206,15 @@ interface SweepStep {
   /** From writing each request to its answer, ms. */
   serviceP99: number;
   delivery: DeliveryResult;
+  /** The outbox's largest depth sampled during the step (twice a second) and at its end. */
+  depthMax: number;
   serverCpuMsPerRequest: number;
   eventLoop?: EventLoopDelay;
   statementTimes?: StatementTimes;
   loadAverage: [number, number];
 }
 
-const sink = await startProviderSink(PROVIDER_LATENCY_MS);
+const sink = await startProviderSink(PROVIDER_LATENCY_MS, PROVIDER_RATE);
 const database = await scratchDatabase();
 const outbox = new pg.Pool({ connectionString: database.url, max: 1 });
 /** The bench's own statements on the scratch database: each is a commit to take off the server's. */
@@ -457,6 +469,7 @@ async function deliveryResult(window: { start: number; end: number }, requestedA
     deliveredPerSecond: Math.round(inWindow / ((window.end - window.start) / 1000)),
     delayMs: { p50: quantile(0.5), p99: quantile(0.99), max: delays.at(-1) ?? 0 },
     inTimeShare: accepted.size === 0 ? 1 : delays.filter((delay) => delay <= IN_TIME_MS).length / accepted.size,
+    withinMaxLagShare: accepted.size === 0 ? 1 : delays.filter((delay) => delay <= MAX_LAG_MS).length / accepted.size,
     undelivered,
     depthAtEnd,
     drainSeconds,
@@ -539,7 +552,10 @@ async function runSweepStep(rate: number, index: number): Promise<SweepStep> {
   const step = load({ path: '/passwordless/request/email', body: (i) => ({ email: `w${index}-${rate}-${i}@bench.test` }), duration: SWEEP_DURATION, overallRate: rate, pool: sweepPool(rate) });
   const before = cpuSample();
   const start = Date.now();
-  const result = await step.run;
+  // The outbox's depth twice a second: with admission control it must stay bounded.
+  let depthMax = 0;
+  const sampling = setInterval(() => { void pendingJobs().then((depth) => { depthMax = Math.max(depthMax, depth); }, () => undefined); }, 500);
+  const result = await step.run.finally(() => clearInterval(sampling));
   const end = Date.now();
   const after = cpuSample();
   const { eventLoop, statements: { durations: statementTimes } } = await server!.probe();
@@ -547,6 +563,7 @@ async function runSweepStep(rate: number, index: number): Promise<SweepStep> {
   const depthAtEnd = await pendingJobs();
   const drainSeconds = await drain();
   const delivery = await deliveryResult({ start, end }, step.requestedAt, step.accepted, depthAtEnd, drainSeconds);
+  depthMax = Math.max(depthMax, depthAtEnd);
   const seconds = (end - start) / 1000;
   return {
     rate,
@@ -558,6 +575,7 @@ async function runSweepStep(rate: number, index: number): Promise<SweepStep> {
     requestMax: result.max ?? 0,
     serviceP99: result.serviceP99 ?? 0,
     delivery,
+    depthMax,
     serverCpuMsPerRequest: Math.round(((after.server - before.server) / Math.max(1, result.total)) * 1000) / 1000,
     ...(eventLoop !== undefined ? { eventLoop } : {}),
     ...(statementTimes !== undefined ? { statementTimes } : {}),
@@ -809,7 +827,7 @@ function eld(value: EventLoopDelay | undefined): string {
 
 function conditions(): string {
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  return `node ${process.version}, provider latency ${PROVIDER_LATENCY_MS} ms, ${CONNECTIONS} connections${RATE !== undefined ? `, offered ${RATE} requests/s` : ''}, load average at the end ${load}`;
+  return `node ${process.version}, provider latency ${PROVIDER_LATENCY_MS} ms${PROVIDER_RATE > 0 ? ` and at most ${PROVIDER_RATE} messages/s` : ''}, ${CONNECTIONS} connections${RATE !== undefined ? `, offered ${RATE} requests/s` : ''}, load average at the end ${load}`;
 }
 
 function seconds(value: number): string {
@@ -818,7 +836,7 @@ function seconds(value: number): string {
 
 function formatStep(s: SweepStep): string {
   const d = s.delivery;
-  return `| ${String(s.rate).padStart(7)} | ${String(s.sent).padStart(6)} | ${String(s.acceptedPerSecond).padStart(8)} | ${String(s.refusedPerSecond).padStart(7)} | ${String(d.deliveredPerSecond).padStart(9)} | ${String(d.delayMs.p50).padStart(5)} | ${String(d.delayMs.p99).padStart(6)} | ${String(d.delayMs.max).padStart(6)} | ${(d.inTimeShare * 100).toFixed(1).padStart(6)}% | ${String(d.depthAtEnd).padStart(5)} | ${seconds(d.drainSeconds).padStart(7)} | ${String(s.requestP50).padStart(4)} / ${String(s.requestP99).padStart(4)} / ${String(s.requestMax).padStart(4)} | ${String(s.serviceP99).padStart(4)} | ${eld(s.eventLoop)} | ${s.serverCpuMsPerRequest.toFixed(2)} | ${s.loadAverage[0].toFixed(1)}–${s.loadAverage[1].toFixed(1)} | ${sustainable(s) ? 'yes' : 'no'} |`;
+  return `| ${String(s.rate).padStart(7)} | ${String(s.sent).padStart(6)} | ${String(s.acceptedPerSecond).padStart(8)} | ${String(s.refusedPerSecond).padStart(7)} | ${String(d.deliveredPerSecond).padStart(9)} | ${String(d.delayMs.p50).padStart(5)} | ${String(d.delayMs.p99).padStart(6)} | ${String(d.delayMs.max).padStart(6)} | ${(d.inTimeShare * 100).toFixed(1).padStart(6)}% | ${(d.withinMaxLagShare * 100).toFixed(1).padStart(6)}% | ${String(d.undelivered).padStart(5)} | ${String(s.depthMax).padStart(5)} | ${String(d.depthAtEnd).padStart(5)} | ${seconds(d.drainSeconds).padStart(7)} | ${String(s.requestP50).padStart(4)} / ${String(s.requestP99).padStart(4)} / ${String(s.requestMax).padStart(4)} | ${String(s.serviceP99).padStart(4)} | ${eld(s.eventLoop)} | ${s.serverCpuMsPerRequest.toFixed(2)} | ${s.loadAverage[0].toFixed(1)}–${s.loadAverage[1].toFixed(1)} | ${sustainable(s) ? 'yes' : 'no'} |`;
 }
 
 function formatStatementTimes(times: StatementTimes | undefined): string {
@@ -833,9 +851,16 @@ function reportSweep(done: SweepStep[], peakRssMb: number | undefined): void {
     `Sesame sweep: ${SWEEP_DURATION} s per offered rate; ${conditions()}`,
     `Sustainable rate: ${best ? `${best.rate} requests/s (${best.delivery.deliveredPerSecond} codes delivered/s, delay p99 ${best.delivery.delayMs.p99} ms)` : `below ${done[0]?.rate ?? '?'} requests/s`}`,
     '',
-    '| offered | sent/s | accepted/s | 503/s | delivered/s | delay p50 | p99 | max | ≤ 2 s | depth at end | drain | request p50 / p99 / max | service p99 | event-loop delay p99 / max (time in server p50 / p99 / max), ms | server CPU ms/req | load avg | sustainable |',
-    '|---------|--------|------------|-------|-------------|-----------|-----|-----|-------|--------------|-------|-------------------------|-------------|----------------------------|-------------------|----------|-------------|',
+    `| offered | sent/s | accepted/s | 503/s | delivered/s | delay p50 | p99 | max | ≤ 2 s | ≤ ${MAX_LAG_MS / 1000} s | undelivered | depth max | depth at end | drain | request p50 / p99 / max | service p99 | event-loop delay p99 / max (time in server p50 / p99 / max), ms | server CPU ms/req | load avg | sustainable |`,
+    '|---------|--------|------------|-------|-------------|-----------|-----|-----|-------|-------|-------------|-----------|--------------|-------|-------------------------|-------------|----------------------------|-------------------|----------|-------------|',
     ...done.map(formatStep),
+    '',
+    ...done.filter((step) => step.refusedPerSecond > 0).map((step) => {
+      const d = step.delivery;
+      const times = best ? ` (${(step.rate / best.rate).toFixed(1)}× the sustainable rate)` : '';
+      const held = d.withinMaxLagShare === 1 && d.undelivered === 0;
+      return `Overload at ${step.rate}/s${times}: ${step.acceptedPerSecond}/s accepted, ${step.refusedPerSecond}/s refused; ${held ? 'every' : 'NOT every'} accepted code at the provider within DELIVERY_MAX_LAG_SECONDS (${MAX_LAG_MS / 1000} s; slowest ${(d.delayMs.max / 1000).toFixed(1)} s, ${d.undelivered} undelivered); outbox at most ${step.depthMax} jobs.`;
+    }),
     '',
     'Statement time per step, send to answer (p50 / p99 / max ms, the busiest statements):',
     '',
@@ -844,7 +869,7 @@ function reportSweep(done: SweepStep[], peakRssMb: number | undefined): void {
     `server peak RSS: ${peakRssMb ?? '?'} MB${formatMemory(done.at(-1)?.eventLoop?.memoryAtPeak)}`,
   ].join('\n');
   console.log(`\n${text}`);
-  save({ sweep: done, sustainableRate: best?.rate ?? null, peakRssMb, providerLatencyMs: PROVIDER_LATENCY_MS, connections: CONNECTIONS, duration: SWEEP_DURATION });
+  save({ sweep: done, sustainableRate: best?.rate ?? null, peakRssMb, providerLatencyMs: PROVIDER_LATENCY_MS, providerRate: PROVIDER_RATE, maxLagSeconds: MAX_LAG_MS / 1000, connections: CONNECTIONS, duration: SWEEP_DURATION });
 }
 
 function report(flows: FlowResult[], peakRssMb: number | undefined): void {
