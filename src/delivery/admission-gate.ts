@@ -1,15 +1,27 @@
 /**
- * Admission control for code requests (issue 9). Once a second every replica reads the shared
- * outbox (one bounded statement on the partial index of pending jobs): how old the oldest
- * pending job is and how many are pending. Every dispatcher of every replica drains that one
- * outbox, so this is their common view of delivery lag, shared through the database; a request
- * only reads the last verdict, at no cost per request.
+ * Admission control (issue 9). Once a second every replica reads the shared outbox (one bounded
+ * statement on the partial index of pending jobs): how old the oldest pending job is, how many
+ * are pending, and how many jobs were ever created (the id sequence). Every dispatcher of every
+ * replica drains that one outbox, so this is their common view of delivery, shared through the
+ * database; a request only reads the last verdict, at no cost per request.
  *
- * While the oldest pending job is older than DELIVERY_MAX_LAG_SECONDS, or more than
- * DELIVERY_MAX_PENDING jobs wait, new code requests are refused (503 overloaded, Retry-After)
- * before anything is stored or sent, for known and unknown identifiers alike (S17). Since the
- * lag limit is shorter than TOKEN_LIFETIME (checked at start), no code is accepted that could
- * not be sent before it expires. Refusals are counted in a metric and logged once per interval.
+ * New code requests are refused (503 overloaded, Retry-After) before anything is stored or sent,
+ * for known and unknown identifiers alike (S17), while any of these holds:
+ * - the oldest pending job is older than DELIVERY_MAX_LAG_SECONDS;
+ * - more than DELIVERY_MAX_PENDING jobs wait;
+ * - the projected wait of a code accepted now is more than half of DELIVERY_MAX_LAG_SECONDS:
+ *   the jobs ahead of it divided by the rate the outbox has been emptied at over the last few
+ *   seconds (jobs created minus the change in pending: delivered, failed or expired).
+ * The first rule alone lets a code accepted just before it trips wait longer than the limit:
+ * the oldest job's age is what the head of the queue waited, and under an offered rate r times
+ * what delivery manages, the jobs behind it wait up to r times as long (measured: 16 s at 1.6×
+ * with a 10 s limit). The projection looks at the tail instead, and its half of the limit leaves
+ * the other half for the codes accepted until the next probe and for a rate read too high. It
+ * applies only while more jobs are pending than the dispatcher keeps in flight
+ * (DELIVERY_MAX_CONCURRENCY): below that there is no queue, only sends under way, and a quiet
+ * outbox's rate of zero says nothing. Since the lag limit is shorter than TOKEN_LIFETIME (checked
+ * at start), no code is accepted that could not be sent before it expires. Refusals are counted
+ * in a metric and logged once per interval.
  */
 import type { Clock } from '../lib/clock.ts';
 import type { Counter } from '../lib/metrics.ts';
@@ -21,16 +33,34 @@ export interface AdmissionGate extends Worker {
   admit(): boolean;
   /** Seconds a refused client should wait before asking again. */
   retryAfterSeconds(): number;
+  /** Reads the outbox now and updates the verdict; the worker does this once a second. */
+  probe(): Promise<void>;
+  /** The last probe's projected wait for a code accepted now, in seconds (0: no queue; Infinity: nothing drains). */
+  projectedWaitSeconds(): number;
 }
 
 export const ADMISSION_PROBE_INTERVAL_MS = 1_000;
+/** The outbox's drain rate is read over this long: a few probes, so that bursts of bulk sends average out. */
+export const DRAIN_RATE_WINDOW_MS = 5_000;
+
+export interface Backlog {
+  oldestCreatedAt: Date | null;
+  databaseLagSeconds: number;
+  /** Counted up to the cap asked for. */
+  pending: number;
+  /** Jobs ever created (the outbox's id sequence), null before the first. */
+  created: number | null;
+}
+
+/** One probe's reading, for the drain rate. */
+interface Sample { atMs: number; created: number; pending: number }
 
 export function createAdmissionGate(deps: {
-  backlog(cap: number): Promise<{ oldestCreatedAt: Date | null; databaseLagSeconds: number; pending: number }>;
+  backlog(cap: number): Promise<Backlog>;
   clock: Clock;
   log: Logger;
   refused: Counter;
-  settings: { deliveryMaxLagSeconds: number; deliveryMaxPending: number };
+  settings: { deliveryMaxLagSeconds: number; deliveryMaxPending: number; deliveryMaxConcurrency: number };
   intervalMs?: number;
 }): AdmissionGate {
   const { clock, log, settings } = deps;
@@ -38,12 +68,24 @@ export function createAdmissionGate(deps: {
   let open = true;
   let lagSeconds = 0;
   let pending = 0;
+  let projectedWait = 0;
+  let samples: Sample[] = [];
   let refusedSinceLog = 0;
   let timer: NodeJS.Timeout | undefined;
   let probing: Promise<void> | undefined;
 
+  /** Jobs taken out of the outbox per second over the window, or undefined until two probes span it. */
+  function drainRate(latest: Sample): number | undefined {
+    samples.push(latest);
+    while (samples.length > 2 && latest.atMs - samples[1]!.atMs >= DRAIN_RATE_WINDOW_MS) samples.shift();
+    const first = samples[0]!;
+    const seconds = (latest.atMs - first.atMs) / 1000;
+    if (seconds < intervalMs / 2000) return undefined;
+    return Math.max(0, (latest.created - first.created) - (latest.pending - first.pending)) / seconds;
+  }
+
   async function probe(): Promise<void> {
-    let view: { oldestCreatedAt: Date | null; databaseLagSeconds: number; pending: number };
+    let view: Backlog;
     try {
       view = await deps.backlog(settings.deliveryMaxPending + 1);
     } catch {
@@ -53,12 +95,24 @@ export function createAdmissionGate(deps: {
     // The job's age by the database's clock and by this service's clock (which wrote
     // created_at): the same in production, where clocks are synchronised; the smaller one wins,
     // so neither a service clock that stands still nor one that runs ahead reads as lag.
-    const serviceLag = view.oldestCreatedAt === null ? 0 : (clock.now().getTime() - view.oldestCreatedAt.getTime()) / 1000;
+    const nowMs = clock.now().getTime();
+    const serviceLag = view.oldestCreatedAt === null ? 0 : (nowMs - view.oldestCreatedAt.getTime()) / 1000;
     lagSeconds = Math.max(0, Math.min(view.databaseLagSeconds, serviceLag));
     pending = view.pending;
+    const capped = pending > settings.deliveryMaxPending;
+    // A count that hit its cap says nothing about the rate: start the window again.
+    if (capped) samples = [];
+    const rate = capped ? undefined : drainRate({ atMs: nowMs, created: view.created ?? 0, pending });
+    projectedWait = pending <= settings.deliveryMaxConcurrency || rate === undefined ? 0 : rate > 0 ? pending / rate : Number.POSITIVE_INFINITY;
     const wasOpen = open;
-    open = lagSeconds <= settings.deliveryMaxLagSeconds && pending <= settings.deliveryMaxPending;
-    const fields = { lagSeconds: Math.round(lagSeconds * 10) / 10, pending, maxLagSeconds: settings.deliveryMaxLagSeconds, maxPending: settings.deliveryMaxPending };
+    open = lagSeconds <= settings.deliveryMaxLagSeconds && !capped && projectedWait <= settings.deliveryMaxLagSeconds / 2;
+    const fields = {
+      lagSeconds: Math.round(lagSeconds * 10) / 10,
+      pending,
+      projectedWaitSeconds: Number.isFinite(projectedWait) ? Math.round(projectedWait * 10) / 10 : 'unbounded',
+      maxLagSeconds: settings.deliveryMaxLagSeconds,
+      maxPending: settings.deliveryMaxPending,
+    };
     if (wasOpen && !open) log.warn(fields, 'delivery is behind: refusing new code requests with 503 overloaded');
     if (!wasOpen && open) log.info(fields, 'delivery caught up: accepting code requests again');
     if (refusedSinceLog > 0) {
@@ -76,10 +130,12 @@ export function createAdmissionGate(deps: {
       return false;
     },
     retryAfterSeconds() {
-      // About how far delivery is behind its limit: at least a second, at most the lag limit.
-      const behind = Math.ceil(lagSeconds - settings.deliveryMaxLagSeconds);
+      // About how far delivery is behind its limits: at least a second, at most the lag limit.
+      const behind = Math.ceil(Math.max(lagSeconds - settings.deliveryMaxLagSeconds, projectedWait - settings.deliveryMaxLagSeconds / 2));
       return Math.min(settings.deliveryMaxLagSeconds, Math.max(1, behind));
     },
+    projectedWaitSeconds: () => projectedWait,
+    probe,
     start() {
       if (timer) return;
       timer = setInterval(() => { probing ??= probe().finally(() => { probing = undefined; }); }, intervalMs);

@@ -5,6 +5,7 @@
  * one's jobs come back when its lease passes. Every later write is fenced by the attempt
  * number the claim returned, so a dispatcher that lost its lease cannot overwrite the outcome.
  */
+import type { Backlog } from '../delivery/admission-gate.ts';
 import type pg from 'pg';
 import { statement } from './sql.ts';
 import type { Channel } from '../services/types.ts';
@@ -57,10 +58,11 @@ export interface DeliveryJobRepository {
 export interface DeliveryBacklogReader {
   /**
    * What admission control reads once a second: when the oldest pending job was created, how
-   * old that is by the database's clock (which every replica shares), and how many jobs are
-   * pending, counted up to `cap` (so the probe's cost stays bounded).
+   * old that is by the database's clock (which every replica shares), how many jobs are
+   * pending, counted up to `cap` (so the probe's cost stays bounded), and how many jobs were
+   * ever created (the id sequence's last value, which every replica's inserts advance).
    */
-  backlog(cap: number): Promise<{ oldestCreatedAt: Date | null; databaseLagSeconds: number; pending: number }>;
+  backlog(cap: number): Promise<Backlog>;
 }
 
 // Due and expiry times follow the service's clock (they come from the request's); leases follow
@@ -110,7 +112,8 @@ RETURNING d.id`);
 // Reads only the pending jobs (partial index delivery_jobs_pending_due_idx); the count stops at
 // the cap. Unnamed, like the claim, so it is planned against the outbox as it is now.
 const BACKLOG = statement<{ cap: number }>('outbox_backlog', `
-SELECT min(created_at) AS oldest, coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 AS lag, count(*)::int AS pending
+SELECT min(created_at) AS oldest, coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 AS lag, count(*)::int AS pending,
+  pg_sequence_last_value(pg_get_serial_sequence('delivery_jobs', 'id')::regclass)::float8 AS created
 FROM (SELECT created_at FROM delivery_jobs WHERE status = 'pending' LIMIT :cap) p`, { prepared: false });
 
 // Fenced like FINISH, and only while the lease is held: a released (rescheduled) job is left alone.
@@ -187,8 +190,8 @@ export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepositor
     },
 
     async backlog(cap) {
-      const { rows } = await pool.query<{ oldest: Date | null; lag: number; pending: number }>(BACKLOG.bind({ cap }));
-      return { oldestCreatedAt: rows[0]!.oldest, databaseLagSeconds: rows[0]!.lag, pending: rows[0]!.pending };
+      const { rows } = await pool.query<{ oldest: Date | null; lag: number; pending: number; created: number | null }>(BACKLOG.bind({ cap }));
+      return { oldestCreatedAt: rows[0]!.oldest, databaseLagSeconds: rows[0]!.lag, pending: rows[0]!.pending, created: rows[0]!.created };
     },
 
     async extend(held, leaseSeconds) {

@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { eventually, startTestApp, useLocalAws, type TestApp } from '../helpers/app.ts';
 import { startSesFaults, type SesFaults } from '../helpers/ses-faults.ts';
 import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
+import { createDeliveryJobRepository } from '../../src/repositories/delivery-job-repository.ts';
 
 // A stalled send times out after 2 s and is retried soon after, stalling again, until SES recovers.
 const ENV = {
@@ -43,6 +44,41 @@ describe('delivery admission control', () => {
     );
     return Number(rows[0]!.n);
   }
+
+  it('reads its projection\'s inputs from the shared outbox: pending jobs, the oldest one, and every job ever created, whichever replica wrote it', async () => {
+    // Nothing sends here, so the lag limit stays at its default (10 s) and admission stays open.
+    const env = { TOKEN_REQUEST_THROTTLE_SECONDS: '0' };
+    const first = await startTestApp({ db, env, disableDispatcher: true });
+    const second = await startTestApp({ db, env, disableDispatcher: true });
+    try {
+      const outbox = createDeliveryJobRepository(db.pool);
+      const before = await outbox.backlog(1_000);
+      for (let i = 0; i < 3; i++) {
+        const address = `counted-${i}@example.com`;
+        await db.pool.query('INSERT INTO users (email) VALUES ($1)', [address]);
+        assert.equal((await (i === 1 ? second : first).post('/passwordless/request/email', { email: address })).status, 202);
+      }
+      const after = await outbox.backlog(1_000);
+      assert.equal(after.pending - before.pending, 3);
+      assert.equal((after.created ?? 0) - (before.created ?? 0), 3, 'the id sequence counts every replica\'s jobs');
+      assert.ok(after.oldestCreatedAt !== null && after.databaseLagSeconds >= 0);
+      // Delivered jobs leave the count of pending ones and stay in the count of created ones: the
+      // difference of the two is what the outbox sent (the drain rate's numerator).
+      await db.pool.query("UPDATE delivery_jobs SET status = 'delivered', payload = NULL, finished_at = now() WHERE status = 'pending'");
+      const sent = await outbox.backlog(1_000);
+      assert.deepEqual({ pending: sent.pending, created: sent.created, oldest: sent.oldestCreatedAt }, { pending: 0, created: after.created, oldest: null });
+      // A count capped below the backlog stops at the cap.
+      for (let i = 0; i < 3; i++) {
+        await db.pool.query('INSERT INTO users (email) VALUES ($1)', [`capped-${i}@example.com`]);
+        await first.post('/passwordless/request/email', { email: `capped-${i}@example.com` });
+      }
+      assert.equal((await outbox.backlog(2)).pending, 2);
+      await db.pool.query("UPDATE delivery_jobs SET status = 'delivered', payload = NULL, finished_at = now() WHERE status = 'pending'");
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
 
   it('refuses new code requests with 503 while SES stalls, on every replica and for every identifier, and reopens on recovery (S48, S17)', async () => {
     const dispatching = await startTestApp({ db, env: ENV });

@@ -1,0 +1,156 @@
+// Admission control's verdict (issue 9, S48), probe by probe, on a simulated outbox: a FIFO queue
+// emptied at a fixed rate by the dispatchers, fed at an offered rate through admit(). Under
+// overload every accepted code must be sent within DELIVERY_MAX_LAG_SECONDS while the gate
+// still accepts about what delivery manages; a quiet outbox whose sends are slow stays open; an
+// outbox that stops draining closes it.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ADMISSION_PROBE_INTERVAL_MS, createAdmissionGate, type AdmissionGate, type Backlog } from '../../src/delivery/admission-gate.ts';
+import type { Logger } from '../../src/services/types.ts';
+
+const SETTINGS = { deliveryMaxLagSeconds: 10, deliveryMaxPending: 20_000, deliveryMaxConcurrency: 512 };
+const quiet: Logger = { info() {}, warn() {}, error() {} };
+
+/** An outbox the test fills and empties by hand, read by the gate as the database would be. */
+function outbox() {
+  let nowMs = 1_700_000_000_000;
+  let created = 0;
+  const queue: number[] = [];
+  let refused = 0;
+  const gate = createAdmissionGate({
+    backlog: async (cap): Promise<Backlog> => ({
+      oldestCreatedAt: queue.length === 0 ? null : new Date(queue[0]!),
+      databaseLagSeconds: queue.length === 0 ? 0 : (nowMs - queue[0]!) / 1000,
+      pending: Math.min(queue.length, cap),
+      created: created === 0 ? null : created,
+    }),
+    clock: { now: () => new Date(nowMs) },
+    log: quiet,
+    refused: { inc: () => { refused++; } },
+    settings: SETTINGS,
+  });
+  return {
+    gate,
+    get now() { return nowMs; },
+    get pending() { return queue.length; },
+    get refused() { return refused; },
+    advance(ms: number) { nowMs += ms; },
+    add(count: number) { for (let i = 0; i < count; i++) queue.push(nowMs); created += count; },
+    /** Sends the oldest `count` jobs now; how long each waited (ms). */
+    send(count: number): number[] { return queue.splice(0, count).map((at) => nowMs - at); },
+  };
+}
+
+/**
+ * `seconds` of requests offered at `offered`/s to an outbox sent at `capacity`/s, in 10 ms steps,
+ * with the gate probing once a second as its worker does.
+ */
+async function overload(offered: number, capacity: number, seconds: number) {
+  const box = outbox();
+  const waits: number[] = [];
+  let accepted = 0;
+  let acceptedLate = 0;
+  let maxPending = 0;
+  let owedArrivals = 0;
+  let owedSends = 0;
+  const steps = (seconds * 1000) / 10;
+  for (let step = 1; step <= steps; step++) {
+    box.advance(10);
+    owedArrivals += offered / 100;
+    for (; owedArrivals >= 1; owedArrivals--) {
+      if (!box.gate.admit()) continue;
+      box.add(1);
+      accepted++;
+      if (step > steps / 3) acceptedLate++;
+    }
+    owedSends += capacity / 100;
+    const sending = Math.floor(owedSends);
+    owedSends -= sending;
+    waits.push(...box.send(sending));
+    maxPending = Math.max(maxPending, box.pending);
+    if ((step * 10) % ADMISSION_PROBE_INTERVAL_MS === 0) await box.gate.probe();
+  }
+  return { box, accepted, acceptedLatePerSecond: acceptedLate / (seconds * 2 / 3), maxWaitSeconds: Math.max(...waits) / 1000, maxPending };
+}
+
+function verdict(gate: AdmissionGate) {
+  return { open: gate.admit(), retryAfter: gate.retryAfterSeconds(), projected: gate.projectedWaitSeconds() };
+}
+
+describe('admission gate', () => {
+  for (const times of [1.6, 2, 4]) {
+    it(`sends every accepted code within DELIVERY_MAX_LAG_SECONDS and accepts about what is delivered, at ${times}× what delivery manages (S48)`, async () => {
+      const capacity = 500;
+      const run = await overload(capacity * times, capacity, 90);
+      // The oldest-job rule alone let the tail wait `times` × the limit (16 s at 1.6× in the bench).
+      assert.ok(run.maxWaitSeconds <= SETTINGS.deliveryMaxLagSeconds, `slowest code waited ${run.maxWaitSeconds} s`);
+      assert.ok(run.acceptedLatePerSecond >= 0.9 * capacity, `accepted ${run.acceptedLatePerSecond}/s of ${capacity}/s deliverable`);
+      assert.ok(run.maxPending <= SETTINGS.deliveryMaxLagSeconds * capacity, `at most ${run.maxPending} pending`);
+      assert.ok(run.box.refused > 0, 'the excess is refused');
+    });
+  }
+
+  it('stays open below what delivery manages, however long the run', async () => {
+    const run = await overload(450, 500, 60);
+    assert.equal(run.box.refused, 0);
+    assert.ok(run.maxWaitSeconds < 1);
+  });
+
+  it('stays open for a quiet outbox whose few sends are slow: nothing drains, but nothing queues either', async () => {
+    const box = outbox();
+    box.add(3);
+    for (let i = 0; i < 8; i++) {
+      box.advance(1_000);
+      await box.gate.probe();
+      assert.deepEqual(verdict(box.gate), { open: true, retryAfter: 1, projected: 0 }, `probe ${i}`);
+      if (i === 2) box.send(3);
+      if (i === 3) box.add(1);
+    }
+  });
+
+  it('closes once more jobs wait than are sent at once and none leaves the outbox, before the oldest reaches the limit', async () => {
+    const box = outbox();
+    box.add(SETTINGS.deliveryMaxConcurrency);
+    await box.gate.probe();
+    box.advance(1_000);
+    box.add(100);
+    await box.gate.probe();
+    assert.equal(box.gate.admit(), false);
+    assert.equal(box.gate.projectedWaitSeconds(), Number.POSITIVE_INFINITY);
+    assert.equal(box.gate.retryAfterSeconds(), SETTINGS.deliveryMaxLagSeconds);
+    assert.equal(box.refused, 1);
+    // Delivery resumes and empties the outbox: open again.
+    box.advance(1_000);
+    box.send(box.pending);
+    await box.gate.probe();
+    assert.equal(box.gate.admit(), true);
+  });
+
+  it('closes while the oldest job is older than the limit, whatever the rate says', async () => {
+    const box = outbox();
+    box.add(1);
+    box.advance(10_500);
+    await box.gate.probe();
+    assert.deepEqual(verdict(box.gate), { open: false, retryAfter: 1, projected: 0 });
+  });
+
+  it('closes while the count passes DELIVERY_MAX_PENDING, and reads no rate across a capped count', async () => {
+    const box = outbox();
+    await box.gate.probe();
+    box.advance(1_000);
+    box.add(SETTINGS.deliveryMaxPending + 5);
+    await box.gate.probe();
+    assert.equal(box.gate.admit(), false);
+    // Below the cap again: the window starts over, so the first probe projects nothing yet (a
+    // rate across the capped count would count the jobs beyond the cap as delivered).
+    box.advance(1_000);
+    box.send(5_000);
+    await box.gate.probe();
+    assert.equal(box.gate.projectedWaitSeconds(), 0);
+    box.advance(1_000);
+    box.send(1_000);
+    await box.gate.probe();
+    assert.equal(Math.round(box.gate.projectedWaitSeconds()), 14, 'about 14,000 pending at 1,000/s');
+    assert.equal(box.gate.admit(), false);
+  });
+});
