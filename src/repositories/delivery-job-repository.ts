@@ -60,7 +60,10 @@ export interface DeliveryBacklogReader {
    * What admission control reads once a second: when the oldest pending job was created, how
    * old that is by the database's clock (which every replica shares), how many jobs are
    * pending, counted up to `cap` (so the probe's cost stays bounded), and how many jobs were
-   * ever created (the id sequence's last value, which every replica's inserts advance).
+   * ever created (the id sequence's last value, which every replica's inserts advance). Jobs
+   * are inserted by INSERT ... SELECT of the rows that exist, so ids are drawn only for real
+   * rows; a statement that fails after drawing them (rare) reads as jobs sent, and shortens
+   * the projection for one rate window.
    */
   backlog(cap: number): Promise<Backlog>;
 }
