@@ -168,7 +168,7 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     refused: metrics.counter('sesame_code_requests_overloaded_total', 'Code requests refused with 503 overloaded because delivery was behind.'),
     settings: config,
   });
-  metrics.gauge('sesame_delivery_projected_wait_seconds', 'Admission control\'s last projection of how long a code accepted now would wait for its send (pending jobs over the outbox\'s drain rate; 0 while no more are pending than are sent at once). Code requests are refused above half of DELIVERY_MAX_LAG_SECONDS.', {
+  metrics.gauge('sesame_delivery_projected_wait_seconds', 'Admission control\'s last projection of how long a code accepted now would wait for its send (pending jobs over the rate the outbox empties at; 0 below 50 pending jobs, +Inf while none leaves it). Code requests are refused above half of DELIVERY_MAX_LAG_SECONDS (a stall is left to the age rule).', {
     read: () => [{ value: admission.projectedWaitSeconds() }],
   });
   // Webhooks (S42): one outbound client for every configured URL; deliveries are an outbox of

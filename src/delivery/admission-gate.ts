@@ -10,18 +10,24 @@
  * - the oldest pending job is older than DELIVERY_MAX_LAG_SECONDS;
  * - more than DELIVERY_MAX_PENDING jobs wait;
  * - the projected wait of a code accepted now is more than half of DELIVERY_MAX_LAG_SECONDS:
- *   the jobs ahead of it divided by the rate the outbox has been emptied at over the last few
- *   seconds (jobs created minus the change in pending: delivered, failed or expired).
+ *   the jobs ahead of it divided by the rate the outbox has been emptied at (jobs created minus
+ *   the change in pending: delivered, failed or expired), the higher of that over the last
+ *   probe interval and over the last few seconds.
  * The first rule alone lets a code accepted just before it trips wait longer than the limit:
  * the oldest job's age is what the head of the queue waited, and under an offered rate r times
  * what delivery manages, the jobs behind it wait up to r times as long (measured: 16 s at 1.6×
  * with a 10 s limit). The projection looks at the tail instead, and its half of the limit leaves
  * the other half for the codes accepted until the next probe and for a rate read too high. It
- * applies only while more jobs are pending than the dispatcher keeps in flight
- * (DELIVERY_MAX_CONCURRENCY): below that there is no queue, only sends under way, and a quiet
- * outbox's rate of zero says nothing. Since the lag limit is shorter than TOKEN_LIFETIME (checked
- * at start), no code is accepted that could not be sent before it expires. Refusals are counted
- * in a metric and logged once per interval.
+ * applies from QUEUE_FLOOR_JOBS pending jobs on, whatever the provider's rate: an account whose
+ * sending rate is tens of messages a second (SES's is 1 in its sandbox and set per account
+ * outside it) is overloaded long before the outbox holds DELIVERY_MAX_CONCURRENCY jobs. Fewer
+ * jobs than one bulk email call carries are no queue, and a quiet outbox's low rate would
+ * project them far. While nothing leaves the outbox at all,
+ * there is no rate to project from: that is a stall, not overload, and the age rule closes the
+ * gate within DELIVERY_MAX_LAG_SECONDS (a burst that has not yet reached a slow provider looks
+ * the same for a second, and must not be refused). Since the lag limit is shorter than
+ * TOKEN_LIFETIME (checked at start), no code is accepted that could not be sent before it
+ * expires. Refusals are counted in a metric and logged once per interval.
  */
 import type { Clock } from '../lib/clock.ts';
 import type { Counter } from '../lib/metrics.ts';
@@ -35,13 +41,15 @@ export interface AdmissionGate extends Worker {
   retryAfterSeconds(): number;
   /** Reads the outbox now and updates the verdict; the worker does this once a second. */
   probe(): Promise<void>;
-  /** The last probe's projected wait for a code accepted now, in seconds (0: no queue; Infinity: nothing drains). */
+  /** The last probe's projected wait for a code accepted now, in seconds (0: no queue or no rate yet; Infinity: nothing drains). */
   projectedWaitSeconds(): number;
 }
 
 export const ADMISSION_PROBE_INTERVAL_MS = 1_000;
-/** The outbox's drain rate is read over this long: a few probes, so that bursts of bulk sends average out. */
+/** The outbox's drain rate is also read over this long: a few probes, so that bursts of bulk sends average out. */
 export const DRAIN_RATE_WINDOW_MS = 5_000;
+/** Fewer pending jobs than this (one SES bulk call's worth) are no queue to project a wait from. */
+export const QUEUE_FLOOR_JOBS = 50;
 
 export interface Backlog {
   oldestCreatedAt: Date | null;
@@ -60,7 +68,7 @@ export function createAdmissionGate(deps: {
   clock: Clock;
   log: Logger;
   refused: Counter;
-  settings: { deliveryMaxLagSeconds: number; deliveryMaxPending: number; deliveryMaxConcurrency: number };
+  settings: { deliveryMaxLagSeconds: number; deliveryMaxPending: number };
   intervalMs?: number;
 }): AdmissionGate {
   const { clock, log, settings } = deps;
@@ -74,14 +82,21 @@ export function createAdmissionGate(deps: {
   let timer: NodeJS.Timeout | undefined;
   let probing: Promise<void> | undefined;
 
-  /** Jobs taken out of the outbox per second over the window, or undefined until two probes span it. */
+  /**
+   * Jobs taken out of the outbox per second: the higher of the rate since the previous probe
+   * and over the window (a window that began while the outbox was idle understates what it
+   * can send). Undefined until two probes are far enough apart.
+   */
   function drainRate(latest: Sample): number | undefined {
     samples.push(latest);
     while (samples.length > 2 && latest.atMs - samples[1]!.atMs >= DRAIN_RATE_WINDOW_MS) samples.shift();
-    const first = samples[0]!;
-    const seconds = (latest.atMs - first.atMs) / 1000;
-    if (seconds < intervalMs / 2000) return undefined;
-    return Math.max(0, (latest.created - first.created) - (latest.pending - first.pending)) / seconds;
+    const over = (from: Sample) => {
+      const seconds = (latest.atMs - from.atMs) / 1000;
+      return seconds < intervalMs / 2000 ? undefined : Math.max(0, (latest.created - from.created) - (latest.pending - from.pending)) / seconds;
+    };
+    const window = over(samples[0]!);
+    const last = samples.length > 2 ? over(samples.at(-2)!) : undefined;
+    return window === undefined ? undefined : Math.max(window, last ?? 0);
   }
 
   async function probe(): Promise<void> {
@@ -103,9 +118,11 @@ export function createAdmissionGate(deps: {
     // A count that hit its cap says nothing about the rate: start the window again.
     if (capped) samples = [];
     const rate = capped ? undefined : drainRate({ atMs: nowMs, created: view.created ?? 0, pending });
-    projectedWait = pending <= settings.deliveryMaxConcurrency || rate === undefined ? 0 : rate > 0 ? pending / rate : Number.POSITIVE_INFINITY;
+    projectedWait = pending < QUEUE_FLOOR_JOBS || rate === undefined ? 0 : rate > 0 ? pending / rate : Number.POSITIVE_INFINITY;
+    // An unbounded projection (nothing drains) is left to the age rule: see the top of the file.
+    const behind = Number.isFinite(projectedWait) && projectedWait > settings.deliveryMaxLagSeconds / 2;
     const wasOpen = open;
-    open = lagSeconds <= settings.deliveryMaxLagSeconds && !capped && projectedWait <= settings.deliveryMaxLagSeconds / 2;
+    open = lagSeconds <= settings.deliveryMaxLagSeconds && !capped && !behind;
     const fields = {
       lagSeconds: Math.round(lagSeconds * 10) / 10,
       pending,
@@ -131,7 +148,8 @@ export function createAdmissionGate(deps: {
     },
     retryAfterSeconds() {
       // About how far delivery is behind its limits: at least a second, at most the lag limit.
-      const behind = Math.ceil(Math.max(lagSeconds - settings.deliveryMaxLagSeconds, projectedWait - settings.deliveryMaxLagSeconds / 2));
+      const projectedOver = Number.isFinite(projectedWait) ? projectedWait - settings.deliveryMaxLagSeconds / 2 : 0;
+      const behind = Math.ceil(Math.max(lagSeconds - settings.deliveryMaxLagSeconds, projectedOver));
       return Math.min(settings.deliveryMaxLagSeconds, Math.max(1, behind));
     },
     projectedWaitSeconds: () => projectedWait,

@@ -90,6 +90,17 @@ describe('admission gate', () => {
     });
   }
 
+  for (const capacity of [14, 20]) {
+    it(`sends every accepted code within DELIVERY_MAX_LAG_SECONDS at twice what a slow provider takes, ${capacity} messages/s (S48)`, async () => {
+      // An account whose sending rate is tens of messages a second: the outbox never holds
+      // DELIVERY_MAX_CONCURRENCY jobs, and the projection must still apply.
+      const run = await overload(capacity * 2, capacity, 120);
+      assert.ok(run.maxWaitSeconds <= SETTINGS.deliveryMaxLagSeconds, `slowest code waited ${run.maxWaitSeconds} s`);
+      assert.ok(run.acceptedLatePerSecond >= 0.9 * capacity, `accepted ${run.acceptedLatePerSecond}/s of ${capacity}/s deliverable`);
+      assert.ok(run.box.refused > 0);
+    });
+  }
+
   it('stays open below what delivery manages, however long the run', async () => {
     const run = await overload(450, 500, 60);
     assert.equal(run.box.refused, 0);
@@ -108,16 +119,38 @@ describe('admission gate', () => {
     }
   });
 
-  it('closes once more jobs wait than are sent at once and none leaves the outbox, before the oldest reaches the limit', async () => {
+  it('does not refuse a burst that has not reached a slow provider yet, nor while its first sends drain it', async () => {
+    // A quiet outbox, then 2,000 requests at once; the provider answers after a second, 512 at a time.
     const box = outbox();
-    box.add(SETTINGS.deliveryMaxConcurrency);
+    for (let i = 0; i < 3; i++) { box.advance(1_000); await box.gate.probe(); }
+    box.add(2_000);
+    box.advance(500);
     await box.gate.probe();
+    assert.deepEqual(verdict(box.gate), { open: true, retryAfter: 1, projected: Number.POSITIVE_INFINITY }, 'nothing has left yet: no rate, no refusal');
+    for (let second = 1; second <= 3; second++) {
+      box.advance(500);
+      box.send(512);
+      box.advance(500);
+      await box.gate.probe();
+      // The window began while the outbox was idle; the last second's rate is what it sends.
+      assert.equal(box.gate.admit(), true, `second ${second}: ${box.gate.projectedWaitSeconds()} s projected`);
+    }
+  });
+
+  it('leaves a stall to the age rule: nothing leaves the outbox, the projection is unbounded, and the gate closes once the oldest job passes the limit', async () => {
+    const box = outbox();
+    box.add(600);
+    await box.gate.probe();
+    for (let second = 1; second <= 10; second++) {
+      box.advance(1_000);
+      box.add(100);
+      await box.gate.probe();
+      assert.equal(box.gate.projectedWaitSeconds(), Number.POSITIVE_INFINITY);
+      assert.equal(box.gate.admit(), true, `second ${second}`);
+    }
     box.advance(1_000);
-    box.add(100);
     await box.gate.probe();
-    assert.equal(box.gate.admit(), false);
-    assert.equal(box.gate.projectedWaitSeconds(), Number.POSITIVE_INFINITY);
-    assert.equal(box.gate.retryAfterSeconds(), SETTINGS.deliveryMaxLagSeconds);
+    assert.deepEqual(verdict(box.gate), { open: false, retryAfter: 1, projected: Number.POSITIVE_INFINITY });
     assert.equal(box.refused, 1);
     // Delivery resumes and empties the outbox: open again.
     box.advance(1_000);
