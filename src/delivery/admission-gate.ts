@@ -7,7 +7,12 @@
  *
  * New code requests are refused (503 overloaded, Retry-After) before anything is stored or sent,
  * for known and unknown identifiers alike (S17), while any of these holds:
- * - the oldest pending job is older than DELIVERY_MAX_LAG_SECONDS;
+ * - the oldest pending job is older than DELIVERY_MAX_LAG_SECONDS; while the outbox is
+ *   draining (jobs left it within the rate window), only jobs none of whose attempts has
+ *   failed count here. A job retried after failures of its own (a send hook answering 5xx for
+ *   one number, an SES entry's TRANSIENT_FAILURE) says nothing about the codes behind it,
+ *   which are being sent; counted, it would refuse everyone until its code expired. While
+ *   nothing drains, every job counts: a stalled or failing provider closes the gate.
  * - more than DELIVERY_MAX_PENDING jobs wait;
  * - the projected wait of a code accepted now is more than half of DELIVERY_MAX_LAG_SECONDS:
  *   the jobs ahead of it divided by the rate the outbox has been emptied at (jobs created minus
@@ -54,6 +59,9 @@ export const QUEUE_FLOOR_JOBS = 50;
 export interface Backlog {
   oldestCreatedAt: Date | null;
   databaseLagSeconds: number;
+  /** The same for the oldest pending job none of whose attempts has failed yet (waiting, or in its first send). */
+  oldestUnfailedCreatedAt: Date | null;
+  databaseUnfailedLagSeconds: number;
   /** Counted up to the cap asked for. */
   pending: number;
   /** Jobs ever created (the outbox's id sequence), null before the first. */
@@ -107,17 +115,20 @@ export function createAdmissionGate(deps: {
       // The database is unreachable: readiness and the request itself report that; keep the last verdict.
       return;
     }
-    // The job's age by the database's clock and by this service's clock (which wrote
-    // created_at): the same in production, where clocks are synchronised; the smaller one wins,
-    // so neither a service clock that stands still nor one that runs ahead reads as lag.
     const nowMs = clock.now().getTime();
-    const serviceLag = view.oldestCreatedAt === null ? 0 : (nowMs - view.oldestCreatedAt.getTime()) / 1000;
-    lagSeconds = Math.max(0, Math.min(view.databaseLagSeconds, serviceLag));
     pending = view.pending;
     const capped = pending > settings.deliveryMaxPending;
     // A count that hit its cap says nothing about the rate: start the window again.
     if (capped) samples = [];
     const rate = capped ? undefined : drainRate({ atMs: nowMs, created: view.created ?? 0, pending });
+    // The job's age by the database's clock and by this service's clock (which wrote
+    // created_at): the same in production, where clocks are synchronised; the smaller one wins,
+    // so neither a service clock that stands still nor one that runs ahead reads as lag.
+    const draining = rate !== undefined && rate > 0;
+    const oldest = draining ? view.oldestUnfailedCreatedAt : view.oldestCreatedAt;
+    const databaseLag = draining ? view.databaseUnfailedLagSeconds : view.databaseLagSeconds;
+    const serviceLag = oldest === null ? 0 : (nowMs - oldest.getTime()) / 1000;
+    lagSeconds = Math.max(0, Math.min(databaseLag, serviceLag));
     projectedWait = pending < QUEUE_FLOOR_JOBS || rate === undefined ? 0 : rate > 0 ? pending / rate : Number.POSITIVE_INFINITY;
     // An unbounded projection (nothing drains) is left to the age rule: see the top of the file.
     const behind = Number.isFinite(projectedWait) && projectedWait > settings.deliveryMaxLagSeconds / 2;

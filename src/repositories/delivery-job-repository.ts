@@ -58,7 +58,8 @@ export interface DeliveryJobRepository {
 export interface DeliveryBacklogReader {
   /**
    * What admission control reads once a second: when the oldest pending job was created, how
-   * old that is by the database's clock (which every replica shares), how many jobs are
+   * old that is by the database's clock (which every replica shares), the same for the oldest
+   * job no attempt of which has failed yet, how many jobs are
    * pending, counted up to `cap` (so the probe's cost stays bounded), and how many jobs were
    * ever created (the id sequence's last value, which every replica's inserts advance). Jobs
    * are inserted by INSERT ... SELECT of the rows that exist, so ids are drawn only for real
@@ -116,8 +117,10 @@ RETURNING d.id`);
 // the cap. Unnamed, like the claim, so it is planned against the outbox as it is now.
 const BACKLOG = statement<{ cap: number }>('outbox_backlog', `
 SELECT min(created_at) AS oldest, coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 AS lag, count(*)::int AS pending,
+  min(created_at) FILTER (WHERE unfailed) AS oldest_unfailed,
+  coalesce(extract(epoch FROM clock_timestamp() - min(created_at) FILTER (WHERE unfailed)), 0)::float8 AS unfailed_lag,
   pg_sequence_last_value(pg_get_serial_sequence('delivery_jobs', 'id')::regclass)::float8 AS created
-FROM (SELECT created_at FROM delivery_jobs WHERE status = 'pending' LIMIT :cap) p`, { prepared: false });
+FROM (SELECT created_at, last_error IS NULL AS unfailed FROM delivery_jobs WHERE status = 'pending' LIMIT :cap) p`, { prepared: false });
 
 // Fenced like FINISH, and only while the lease is held: a released (rescheduled) job is left alone.
 const EXTEND = statement<{ ids: string[]; attempts: number[]; lease_seconds: number }>('outbox_extend', `
@@ -193,8 +196,16 @@ export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepositor
     },
 
     async backlog(cap) {
-      const { rows } = await pool.query<{ oldest: Date | null; lag: number; pending: number; created: number | null }>(BACKLOG.bind({ cap }));
-      return { oldestCreatedAt: rows[0]!.oldest, databaseLagSeconds: rows[0]!.lag, pending: rows[0]!.pending, created: rows[0]!.created };
+      const { rows } = await pool.query<{ oldest: Date | null; lag: number; pending: number; oldest_unfailed: Date | null; unfailed_lag: number; created: number | null }>(BACKLOG.bind({ cap }));
+      const row = rows[0]!;
+      return {
+        oldestCreatedAt: row.oldest,
+        databaseLagSeconds: row.lag,
+        oldestUnfailedCreatedAt: row.oldest_unfailed,
+        databaseUnfailedLagSeconds: row.unfailed_lag,
+        pending: row.pending,
+        created: row.created,
+      };
     },
 
     async extend(held, leaseSeconds) {

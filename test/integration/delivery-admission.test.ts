@@ -62,6 +62,16 @@ describe('delivery admission control', () => {
       assert.equal(after.pending - before.pending, 3);
       assert.equal((after.created ?? 0) - (before.created ?? 0), 3, 'the id sequence counts every replica\'s jobs');
       assert.ok(after.oldestCreatedAt !== null && after.databaseLagSeconds >= 0);
+      assert.deepEqual(after.oldestUnfailedCreatedAt, after.oldestCreatedAt, 'no attempt has failed yet');
+      // An attempt of the oldest job fails: it waits for a retry, and the oldest unfailed job is the next one.
+      await db.pool.query(`UPDATE delivery_jobs SET last_error = 'InternalFailure 500', attempts = 1
+        WHERE id = (SELECT min(id) FROM delivery_jobs WHERE status = 'pending')`);
+      const failing = await outbox.backlog(1_000);
+      assert.deepEqual(failing.oldestCreatedAt, after.oldestCreatedAt);
+      const { rows: [next] } = await db.pool.query<{ created_at: Date }>(`SELECT created_at FROM delivery_jobs
+        WHERE status = 'pending' AND last_error IS NULL ORDER BY created_at, id LIMIT 1`);
+      assert.deepEqual(failing.oldestUnfailedCreatedAt, next!.created_at);
+      assert.ok(failing.databaseUnfailedLagSeconds <= failing.databaseLagSeconds);
       // Delivered jobs leave the count of pending ones and stay in the count of created ones: the
       // difference of the two is what the outbox sent (the drain rate's numerator).
       await db.pool.query("UPDATE delivery_jobs SET status = 'delivered', payload = NULL, finished_at = now() WHERE status = 'pending'");

@@ -15,15 +15,23 @@ const quiet: Logger = { info() {}, warn() {}, error() {} };
 function outbox() {
   let nowMs = 1_700_000_000_000;
   let created = 0;
-  const queue: number[] = [];
+  /** Pending jobs in creation order; `failed`: an attempt of it failed, and it waits to be retried. */
+  let queue: { at: number; failed: boolean }[] = [];
   let refused = 0;
+  const age = (job: { at: number } | undefined) => ({ at: job === undefined ? null : new Date(job.at), lag: job === undefined ? 0 : (nowMs - job.at) / 1000 });
   const gate = createAdmissionGate({
-    backlog: async (cap): Promise<Backlog> => ({
-      oldestCreatedAt: queue.length === 0 ? null : new Date(queue[0]!),
-      databaseLagSeconds: queue.length === 0 ? 0 : (nowMs - queue[0]!) / 1000,
-      pending: Math.min(queue.length, cap),
-      created: created === 0 ? null : created,
-    }),
+    backlog: async (cap): Promise<Backlog> => {
+      const oldest = age(queue[0]);
+      const unfailed = age(queue.find((job) => !job.failed));
+      return {
+        oldestCreatedAt: oldest.at,
+        databaseLagSeconds: oldest.lag,
+        oldestUnfailedCreatedAt: unfailed.at,
+        databaseUnfailedLagSeconds: unfailed.lag,
+        pending: Math.min(queue.length, cap),
+        created: created === 0 ? null : created,
+      };
+    },
     clock: { now: () => new Date(nowMs) },
     log: quiet,
     refused: { inc: () => { refused++; } },
@@ -35,9 +43,19 @@ function outbox() {
     get pending() { return queue.length; },
     get refused() { return refused; },
     advance(ms: number) { nowMs += ms; },
-    add(count: number) { for (let i = 0; i < count; i++) queue.push(nowMs); created += count; },
-    /** Sends the oldest `count` jobs now; how long each waited (ms). */
-    send(count: number): number[] { return queue.splice(0, count).map((at) => nowMs - at); },
+    add(count: number) { for (let i = 0; i < count; i++) queue.push({ at: nowMs, failed: false }); created += count; },
+    /** Sends the oldest `count` jobs that have not failed; how long each waited (ms). */
+    send(count: number): number[] {
+      const failed = queue.filter((job) => job.failed);
+      const waiting = queue.filter((job) => !job.failed);
+      const sent = waiting.splice(0, count);
+      queue = failed.length === 0 ? waiting : [...failed, ...waiting].sort((a, b) => a.at - b.at);
+      return sent.map((job) => nowMs - job.at);
+    },
+    /** The oldest `count` jobs fail and stay pending, to be retried. */
+    fail(count: number) { for (const job of queue.filter((job) => !job.failed).slice(0, count)) job.failed = true; },
+    /** Every job fails, those waiting for a retry included: the provider is down. */
+    failAll() { for (const job of queue) job.failed = true; },
   };
 }
 
@@ -157,6 +175,42 @@ describe('admission gate', () => {
     box.send(box.pending);
     await box.gate.probe();
     assert.equal(box.gate.admit(), true);
+  });
+
+  it('is not held shut by one job that keeps failing while the codes behind it are sent (S48)', async () => {
+    // 300 requests a second, all delivered, but one code whose sends keep failing for a reason
+    // of its own stays pending and grows older than the limit.
+    const box = outbox();
+    box.add(1);
+    box.fail(1);
+    for (let second = 1; second <= 30; second++) {
+      for (let step = 0; step < 10; step++) {
+        box.advance(100);
+        box.add(30);
+        box.send(30);
+      }
+      await box.gate.probe();
+      assert.equal(box.gate.admit(), true, `second ${second}`);
+    }
+    assert.equal(box.pending, 1, 'the failing job is still pending, 30 s old');
+  });
+
+  it('closes once every job fails and none leaves the outbox, failing ones included (S48)', async () => {
+    const box = outbox();
+    for (let second = 1; second <= 5; second++) {
+      box.advance(1_000);
+      box.add(20);
+      box.send(20);
+      await box.gate.probe();
+    }
+    // The provider answers every send with an error from now on.
+    for (let second = 1; second <= 12; second++) {
+      box.advance(1_000);
+      box.add(second <= 10 ? 20 : 0);
+      box.failAll();
+      await box.gate.probe();
+    }
+    assert.equal(box.gate.admit(), false, 'nothing drained for longer than the rate window: every job counts, and the oldest is 12 s old');
   });
 
   it('closes while the oldest job is older than the limit, whatever the rate says', async () => {
