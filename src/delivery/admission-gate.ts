@@ -1,7 +1,7 @@
 /**
  * Admission control (issue 9). Once a second every replica reads the shared outbox (one bounded
  * statement on the partial index of pending jobs): how old the oldest pending job is, how many
- * are pending, and how many jobs were ever created (the id sequence). Every dispatcher of every
+ * are pending, and how many jobs were ever created (the highest job id). Every dispatcher of every
  * replica drains that one outbox, so this is their common view of delivery, shared through the
  * database; a request only reads the last verdict, at no cost per request.
  *
@@ -64,7 +64,7 @@ export interface Backlog {
   databaseUnfailedLagSeconds: number;
   /** Counted up to the cap asked for. */
   pending: number;
-  /** Jobs ever created (the outbox's id sequence), null before the first. */
+  /** Jobs ever created (the highest job id), null before the first. */
   created: number | null;
 }
 

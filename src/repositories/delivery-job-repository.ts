@@ -61,10 +61,12 @@ export interface DeliveryBacklogReader {
    * old that is by the database's clock (which every replica shares), the same for the oldest
    * job no attempt of which has failed yet, how many jobs are
    * pending, counted up to `cap` (so the probe's cost stays bounded), and how many jobs were
-   * ever created (the id sequence's last value, which every replica's inserts advance). Jobs
-   * are inserted by INSERT ... SELECT of the rows that exist, so ids are drawn only for real
-   * rows; a statement that fails after drawing them (rare) reads as jobs sent, and shortens
-   * the projection for one rate window.
+   * ever created: the highest job id (ids are drawn in order; one backward step on the primary
+   * key). It is read in the same snapshot as the pending count and needs no privilege beyond
+   * reading the table (the sequence's own last value needs one on the sequence). Jobs are
+   * inserted by INSERT ... SELECT of the rows that exist, so ids are drawn only for real rows;
+   * the ids of a statement that failed after drawing them (rare) read as jobs sent once a later
+   * job is committed, and shorten the projection for one rate window.
    */
   backlog(cap: number): Promise<Backlog>;
 }
@@ -119,7 +121,7 @@ const BACKLOG = statement<{ cap: number }>('outbox_backlog', `
 SELECT min(created_at) AS oldest, coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 AS lag, count(*)::int AS pending,
   min(created_at) FILTER (WHERE unfailed) AS oldest_unfailed,
   coalesce(extract(epoch FROM clock_timestamp() - min(created_at) FILTER (WHERE unfailed)), 0)::float8 AS unfailed_lag,
-  pg_sequence_last_value(pg_get_serial_sequence('delivery_jobs', 'id')::regclass)::float8 AS created
+  (SELECT max(id) FROM delivery_jobs)::float8 AS created
 FROM (SELECT created_at, last_error IS NULL AS unfailed FROM delivery_jobs WHERE status = 'pending' LIMIT :cap) p`, { prepared: false });
 
 // Fenced like FINISH, and only while the lease is held: a released (rescheduled) job is left alone.

@@ -60,7 +60,7 @@ describe('delivery admission control', () => {
       }
       const after = await outbox.backlog(1_000);
       assert.equal(after.pending - before.pending, 3);
-      assert.equal((after.created ?? 0) - (before.created ?? 0), 3, 'the id sequence counts every replica\'s jobs');
+      assert.equal((after.created ?? 0) - (before.created ?? 0), 3, 'the highest job id counts every replica\'s jobs');
       assert.ok(after.oldestCreatedAt !== null && after.databaseLagSeconds >= 0);
       assert.deepEqual(after.oldestUnfailedCreatedAt, after.oldestCreatedAt, 'no attempt has failed yet');
       // An attempt of the oldest job fails: it waits for a retry, and the oldest unfailed job is the next one.
