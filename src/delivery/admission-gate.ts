@@ -87,6 +87,7 @@ export function createAdmissionGate(deps: {
   let projectedWait = 0;
   let samples: Sample[] = [];
   let refusedSinceLog = 0;
+  let unreadable = false;
   let timer: NodeJS.Timeout | undefined;
   let probing: Promise<void> | undefined;
 
@@ -111,10 +112,15 @@ export function createAdmissionGate(deps: {
     let view: Backlog;
     try {
       view = await deps.backlog(settings.deliveryMaxPending + 1);
-    } catch {
-      // The database is unreachable: readiness and the request itself report that; keep the last verdict.
+    } catch (error) {
+      // The database is unreachable (readiness and the request itself report that) or the
+      // statement fails: keep the last verdict, and say so once, not every second.
+      if (!unreadable) log.warn({ err: { name: (error as Error).name, code: (error as { code?: string }).code } }, 'admission control cannot read the outbox: keeping its last verdict');
+      unreadable = true;
       return;
     }
+    if (unreadable) log.info({}, 'admission control reads the outbox again');
+    unreadable = false;
     const nowMs = clock.now().getTime();
     pending = view.pending;
     const capped = pending > settings.deliveryMaxPending;

@@ -213,6 +213,28 @@ describe('admission gate', () => {
     assert.equal(box.gate.admit(), false, 'nothing drained for longer than the rate window: every job counts, and the oldest is 12 s old');
   });
 
+  it('keeps its verdict while the outbox cannot be read, and says so once, not every second', async () => {
+    const lines: string[] = [];
+    let failing = false;
+    const gate = createAdmissionGate({
+      backlog: async () => {
+        if (failing) throw Object.assign(new Error('permission denied for table delivery_jobs'), { code: '42501' });
+        return { oldestCreatedAt: null, databaseLagSeconds: 0, oldestUnfailedCreatedAt: null, databaseUnfailedLagSeconds: 0, pending: 0, created: null };
+      },
+      clock: { now: () => new Date() },
+      log: { info: (_fields, message) => { lines.push(`info ${message}`); }, warn: (_fields, message) => { lines.push(`warn ${message}`); }, error() {} },
+      refused: { inc() {} },
+      settings: SETTINGS,
+    });
+    await gate.probe();
+    failing = true;
+    for (let i = 0; i < 5; i++) await gate.probe();
+    assert.equal(gate.admit(), true, 'the last verdict stands');
+    failing = false;
+    await gate.probe();
+    assert.deepEqual(lines, ['warn admission control cannot read the outbox: keeping its last verdict', 'info admission control reads the outbox again']);
+  });
+
   it('closes while the oldest job is older than the limit, whatever the rate says', async () => {
     const box = outbox();
     box.add(1);
