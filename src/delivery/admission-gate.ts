@@ -33,6 +33,17 @@
  * the same for a second, and must not be refused). Since the lag limit is shorter than
  * TOKEN_LIFETIME (checked at start), no code is accepted that could not be sent before it
  * expires. Refusals are counted in a metric and logged once per interval.
+ *
+ * While nothing drains and the only late jobs are ones whose sends failed, two cases look the
+ * same from the outbox: a provider that fails every send, and one job failing for a reason of
+ * its own on an outbox with nothing else to send (a quiet deployment), which would otherwise
+ * refuse everyone until that code expires (TOKEN_LIFETIME). A trial tells them apart, as a
+ * circuit breaker's half-open state does: one code request is let through, then the next after
+ * twice as long, up to DELIVERY_MAX_LAG_SECONDS apart. If its code is delivered, jobs leave the
+ * outbox, the failing ones stop counting and the gate opens; if its send fails as well, the gate
+ * stays closed and a failing provider is sent at most one code per DELIVERY_MAX_LAG_SECONDS per
+ * replica. A trial is let through by time alone, whatever the identifier (S17). A send that
+ * hangs rather than fails keeps its job unfailed and late: a stall, with no trials.
  */
 import type { Clock } from '../lib/clock.ts';
 import type { Counter } from '../lib/metrics.ts';
@@ -82,6 +93,10 @@ export function createAdmissionGate(deps: {
   const { clock, log, settings } = deps;
   const intervalMs = deps.intervalMs ?? ADMISSION_PROBE_INTERVAL_MS;
   let open = true;
+  /** Closed only by late jobs whose sends failed (see the top of the file): trials are let through. */
+  let failingOnly = false;
+  let nextTrialAtMs = 0;
+  let trialGapMs = intervalMs;
   let lagSeconds = 0;
   let pending = 0;
   let projectedWait = 0;
@@ -131,15 +146,20 @@ export function createAdmissionGate(deps: {
     // created_at): the same in production, where clocks are synchronised; the smaller one wins,
     // so neither a service clock that stands still nor one that runs ahead reads as lag.
     const draining = rate !== undefined && rate > 0;
-    const oldest = draining ? view.oldestUnfailedCreatedAt : view.oldestCreatedAt;
-    const databaseLag = draining ? view.databaseUnfailedLagSeconds : view.databaseLagSeconds;
-    const serviceLag = oldest === null ? 0 : (nowMs - oldest.getTime()) / 1000;
-    lagSeconds = Math.max(0, Math.min(databaseLag, serviceLag));
+    const lagOf = (oldest: Date | null, databaseLag: number) => (oldest === null ? 0 : Math.max(0, Math.min(databaseLag, (nowMs - oldest.getTime()) / 1000)));
+    const unfailedLag = lagOf(view.oldestUnfailedCreatedAt, view.databaseUnfailedLagSeconds);
+    lagSeconds = draining ? unfailedLag : lagOf(view.oldestCreatedAt, view.databaseLagSeconds);
     projectedWait = pending < QUEUE_FLOOR_JOBS || rate === undefined ? 0 : rate > 0 ? pending / rate : Number.POSITIVE_INFINITY;
     // An unbounded projection (nothing drains) is left to the age rule: see the top of the file.
     const behind = Number.isFinite(projectedWait) && projectedWait > settings.deliveryMaxLagSeconds / 2;
     const wasOpen = open;
     open = lagSeconds <= settings.deliveryMaxLagSeconds && !capped && !behind;
+    const wasFailingOnly = failingOnly;
+    failingOnly = !open && !capped && !behind && unfailedLag <= settings.deliveryMaxLagSeconds;
+    if (open || !failingOnly) {
+      nextTrialAtMs = 0;
+      trialGapMs = intervalMs;
+    }
     const fields = {
       lagSeconds: Math.round(lagSeconds * 10) / 10,
       pending,
@@ -148,6 +168,7 @@ export function createAdmissionGate(deps: {
       maxPending: settings.deliveryMaxPending,
     };
     if (wasOpen && !open) log.warn(fields, 'delivery is behind: refusing new code requests with 503 overloaded');
+    if (failingOnly && !wasFailingOnly) log.warn(fields, 'only codes whose sends keep failing are late: letting code requests through one at a time to test delivery');
     if (!wasOpen && open) log.info(fields, 'delivery caught up: accepting code requests again');
     if (refusedSinceLog > 0) {
       log.warn({ ...fields, refused: refusedSinceLog }, 'code requests refused while delivery is overloaded');
@@ -159,11 +180,21 @@ export function createAdmissionGate(deps: {
     name: 'delivery-admission',
     admit() {
       if (open) return true;
+      if (failingOnly) {
+        const nowMs = clock.now().getTime();
+        if (nowMs >= nextTrialAtMs) {
+          nextTrialAtMs = nowMs + trialGapMs;
+          trialGapMs = Math.min(trialGapMs * 2, settings.deliveryMaxLagSeconds * 1000);
+          return true;
+        }
+      }
       refusedSinceLog++;
       deps.refused.inc();
       return false;
     },
     retryAfterSeconds() {
+      // Until the next trial, while only failing jobs are late.
+      if (failingOnly) return Math.min(settings.deliveryMaxLagSeconds, Math.max(1, Math.ceil((nextTrialAtMs - clock.now().getTime()) / 1000)));
       // About how far delivery is behind its limits: at least a second, at most the lag limit.
       const projectedOver = Number.isFinite(projectedWait) ? projectedWait - settings.deliveryMaxLagSeconds / 2 : 0;
       const behind = Math.ceil(Math.max(lagSeconds - settings.deliveryMaxLagSeconds, projectedOver));

@@ -5,6 +5,7 @@
  *
  *   const faults = await startSesFaults({ target: ses.url });
  *   faults.failNext('TooManyRequestsException', 429, 2);
+ *   faults.failMatching('someone@example.com', 'InternalFailure', 500);
  *   faults.setDelay(5_000);
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
@@ -14,6 +15,8 @@ export interface SesFaults {
   url: string;
   /** The next `times` requests (default 1) answer this AWS error code and HTTP status. */
   failNext(code: string, status: number, times?: number): void;
+  /** Every request whose body contains `text` (an address, say) answers this AWS error, until reset. */
+  failMatching(text: string, code: string, status: number): void;
   /** Every response from now on (failures included) waits this long; 0 turns it off. */
   setDelay(ms: number): void;
   /** Forgets queued failures and the delay. */
@@ -26,6 +29,7 @@ export interface SesFaults {
 export async function startSesFaults(options: { target: string }): Promise<SesFaults> {
   const target = new URL(options.target);
   const failures: { code: string; status: number }[] = [];
+  const matching: { text: string; code: string; status: number }[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let delayMs = 0;
   let failed = 0;
@@ -42,7 +46,7 @@ export async function startSesFaults(options: { target: string }): Promise<SesFa
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.on('end', () => {
       const body = Buffer.concat(chunks);
-      const failure = failures.shift();
+      const failure = matching.find((rule) => body.includes(rule.text)) ?? failures.shift();
       if (failure) {
         failed++;
         later(() => {
@@ -78,9 +82,13 @@ export async function startSesFaults(options: { target: string }): Promise<SesFa
     failNext(code, status, times = 1) {
       for (let i = 0; i < times; i++) failures.push({ code, status });
     },
+    failMatching(text, code, status) {
+      matching.push({ text, code, status });
+    },
     setDelay(ms) { delayMs = ms; },
     reset() {
       failures.length = 0;
+      matching.length = 0;
       delayMs = 0;
     },
     counts: () => ({ failed, forwarded }),

@@ -10,12 +10,18 @@ import { startSesFaults, type SesFaults } from '../helpers/ses-faults.ts';
 import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
 import { createDeliveryJobRepository } from '../../src/repositories/delivery-job-repository.ts';
 
-// A stalled send times out after 2 s and is retried soon after, stalling again, until SES recovers.
+// A failed send is retried within half a second.
 const ENV = {
   TOKEN_REQUEST_THROTTLE_SECONDS: '0', DELIVERY_MAX_LAG_SECONDS: '1', DELIVERY_POLL_INTERVAL_MS: '50',
   DELIVERY_SEND_TIMEOUT_MS: '2000', DELIVERY_RETRY_BASE_MS: '100', DELIVERY_RETRY_MAX_MS: '500',
 };
+// A stalled send times out after 8 s and is retried soon after, stalling again, until SES
+// recovers: while it hangs, its job has no failed attempt and is simply late (a stall, with no
+// trial requests; a job whose attempts have failed lets trials through, tested below).
+const STALL_ENV = { ...ENV, DELIVERY_SEND_TIMEOUT_MS: '8000' };
 const REFUSAL_LOG = 'code requests refused while delivery is overloaded';
+const TRIAL_LOG = 'only codes whose sends keep failing are late';
+const REOPEN_LOG = 'delivery caught up: accepting code requests again';
 
 describe('delivery admission control', () => {
   let db: TestDatabase;
@@ -91,8 +97,8 @@ describe('delivery admission control', () => {
   });
 
   it('refuses new code requests with 503 while SES stalls, on every replica and for every identifier, and reopens on recovery (S48, S17)', async () => {
-    const dispatching = await startTestApp({ db, env: ENV });
-    const accepting = await startTestApp({ db, env: ENV, disableDispatcher: true });
+    const dispatching = await startTestApp({ db, env: STALL_ENV });
+    const accepting = await startTestApp({ db, env: STALL_ENV, disableDispatcher: true });
     apps.push(dispatching, accepting);
     for (const address of ['stalled@example.com', 'refused@example.com']) await db.pool.query('INSERT INTO users (email) VALUES ($1)', [address]);
 
@@ -142,5 +148,65 @@ describe('delivery admission control', () => {
     await eventually(async () => ((await accepting.post('/passwordless/request/email', { email: 'nobody@example.com' })).status === 202 ? true : undefined), 20_000);
     await eventually(async () => ((await ses.emails('refused@example.com')).length >= 1 ? true : undefined), 20_000);
     assert.equal((await ses.emails('probe@example.com')).length, 0);
+  });
+
+  it('lets a trial code request through while the only late job is one whose sends keep failing, and reopens once the trial is delivered (S48)', async () => {
+    // A quiet outbox: nothing else to send, and one code that SES refuses every time for a reason
+    // of its own. Without a trial it would refuse everyone until that code expired.
+    const app = await startTestApp({ db, env: ENV });
+    try {
+      for (const address of ['poisoned@example.com', 'trial@example.com', 'after-0@example.com', 'after-1@example.com', 'after-2@example.com']) {
+        await db.pool.query('INSERT INTO users (email) VALUES ($1)', [address]);
+      }
+      faults.failMatching('poisoned@example.com', 'InternalFailure', 500);
+      assert.equal((await app.post('/passwordless/request/email', { email: 'poisoned@example.com' })).status, 202);
+      // Once it is late and nothing has left the outbox for the rate window, the gate closes and
+      // waits for a trial.
+      await eventually(() => (app.logs.some((line) => line.includes(TRIAL_LOG)) ? true : undefined), 20_000);
+      assert.equal((await app.post('/passwordless/request/email', { email: 'trial@example.com' })).status, 202, 'the trial');
+      await eventually(async () => ((await ses.emails('trial@example.com')).length >= 1 ? true : undefined), 10_000);
+      // The trial's code left the outbox: the failing job stops counting, and the gate opens.
+      await eventually(() => (app.logs.some((line) => line.includes(REOPEN_LOG)) ? true : undefined), 10_000);
+      for (let i = 0; i < 3; i++) assert.equal((await app.post('/passwordless/request/email', { email: `after-${i}@example.com` })).status, 202);
+      const { rows: [poisoned] } = await db.pool.query<{ status: string; attempts: number; last_error: string }>(
+        `SELECT j.status, j.attempts, j.last_error FROM delivery_jobs j JOIN users u ON u.id = j.user_id WHERE u.email = 'poisoned@example.com'`);
+      assert.equal(poisoned!.status, 'pending');
+      assert.ok(poisoned!.attempts > 1, `${poisoned!.attempts} attempts`);
+      assert.equal(poisoned!.last_error, 'InternalFailure 500');
+    } finally {
+      faults.reset();
+      await eventually(async () => ((await ses.emails('poisoned@example.com')).length >= 1 ? true : undefined), 20_000);
+      await app.close();
+    }
+  });
+
+  it('sends a provider that fails every send one trial code request per interval at most, and reopens once one is delivered (S48)', async () => {
+    const app = await startTestApp({ db, env: ENV });
+    try {
+      for (let i = 0; i <= 50; i++) await db.pool.query('INSERT INTO users (email) VALUES ($1)', [`down-${i}@example.com`]);
+      faults.failMatching('', 'InternalFailure', 500);
+      assert.equal((await app.post('/passwordless/request/email', { email: 'down-0@example.com' })).status, 202);
+      await eventually(() => (app.logs.some((line) => line.includes(TRIAL_LOG)) ? true : undefined), 20_000);
+      // Ten requests a second for five seconds: with DELIVERY_MAX_LAG_SECONDS at 1 the trials are
+      // a second apart, and each trial's send fails too, so the gate stays closed.
+      const statuses: number[] = [];
+      const startedAt = Date.now();
+      for (let i = 1; i <= 50; i++) {
+        statuses.push((await app.post('/passwordless/request/email', { email: `down-${i}@example.com` })).status);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const seconds = (Date.now() - startedAt) / 1000;
+      const accepted = statuses.filter((status) => status === 202).length;
+      assert.equal(accepted + statuses.filter((status) => status === 503).length, 50);
+      assert.ok(accepted >= 1 && accepted <= Math.ceil(seconds) + 1, `${accepted} of 50 requests let through in ${seconds.toFixed(1)} s`);
+      assert.equal(app.logs.filter((line) => line.includes(REOPEN_LOG)).length, 0, 'never reopened while every send failed');
+      // SES answers again: the failing codes and the next trial are delivered, and the gate opens.
+      faults.reset();
+      await eventually(async () => ((await app.post('/passwordless/request/email', { email: 'down-0@example.com' })).status === 202 && app.logs.some((line) => line.includes(REOPEN_LOG)) ? true : undefined), 20_000);
+      await eventually(async () => ((await db.pool.query(`SELECT 1 FROM delivery_jobs WHERE status = 'pending'`)).rowCount === 0 ? true : undefined), 20_000);
+    } finally {
+      faults.reset();
+      await app.close();
+    }
   });
 });

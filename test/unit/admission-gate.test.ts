@@ -193,7 +193,7 @@ describe('admission gate', () => {
     assert.equal(box.pending, 1, 'the failing job is still pending, 30 s old');
   });
 
-  it('closes once every job fails and none leaves the outbox, failing ones included (S48)', async () => {
+  it('closes once every job fails and none leaves the outbox, failing ones included, and sends a failing provider at most one trial code per limit (S48)', async () => {
     const box = outbox();
     for (let second = 1; second <= 5; second++) {
       box.advance(1_000);
@@ -208,7 +208,58 @@ describe('admission gate', () => {
       box.failAll();
       await box.gate.probe();
     }
-    assert.equal(box.gate.admit(), false, 'nothing drained for longer than the rate window: every job counts, and the oldest is 12 s old');
+    // Nothing drained for longer than the rate window: every job counts, and the oldest is 12 s
+    // old. Only failing jobs are late, so one request is let through as a trial; the next is not.
+    assert.equal(box.gate.admit(), true, 'the trial');
+    assert.equal(box.gate.admit(), false, 'nothing drained for longer than the rate window: every job counts');
+    box.add(1);
+    // Two minutes of 20 requests a second; every send fails, the trials' included.
+    const trials: number[] = [];
+    for (let step = 1; step <= 1_200; step++) {
+      box.advance(100);
+      for (let i = 0; i < 2; i++) {
+        if (!box.gate.admit()) continue;
+        trials.push(box.now);
+        box.add(1);
+      }
+      box.failAll();
+      if (step % 10 === 0) await box.gate.probe();
+    }
+    const gaps = trials.slice(1).map((at, i) => (at - trials[i]!) / 1000);
+    assert.ok(gaps.every((gap, i) => gap >= Math.min(2 ** (i + 1), SETTINGS.deliveryMaxLagSeconds)), `trials ${gaps.join(', ')} s apart: each twice the last, up to the limit`);
+    assert.ok(trials.length <= 2 + 120 / SETTINGS.deliveryMaxLagSeconds, `${trials.length} of 2,400 requests let through in two minutes`);
+    assert.equal(box.gate.retryAfterSeconds(), Math.max(1, Math.ceil((trials.at(-1)! + SETTINGS.deliveryMaxLagSeconds * 1000 - box.now) / 1000)), 'Retry-After says when the next trial is due');
+  });
+
+  it('is not held shut by one job that keeps failing on an outbox with nothing else to send: a trial code is delivered and reopens it (S48)', async () => {
+    // A quiet deployment: one request every 20 s, each code sent within a second, but the first
+    // code's sends keep failing for a reason of its own until it expires (10 minutes).
+    const box = outbox();
+    box.add(1);
+    box.fail(1);
+    let refused = 0;
+    for (let second = 1; second <= 600; second++) {
+      box.advance(1_000);
+      if (second % 20 === 0) {
+        if (box.gate.admit()) box.add(1);
+        else refused++;
+      }
+      box.send(box.pending);
+      await box.gate.probe();
+    }
+    assert.equal(refused, 0, 'every request let through: each is the trial, and its code is sent');
+    assert.equal(box.pending, 1, 'the failing job is still pending, 10 minutes old');
+    // Two requests in the same second after a quiet spell: the first is the trial, the second waits
+    // for it; once its code is sent, the next probe opens the gate.
+    box.advance(10_000);
+    await box.gate.probe();
+    assert.equal(box.gate.admit(), true);
+    box.add(1);
+    assert.deepEqual(verdict(box.gate), { open: false, retryAfter: 1, projected: 0 });
+    box.advance(1_000);
+    box.send(1);
+    await box.gate.probe();
+    assert.equal(box.gate.admit(), true);
   });
 
   it('keeps its verdict while the outbox cannot be read, and says so once, not every second', async () => {
