@@ -50,7 +50,8 @@ if (file) {
     return emit.apply(this, arguments);
   };
   const us = (value) => Math.round(value / 100) / 10;
-  const mb = (bytes) => Math.round(bytes / 1e5) / 10;
+  // MiB, like the bench's peak RSS (VmHWM in kB / 1024).
+  const mb = (bytes) => Math.round((bytes / 1048576) * 10) / 10;
   let memoryAtPeak;
   setInterval(() => {
     const usage = process.memoryUsage();

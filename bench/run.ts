@@ -163,7 +163,7 @@ interface MemoryAtPeak { rssMb: number; heapTotalMb: number; heapUsedMb: number;
 function formatMemory(memory: MemoryAtPeak | undefined): string {
   if (memory === undefined) return '';
   const spaces = Object.entries(memory.spacesMb).filter(([, size]) => size >= 0.5).map(([name, size]) => `${name.replace(/_space$/, '')} ${size}`).join(', ');
-  return ` (sampled at its largest: ${memory.rssMb} MB, V8 heap ${memory.heapTotalMb} MB [${spaces}], ${memory.heapUsedMb} MB of it in use; external ${memory.externalMb} MB)`;
+  return ` (sampled at its largest: ${memory.rssMb} MiB, V8 heap ${memory.heapTotalMb} MiB [${spaces}], ${memory.heapUsedMb} MiB of it in use; external ${memory.externalMb} MiB)`;
 }
 
 interface EventLoopDelay { p50Ms: number; p99Ms: number; maxMs: number; meanMs: number; inServer?: { count: number; p50Ms: number; p99Ms: number; maxMs: number }; memoryAtPeak?: MemoryAtPeak; gc: Record<string, { count: number; totalMs: number; maxMs: number }> }
@@ -807,7 +807,7 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Peak resident set size of a process in MB (VmHWM), from /proc. */
+/** Peak resident set size of a process in MiB (VmHWM, kB / 1024), from /proc. */
 function peakRss(pid: number): number | undefined {
   try {
     const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -871,7 +871,7 @@ function reportSweep(done: SweepStep[], peakRssMb: number | undefined): void {
     '',
     ...done.map((step) => `- ${step.rate}/s: ${formatStatementTimes(step.statementTimes)}`),
     '',
-    `server peak RSS: ${peakRssMb ?? '?'} MB${formatMemory(done.at(-1)?.eventLoop?.memoryAtPeak)}`,
+    `server peak RSS: ${peakRssMb ?? '?'} MiB${formatMemory(done.at(-1)?.eventLoop?.memoryAtPeak)}`,
   ].join('\n');
   console.log(`\n${text}`);
   save({ sweep: done, sustainableRate: best?.rate ?? null, sustainableWithinLatencyTarget: fast?.rate ?? null, latencyTargetMs: LATENCY_TARGET_MS, peakRssMb, providerLatencyMs: PROVIDER_LATENCY_MS, providerRate: PROVIDER_RATE, maxLagSeconds: MAX_LAG_MS / 1000, connections: CONNECTIONS, duration: SWEEP_DURATION });
@@ -913,7 +913,7 @@ function report(flows: FlowResult[], peakRssMb: number | undefined): void {
     '|----------------------------|---------|---------|------------|--------------|',
     ...work,
     '',
-    `server peak RSS: ${peakRssMb ?? '?'} MB${formatMemory(flows.at(-1)?.eventLoop?.memoryAtPeak)}`,
+    `server peak RSS: ${peakRssMb ?? '?'} MiB${formatMemory(flows.at(-1)?.eventLoop?.memoryAtPeak)}`,
   ].join('\n');
   console.log(text);
   save({ flows, peakRssMb, connections: CONNECTIONS, duration: DURATION, providerLatencyMs: PROVIDER_LATENCY_MS });
@@ -958,7 +958,7 @@ function reportComparison(blocks: FlowResult[], peakRssMb: number | undefined): 
     '|------------------|--------|--------|------|-------------------|-----------------------|--------------------------------|------------|',
     ...summaries.map((s) => `| ${s.flow.padEnd(16)} | ${String(s.blocks).padStart(6)} | ${s.requestsPerSecond} (${percent(s.requestsPerSecond, base.requestsPerSecond)}) | ${s.p99} | ${s.server.toFixed(2)} (${percent(s.server, base.server)}) | ${s.postgres.toFixed(2)} (${percent(s.postgres, base.postgres)}) | ${s.backends.toFixed(2)} (${percent(s.backends, base.backends)}) | ${s.statements.toFixed(3)} |`),
     '',
-    `server peak RSS: ${peakRssMb ?? '?'} MB`,
+    `server peak RSS: ${peakRssMb ?? '?'} MiB`,
   ].join('\n');
   console.log(text);
   save({ compare: blocks, summaries, peakRssMb, connections: CONNECTIONS, duration: DURATION, rounds: COMPARE_ROUNDS, providerLatencyMs: PROVIDER_LATENCY_MS });
