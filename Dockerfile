@@ -47,8 +47,9 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD ["nod
 # Nothing is written to disk: the container runs with a read-only root and only /tmp writable.
 # V8 flags, the same as `npm start` and `npm run bench` (docs/benchmarks.md, "Memory"): an old
 # space of at most 256 MB, which also keeps V8 from letting the heap grow to several times its
-# live size between full collections, and an 8 MB semi-space, which pays for the extra full
-# collections with half as many young ones; and no Maglev (Node 24's mid-tier compiler; Node 20
+# live size between full collections, and a 4 MB semi-space, which keeps Node 24's peak RSS under
+# saturation at 144-148 MiB instead of 149-159 (for 6-15% more CPU per request there, still
+# under half the 0.5 ms target; docs/benchmarks.md, "The semi-space again"); and no Maglev (Node 24's mid-tier compiler; Node 20
 # does not run it by default), which costs this long-running server no CPU measurably and saves
 # about 10 MB of native memory; and no allocation-site pretenuring, which under steady load had
 # V8 allocate short-lived request objects straight into the old space, so that a full collection
@@ -58,10 +59,10 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD ["nod
 # blocks of 64 KiB or more (likely the read buffers of the PostgreSQL sockets) are mapped and
 # given back when freed, where glibc's default, which raises its threshold after the first large
 # block it frees, serves them from a heap that stays at its high-water mark (docs/benchmarks.md,
-# "glibc's mmap threshold"). Peak RSS under load 141-148 MB on Node 24 (151-157 MB without it,
-# 156-165 MB with Maglev too), not 210-280 MB.
+# "glibc's mmap threshold"). Peak RSS under load 141-148 MiB on Node 24 with an 8 MB semi-space
+# (151-157 without it, 156-165 with Maglev too), not 210-280.
 ENV MALLOC_MMAP_THRESHOLD_=65536
 # --v8-pool-size=1: one V8 helper thread instead of four; on two cores shared with PostgreSQL the
 # request p99 at 1,000 requests/s fell from 18-24 to 12 ms, for about 6 MB of peak RSS under
 # saturation (docs/benchmarks.md, "V8's helper threads").
-CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=256", "--no-maglev", "--no-allocation-site-pretenuring", "--v8-pool-size=1", "dist/server.js"]
+CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=256", "--no-maglev", "--no-allocation-site-pretenuring", "--v8-pool-size=1", "dist/server.js"]

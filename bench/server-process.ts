@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
  * container's CMD (test/unit/node-flags.test.ts keeps the three equal; docs/benchmarks.md,
  * "Memory").
  */
-export const SERVER_NODE_ARGS = ['--max-semi-space-size=8', '--max-old-space-size=256', '--no-maglev', '--no-allocation-site-pretenuring', '--v8-pool-size=1'];
+export const SERVER_NODE_ARGS = ['--max-semi-space-size=4', '--max-old-space-size=256', '--no-maglev', '--no-allocation-site-pretenuring', '--v8-pool-size=1'];
 
 /**
  * The server's environment beyond its settings, also that of `npm start` and the container
