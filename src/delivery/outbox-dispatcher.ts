@@ -7,6 +7,7 @@
  * Logs carry the masked destination and the provider's error name only (S34).
  */
 import type { Clock } from '../lib/clock.ts';
+import { deadline } from '../lib/deadline.ts';
 import type { Histogram } from '../lib/metrics.ts';
 import type { RandomSource } from '../lib/random.ts';
 import type { ClaimedDeliveryJob, DeliveryJobEnd, DeliveryJobRepository } from '../repositories/delivery-job-repository.ts';
@@ -363,15 +364,18 @@ export function createOutboxDispatcher(deps: {
     let result: SendResult;
     const sentAt = Date.now();
     const lost = held.get(job.id)?.abort.signal;
+    // Not AbortSignal.any over AbortSignal.timeout: see src/lib/deadline.ts.
+    const timeout = deadline(settings.sendTimeoutMs, lost);
     try {
-      const signal = lost === undefined ? AbortSignal.timeout(settings.sendTimeoutMs) : AbortSignal.any([AbortSignal.timeout(settings.sendTimeoutMs), lost]);
-      const options = { signal, idempotencyKey: job.id };
+      const options = { signal: timeout.signal, idempotencyKey: job.id };
       result = message.channel === 'email' ? await deps.email.send(message, options) : await deps.sms.send(message, options);
     } catch (error) {
       const summary = describeProviderError(error);
       // A send aborted because another dispatcher took the job says nothing about the provider.
       if (isOverloadSignal(summary) && lost?.aborted !== true) concurrency.overloaded();
       return retryOrFail(job, sender.provider, summary);
+    } finally {
+      timeout.clear();
     }
     concurrency.answered(Date.now() - sentAt);
     return finish(job, { status: 'delivered', provider: sender.provider, providerMessageId: result.messageId ?? null, error: null });
