@@ -9,6 +9,7 @@ import { eventually, startTestApp, useLocalAws, type TestApp } from '../helpers/
 import { startSesFaults, type SesFaults } from '../helpers/ses-faults.ts';
 import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
 import { createDeliveryJobRepository } from '../../src/repositories/delivery-job-repository.ts';
+import { ERRORS } from '../../src/errors.ts';
 
 // A failed send is retried within half a second.
 const ENV = {
@@ -134,6 +135,8 @@ describe('delivery admission control', () => {
     await eventually(() => (dispatching.logs.some((line) => line.includes(REFUSAL_LOG)) ? true : undefined), 10_000);
     const lines = dispatching.logs.filter((line) => line.includes(REFUSAL_LOG));
     assert.ok(lines.length < refused, `${lines.length} log lines for ${refused} refusals`);
+    // Nor is any refusal logged as a failed request, once per request.
+    assert.equal(dispatching.logs.filter((line) => line.includes(ERRORS.overloaded.detail)).length, 0);
     assert.ok(!dispatching.logs.some((line) => line.includes('refused@example.com') || line.includes('nobody@example.com')));
 
     // SES answers again: the stalled code is delivered, and admission reopens everywhere.
