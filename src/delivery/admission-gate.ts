@@ -7,17 +7,20 @@
  *
  * New code requests are refused (503 overloaded, Retry-After) before anything is stored or sent,
  * for known and unknown identifiers alike (S17), while any of these holds:
- * - the oldest pending job is older than DELIVERY_MAX_LAG_SECONDS; while the outbox is
- *   draining (jobs left it within the rate window), only jobs none of whose attempts has
- *   failed count here. A job retried after failures of its own (a send hook answering 5xx for
+ * - the oldest pending job of the request's channel (email or SMS) is older than
+ *   DELIVERY_MAX_LAG_SECONDS: a provider that stalls, or one that takes fewer messages a
+ *   second than are asked of it (SNS's SMS rate is often tens a second), closes its own
+ *   channel and leaves the other open. While the outbox is draining (jobs left it within the
+ *   rate window), only jobs none of whose attempts has failed count here. A job retried after failures of its own (a send hook answering 5xx for
  *   one number, an SES entry's TRANSIENT_FAILURE) says nothing about the codes behind it,
  *   which are being sent; counted, it would refuse everyone until its code expired. While
  *   nothing drains, every job counts: a stalled or failing provider closes the gate.
- * - more than DELIVERY_MAX_PENDING jobs wait;
+ * - more than DELIVERY_MAX_PENDING jobs wait (both channels);
  * - the projected wait of a code accepted now is more than half of DELIVERY_MAX_LAG_SECONDS:
  *   the jobs ahead of it divided by the rate the outbox has been emptied at (jobs created minus
  *   the change in pending: delivered, failed or expired), the higher of that over the last
- *   probe interval and over the last few seconds.
+ *   probe interval and over the last few seconds. This is the outbox's as a whole and closes
+ *   both channels: the highest job id counts the jobs created, and it has no channel.
  * The first rule alone lets a code accepted just before it trips wait longer than the limit:
  * the oldest job's age is what the head of the queue waited, and under an offered rate r times
  * what delivery manages, the jobs behind it wait up to r times as long (measured: 16 s at 1.6×
@@ -42,19 +45,24 @@
  * twice as long, up to DELIVERY_MAX_LAG_SECONDS apart. If its code is delivered, jobs leave the
  * outbox, the failing ones stop counting and the gate opens; if its send fails as well, the gate
  * stays closed and a failing provider is sent at most one code per DELIVERY_MAX_LAG_SECONDS per
- * replica. A trial is let through by time alone, whatever the identifier (S17). A send that
- * hangs rather than fails keeps its job unfailed and late: a stall, with no trials.
+ * replica, per channel. A trial is let through by time alone, whatever the identifier (S17).
+ * A send that hangs rather than fails keeps its job unfailed and late: a stall, with no trials.
+ *
+ * Known limits: whether the outbox drains is read for both channels together, so while email
+ * is being sent, SMS jobs whose every send fails do not count towards SMS's age (nor the other
+ * way round); and the projection uses the two channels' combined rate, so a slow SMS provider
+ * beside a fast email one is projected from their sum and its backlog is left to the age rule.
  */
 import type { Clock } from '../lib/clock.ts';
 import type { Counter } from '../lib/metrics.ts';
-import type { Logger } from '../services/types.ts';
+import type { Channel, Logger } from '../services/types.ts';
 import type { Worker } from '../workers/worker.ts';
 
 export interface AdmissionGate extends Worker {
-  /** True while code requests may be accepted; counts a refusal otherwise. Never waits. */
-  admit(): boolean;
-  /** Seconds a refused client should wait before asking again. */
-  retryAfterSeconds(): number;
+  /** True while code requests for the channel may be accepted; counts a refusal otherwise. Never waits. */
+  admit(channel: Channel): boolean;
+  /** Seconds a client refused for the channel should wait before asking again. */
+  retryAfterSeconds(channel: Channel): number;
   /** Reads the outbox now and updates the verdict; the worker does this once a second. */
   probe(): Promise<void>;
   /** The last probe's projected wait for a code accepted now, in seconds (0: no queue or no rate yet; Infinity: nothing drains). */
@@ -67,16 +75,51 @@ export const DRAIN_RATE_WINDOW_MS = 5_000;
 /** Fewer pending jobs than this (one SES bulk call's worth) are no queue to project a wait from. */
 export const QUEUE_FLOOR_JOBS = 50;
 
-export interface Backlog {
+/** The pending jobs of one channel. */
+export interface ChannelBacklog {
+  channel: Channel;
   oldestCreatedAt: Date | null;
   databaseLagSeconds: number;
   /** The same for the oldest pending job none of whose attempts has failed yet (waiting, or in its first send). */
   oldestUnfailedCreatedAt: Date | null;
   databaseUnfailedLagSeconds: number;
-  /** Counted up to the cap asked for. */
+  pending: number;
+}
+
+/** The outbox as a whole (the sums and the oldest of its channels), and by channel. */
+export interface Backlog extends Omit<ChannelBacklog, 'channel'> {
+  /** Counted up to the cap asked for, all channels together. */
   pending: number;
   /** Jobs ever created (the highest job id), null before the first. */
   created: number | null;
+  /** The channels with pending jobs. */
+  channels: ChannelBacklog[];
+}
+
+/** The outbox's totals from its channels' readings. */
+export function summarizeBacklog(channels: ChannelBacklog[], created: number | null): Backlog {
+  const oldest = (pick: (entry: ChannelBacklog) => Date | null) => channels.map(pick).filter((at): at is Date => at !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
+  return {
+    oldestCreatedAt: oldest((entry) => entry.oldestCreatedAt),
+    databaseLagSeconds: Math.max(0, ...channels.map((entry) => entry.databaseLagSeconds)),
+    oldestUnfailedCreatedAt: oldest((entry) => entry.oldestUnfailedCreatedAt),
+    databaseUnfailedLagSeconds: Math.max(0, ...channels.map((entry) => entry.databaseUnfailedLagSeconds)),
+    pending: channels.reduce((sum, entry) => sum + entry.pending, 0),
+    created,
+    channels,
+  };
+}
+
+const CHANNELS: readonly Channel[] = ['email', 'mobile'];
+
+/** One channel's verdict. */
+interface ChannelState {
+  open: boolean;
+  /** Closed only by late jobs whose sends failed (see the top of the file): trials are let through. */
+  failingOnly: boolean;
+  nextTrialAtMs: number;
+  trialGapMs: number;
+  lagSeconds: number;
 }
 
 /** One probe's reading, for the drain rate. */
@@ -92,12 +135,7 @@ export function createAdmissionGate(deps: {
 }): AdmissionGate {
   const { clock, log, settings } = deps;
   const intervalMs = deps.intervalMs ?? ADMISSION_PROBE_INTERVAL_MS;
-  let open = true;
-  /** Closed only by late jobs whose sends failed (see the top of the file): trials are let through. */
-  let failingOnly = false;
-  let nextTrialAtMs = 0;
-  let trialGapMs = intervalMs;
-  let lagSeconds = 0;
+  const states = new Map<Channel, ChannelState>(CHANNELS.map((channel) => [channel, { open: true, failingOnly: false, nextTrialAtMs: 0, trialGapMs: intervalMs, lagSeconds: 0 }]));
   let pending = 0;
   let projectedWait = 0;
   let samples: Sample[] = [];
@@ -147,44 +185,55 @@ export function createAdmissionGate(deps: {
     // so neither a service clock that stands still nor one that runs ahead reads as lag.
     const draining = rate !== undefined && rate > 0;
     const lagOf = (oldest: Date | null, databaseLag: number) => (oldest === null ? 0 : Math.max(0, Math.min(databaseLag, (nowMs - oldest.getTime()) / 1000)));
-    const unfailedLag = lagOf(view.oldestUnfailedCreatedAt, view.databaseUnfailedLagSeconds);
-    lagSeconds = draining ? unfailedLag : lagOf(view.oldestCreatedAt, view.databaseLagSeconds);
     projectedWait = pending < QUEUE_FLOOR_JOBS || rate === undefined ? 0 : rate > 0 ? pending / rate : Number.POSITIVE_INFINITY;
     // An unbounded projection (nothing drains) is left to the age rule: see the top of the file.
     const behind = Number.isFinite(projectedWait) && projectedWait > settings.deliveryMaxLagSeconds / 2;
-    const wasOpen = open;
-    open = lagSeconds <= settings.deliveryMaxLagSeconds && !capped && !behind;
-    const wasFailingOnly = failingOnly;
-    failingOnly = !open && !capped && !behind && unfailedLag <= settings.deliveryMaxLagSeconds;
-    if (open || !failingOnly) {
-      nextTrialAtMs = 0;
-      trialGapMs = intervalMs;
+    const projected = Number.isFinite(projectedWait) ? Math.round(projectedWait * 10) / 10 : 'unbounded';
+    // The count and the projection are the outbox's as a whole; the age rule is each channel's,
+    // so a provider that stalls or falls behind closes only its own channel.
+    for (const channel of CHANNELS) {
+      const state = states.get(channel)!;
+      const own = view.channels.find((entry) => entry.channel === channel);
+      const unfailedLag = own === undefined ? 0 : lagOf(own.oldestUnfailedCreatedAt, own.databaseUnfailedLagSeconds);
+      state.lagSeconds = own === undefined ? 0 : draining ? unfailedLag : lagOf(own.oldestCreatedAt, own.databaseLagSeconds);
+      const wasOpen = state.open;
+      const wasFailingOnly = state.failingOnly;
+      state.open = state.lagSeconds <= settings.deliveryMaxLagSeconds && !capped && !behind;
+      state.failingOnly = !state.open && !capped && !behind && unfailedLag <= settings.deliveryMaxLagSeconds;
+      if (state.open || !state.failingOnly) {
+        state.nextTrialAtMs = 0;
+        state.trialGapMs = intervalMs;
+      }
+      const fields = {
+        channel,
+        lagSeconds: Math.round(state.lagSeconds * 10) / 10,
+        pending,
+        channelPending: own?.pending ?? 0,
+        projectedWaitSeconds: projected,
+        maxLagSeconds: settings.deliveryMaxLagSeconds,
+        maxPending: settings.deliveryMaxPending,
+      };
+      if (wasOpen && !state.open) log.warn(fields, 'delivery is behind: refusing new code requests with 503 overloaded');
+      if (state.failingOnly && !wasFailingOnly) log.warn(fields, 'only codes whose sends keep failing are late: letting code requests through one at a time to test delivery');
+      if (!wasOpen && state.open) log.info(fields, 'delivery caught up: accepting code requests again');
     }
-    const fields = {
-      lagSeconds: Math.round(lagSeconds * 10) / 10,
-      pending,
-      projectedWaitSeconds: Number.isFinite(projectedWait) ? Math.round(projectedWait * 10) / 10 : 'unbounded',
-      maxLagSeconds: settings.deliveryMaxLagSeconds,
-      maxPending: settings.deliveryMaxPending,
-    };
-    if (wasOpen && !open) log.warn(fields, 'delivery is behind: refusing new code requests with 503 overloaded');
-    if (failingOnly && !wasFailingOnly) log.warn(fields, 'only codes whose sends keep failing are late: letting code requests through one at a time to test delivery');
-    if (!wasOpen && open) log.info(fields, 'delivery caught up: accepting code requests again');
     if (refusedSinceLog > 0) {
-      log.warn({ ...fields, refused: refusedSinceLog }, 'code requests refused while delivery is overloaded');
+      const closed = CHANNELS.filter((channel) => !states.get(channel)!.open);
+      log.warn({ refused: refusedSinceLog, closed, pending, projectedWaitSeconds: projected, maxLagSeconds: settings.deliveryMaxLagSeconds, maxPending: settings.deliveryMaxPending }, 'code requests refused while delivery is overloaded');
       refusedSinceLog = 0;
     }
   }
 
   return {
     name: 'delivery-admission',
-    admit() {
-      if (open) return true;
-      if (failingOnly) {
+    admit(channel) {
+      const state = states.get(channel)!;
+      if (state.open) return true;
+      if (state.failingOnly) {
         const nowMs = clock.now().getTime();
-        if (nowMs >= nextTrialAtMs) {
-          nextTrialAtMs = nowMs + trialGapMs;
-          trialGapMs = Math.min(trialGapMs * 2, settings.deliveryMaxLagSeconds * 1000);
+        if (nowMs >= state.nextTrialAtMs) {
+          state.nextTrialAtMs = nowMs + state.trialGapMs;
+          state.trialGapMs = Math.min(state.trialGapMs * 2, settings.deliveryMaxLagSeconds * 1000);
           return true;
         }
       }
@@ -192,12 +241,13 @@ export function createAdmissionGate(deps: {
       deps.refused.inc();
       return false;
     },
-    retryAfterSeconds() {
+    retryAfterSeconds(channel) {
+      const state = states.get(channel)!;
       // Until the next trial, while only failing jobs are late.
-      if (failingOnly) return Math.min(settings.deliveryMaxLagSeconds, Math.max(1, Math.ceil((nextTrialAtMs - clock.now().getTime()) / 1000)));
+      if (state.failingOnly) return Math.min(settings.deliveryMaxLagSeconds, Math.max(1, Math.ceil((state.nextTrialAtMs - clock.now().getTime()) / 1000)));
       // About how far delivery is behind its limits: at least a second, at most the lag limit.
       const projectedOver = Number.isFinite(projectedWait) ? projectedWait - settings.deliveryMaxLagSeconds / 2 : 0;
-      const behind = Math.ceil(Math.max(lagSeconds - settings.deliveryMaxLagSeconds, projectedOver));
+      const behind = Math.ceil(Math.max(state.lagSeconds - settings.deliveryMaxLagSeconds, projectedOver));
       return Math.min(settings.deliveryMaxLagSeconds, Math.max(1, behind));
     },
     projectedWaitSeconds: () => projectedWait,

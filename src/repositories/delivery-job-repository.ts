@@ -5,7 +5,7 @@
  * one's jobs come back when its lease passes. Every later write is fenced by the attempt
  * number the claim returned, so a dispatcher that lost its lease cannot overwrite the outcome.
  */
-import type { Backlog } from '../delivery/admission-gate.ts';
+import { summarizeBacklog, type Backlog, type ChannelBacklog } from '../delivery/admission-gate.ts';
 import type pg from 'pg';
 import { statement } from './sql.ts';
 import type { Channel } from '../services/types.ts';
@@ -116,13 +116,19 @@ WHERE d.id = v.id AND d.attempts = v.attempts AND d.status = 'pending'
 RETURNING d.id`);
 
 // Reads only the pending jobs (partial index delivery_jobs_pending_due_idx); the count stops at
-// the cap. Unnamed, like the claim, so it is planned against the outbox as it is now.
+// the cap. One row per channel with pending jobs (a row with a null channel when none is), each
+// with the highest job id, read in the same snapshot. Unnamed, like the claim, so it is planned
+// against the outbox as it is now.
 const BACKLOG = statement<{ cap: number }>('outbox_backlog', `
-SELECT min(created_at) AS oldest, coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 AS lag, count(*)::int AS pending,
-  min(created_at) FILTER (WHERE unfailed) AS oldest_unfailed,
-  coalesce(extract(epoch FROM clock_timestamp() - min(created_at) FILTER (WHERE unfailed)), 0)::float8 AS unfailed_lag,
-  (SELECT max(id) FROM delivery_jobs)::float8 AS created
-FROM (SELECT created_at, last_error IS NULL AS unfailed FROM delivery_jobs WHERE status = 'pending' LIMIT :cap) p`, { prepared: false });
+SELECT g.channel, coalesce(g.pending, 0) AS pending, g.oldest, coalesce(g.lag, 0) AS lag, g.oldest_unfailed, coalesce(g.unfailed_lag, 0) AS unfailed_lag, c.created
+FROM (SELECT max(id)::float8 AS created FROM delivery_jobs) c
+LEFT JOIN (
+  SELECT channel, count(*)::int AS pending, min(created_at) AS oldest, extract(epoch FROM clock_timestamp() - min(created_at))::float8 AS lag,
+    min(created_at) FILTER (WHERE unfailed) AS oldest_unfailed,
+    coalesce(extract(epoch FROM clock_timestamp() - min(created_at) FILTER (WHERE unfailed)), 0)::float8 AS unfailed_lag
+  FROM (SELECT channel, created_at, last_error IS NULL AS unfailed FROM delivery_jobs WHERE status = 'pending' LIMIT :cap) p
+  GROUP BY channel
+) g ON true`, { prepared: false });
 
 // Fenced like FINISH, and only while the lease is held: a released (rescheduled) job is left alone.
 const EXTEND = statement<{ ids: string[]; attempts: number[]; lease_seconds: number }>('outbox_extend', `
@@ -198,16 +204,16 @@ export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepositor
     },
 
     async backlog(cap) {
-      const { rows } = await pool.query<{ oldest: Date | null; lag: number; pending: number; oldest_unfailed: Date | null; unfailed_lag: number; created: number | null }>(BACKLOG.bind({ cap }));
-      const row = rows[0]!;
-      return {
+      const { rows } = await pool.query<{ channel: Channel | null; pending: number; oldest: Date | null; lag: number; oldest_unfailed: Date | null; unfailed_lag: number; created: number | null }>(BACKLOG.bind({ cap }));
+      const channels: ChannelBacklog[] = rows.filter((row) => row.channel !== null).map((row) => ({
+        channel: row.channel!,
         oldestCreatedAt: row.oldest,
         databaseLagSeconds: row.lag,
         oldestUnfailedCreatedAt: row.oldest_unfailed,
         databaseUnfailedLagSeconds: row.unfailed_lag,
         pending: row.pending,
-        created: row.created,
-      };
+      }));
+      return summarizeBacklog(channels, rows[0]?.created ?? null);
     },
 
     async extend(held, leaseSeconds) {

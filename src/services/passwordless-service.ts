@@ -120,7 +120,7 @@ export function createPasswordlessService(deps: CodeSendingDeps & {
       if (destination === undefined) throw new AppError(INVALID_IDENTIFIER[channel]);
       // Delivery is behind: refuse before anything is stored or sent, whoever asks (S17). The
       // verdict is in memory; counting and logging the refusal is the gate's.
-      if (!admission.admit()) throw new AppError('overloaded', { headers: { 'retry-after': String(admission.retryAfterSeconds()) } });
+      if (!admission.admit(channel)) throw new AppError('overloaded', { headers: { 'retry-after': String(admission.retryAfterSeconds(channel)) } });
       const to = { channel, destination };
       const masked = maskDestination(channel, destination);
       const demoUser = demo.find(channel, destination);

@@ -18,13 +18,26 @@ export interface SnsFake {
   messages: PublishedSms[];
   /** The next Publish calls fail with these AWS error codes and HTTP statuses. */
   failNext(code: string, status: number, times?: number): void;
+  /** Every answer from now on waits this long (a stall); 0 turns it off for later calls. */
+  setDelay(ms: number): void;
   close(): Promise<void>;
 }
 
 export async function startSnsFake(): Promise<SnsFake> {
   const messages: PublishedSms[] = [];
   const failures: { code: string; status: number }[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let delayMs = 0;
   const server: Server = createServer((request, response) => {
+    if (delayMs > 0) {
+      const wait = delayMs;
+      const end = response.end.bind(response);
+      response.end = ((...args: Parameters<typeof end>) => {
+        const timer = setTimeout(() => { timers.delete(timer); end(...args); }, wait);
+        timers.add(timer);
+        return response;
+      }) as typeof response.end;
+    }
     let body = '';
     request.setEncoding('utf8');
     request.on('data', (chunk: string) => { body += chunk; });
@@ -60,7 +73,10 @@ export async function startSnsFake(): Promise<SnsFake> {
     failNext(code, status, times = 1) {
       for (let i = 0; i < times; i++) failures.push({ code, status });
     },
+    setDelay(ms) { delayMs = ms; },
     close: () => new Promise((resolve) => {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
       server.closeAllConnections();
       server.close(() => resolve());
     }),

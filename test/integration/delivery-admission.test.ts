@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { eventually, startTestApp, useLocalAws, type TestApp } from '../helpers/app.ts';
 import { startSesFaults, type SesFaults } from '../helpers/ses-faults.ts';
 import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
+import { startSnsFake, type SnsFake } from '../helpers/sns-fake.ts';
 import { createDeliveryJobRepository } from '../../src/repositories/delivery-job-repository.ts';
 import { ERRORS } from '../../src/errors.ts';
 
@@ -28,17 +29,20 @@ describe('delivery admission control', () => {
   let db: TestDatabase;
   let ses: SesLocal;
   let faults: SesFaults;
+  let sns: SnsFake;
   const apps: TestApp[] = [];
 
   before(async () => {
     ses = await startSesLocal();
     faults = await startSesFaults({ target: ses.url });
-    useLocalAws({ ses: faults.url });
+    sns = await startSnsFake();
+    useLocalAws({ ses: faults.url, sns: sns.url });
     db = await createTestDatabase();
   });
   after(async () => {
     for (const app of apps) await app.close();
     await faults.close();
+    await sns.close();
     await ses.close();
     await db.drop();
   });
@@ -90,7 +94,19 @@ describe('delivery admission control', () => {
         await first.post('/passwordless/request/email', { email: `capped-${i}@example.com` });
       }
       assert.equal((await outbox.backlog(2)).pending, 2);
+      // By channel: an SMS job has a row of its own, with its own oldest job; the totals sum them.
+      await db.pool.query('INSERT INTO users (phone_number) VALUES ($1)', ['+14155550160']);
+      assert.equal((await first.post('/passwordless/request/mobile', { phone_number: '+14155550160' })).status, 202);
+      const split = await outbox.backlog(1_000);
+      const byChannel = Object.fromEntries(split.channels.map((entry) => [entry.channel, entry]));
+      assert.deepEqual(Object.keys(byChannel).sort(), ['email', 'mobile']);
+      assert.deepEqual([byChannel.email!.pending, byChannel.mobile!.pending], [3, 1]);
+      assert.equal(split.pending, 4);
+      assert.ok(byChannel.mobile!.oldestCreatedAt!.getTime() > byChannel.email!.oldestCreatedAt!.getTime());
+      assert.deepEqual(split.oldestCreatedAt, byChannel.email!.oldestCreatedAt);
+      assert.ok(byChannel.mobile!.databaseLagSeconds <= split.databaseLagSeconds);
       await db.pool.query("UPDATE delivery_jobs SET status = 'delivered', payload = NULL, finished_at = now() WHERE status = 'pending'");
+      assert.deepEqual((await outbox.backlog(1_000)).channels, [], 'no row for a channel with nothing pending');
     } finally {
       await first.close();
       await second.close();
@@ -209,6 +225,32 @@ describe('delivery admission control', () => {
       await eventually(async () => ((await db.pool.query(`SELECT 1 FROM delivery_jobs WHERE status = 'pending'`)).rowCount === 0 ? true : undefined), 20_000);
     } finally {
       faults.reset();
+      await app.close();
+    }
+  });
+
+  it('closes only the channel whose provider stalls: SMS requests answer 503 while email codes are still accepted and sent (S48, S17)', async () => {
+    const app = await startTestApp({ db, env: STALL_ENV });
+    try {
+      for (const phone of ['+14155550170', '+14155550171']) await db.pool.query('INSERT INTO users (phone_number) VALUES ($1)', [phone]);
+      await db.pool.query('INSERT INTO users (email) VALUES ($1)', ['mixed@example.com']);
+      sns.setDelay(60_000);
+      assert.equal((await app.post('/passwordless/request/mobile', { phone_number: '+14155550170' })).status, 202);
+      await eventually(async () => ((await app.post('/passwordless/request/mobile', { phone_number: '+14155550179' })).status === 503 ? true : undefined), 20_000);
+      const refused = await app.post('/passwordless/request/mobile', { phone_number: '+14155550171' });
+      assert.equal(refused.status, 503);
+      assert.equal(((await refused.json()) as { code: string }).code, 'overloaded');
+      // Email is another provider, and it is sending: its requests are accepted and delivered.
+      assert.equal((await app.post('/passwordless/request/email', { email: 'mixed@example.com' })).status, 202);
+      await eventually(async () => ((await ses.emails('mixed@example.com')).length >= 1 ? true : undefined), 10_000);
+      const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM one_time_tokens WHERE destination = '+14155550171'`);
+      assert.equal(rows[0]!.n, 0, 'nothing is stored for the refused SMS request');
+      // SNS answers again: the stalled code is sent on its next attempt, and SMS reopens.
+      sns.setDelay(0);
+      await eventually(async () => ((await app.post('/passwordless/request/mobile', { phone_number: '+14155550171' })).status === 202 ? true : undefined), 30_000);
+      await eventually(async () => ((await db.pool.query(`SELECT 1 FROM delivery_jobs WHERE status = 'pending'`)).rowCount === 0 ? true : undefined), 30_000);
+    } finally {
+      sns.setDelay(0);
       await app.close();
     }
   });

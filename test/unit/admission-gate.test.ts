@@ -5,7 +5,8 @@
 // outbox that stops draining closes it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ADMISSION_PROBE_INTERVAL_MS, createAdmissionGate, type AdmissionGate, type Backlog } from '../../src/delivery/admission-gate.ts';
+import { ADMISSION_PROBE_INTERVAL_MS, createAdmissionGate, summarizeBacklog, type AdmissionGate, type Backlog, type ChannelBacklog } from '../../src/delivery/admission-gate.ts';
+import type { Channel } from '../../src/services/types.ts';
 import type { Logger } from '../../src/services/types.ts';
 
 const SETTINGS = { deliveryMaxLagSeconds: 10, deliveryMaxPending: 20_000, deliveryMaxConcurrency: 512 };
@@ -16,21 +17,19 @@ function outbox() {
   let nowMs = 1_700_000_000_000;
   let created = 0;
   /** Pending jobs in creation order; `failed`: an attempt of it failed, and it waits to be retried. */
-  let queue: { at: number; failed: boolean }[] = [];
+  let queue: { at: number; failed: boolean; channel: Channel }[] = [];
   let refused = 0;
   const age = (job: { at: number } | undefined) => ({ at: job === undefined ? null : new Date(job.at), lag: job === undefined ? 0 : (nowMs - job.at) / 1000 });
   const gate = createAdmissionGate({
     backlog: async (cap): Promise<Backlog> => {
-      const oldest = age(queue[0]);
-      const unfailed = age(queue.find((job) => !job.failed));
-      return {
-        oldestCreatedAt: oldest.at,
-        databaseLagSeconds: oldest.lag,
-        oldestUnfailedCreatedAt: unfailed.at,
-        databaseUnfailedLagSeconds: unfailed.lag,
-        pending: Math.min(queue.length, cap),
-        created: created === 0 ? null : created,
-      };
+      const counted = queue.slice(0, cap);
+      const channels: ChannelBacklog[] = (['email', 'mobile'] as const).filter((channel) => counted.some((job) => job.channel === channel)).map((channel) => {
+        const own = counted.filter((job) => job.channel === channel);
+        const oldest = age(own[0]);
+        const unfailed = age(own.find((job) => !job.failed));
+        return { channel, oldestCreatedAt: oldest.at, databaseLagSeconds: oldest.lag, oldestUnfailedCreatedAt: unfailed.at, databaseUnfailedLagSeconds: unfailed.lag, pending: own.length };
+      });
+      return summarizeBacklog(channels, created === 0 ? null : created);
     },
     clock: { now: () => new Date(nowMs) },
     log: quiet,
@@ -43,13 +42,13 @@ function outbox() {
     get pending() { return queue.length; },
     get refused() { return refused; },
     advance(ms: number) { nowMs += ms; },
-    add(count: number) { for (let i = 0; i < count; i++) queue.push({ at: nowMs, failed: false }); created += count; },
-    /** Sends the oldest `count` jobs that have not failed; how long each waited (ms). */
-    send(count: number): number[] {
-      const failed = queue.filter((job) => job.failed);
-      const waiting = queue.filter((job) => !job.failed);
-      const sent = waiting.splice(0, count);
-      queue = failed.length === 0 ? waiting : [...failed, ...waiting].sort((a, b) => a.at - b.at);
+    add(count: number, channel: Channel = 'email') { for (let i = 0; i < count; i++) queue.push({ at: nowMs, failed: false, channel }); created += count; },
+    /** Sends the oldest `count` jobs (of the channel, if given) that have not failed; how long each waited (ms). */
+    send(count: number, channel?: Channel): number[] {
+      const sendable = (job: { failed: boolean; channel: Channel }) => !job.failed && (channel === undefined || job.channel === channel);
+      const sent = queue.filter(sendable).slice(0, count);
+      const gone = new Set(sent);
+      queue = queue.filter((job) => !gone.has(job));
       return sent.map((job) => nowMs - job.at);
     },
     /** The oldest `count` jobs fail and stay pending, to be retried. */
@@ -75,7 +74,7 @@ async function overload(offered: number, capacity: number, seconds: number) {
     box.advance(10);
     owedArrivals += offered / 100;
     for (; owedArrivals >= 1; owedArrivals--) {
-      if (!box.gate.admit()) continue;
+      if (!box.gate.admit('email')) continue;
       box.add(1);
       if (step > steps / 3) acceptedLate++;
     }
@@ -90,7 +89,7 @@ async function overload(offered: number, capacity: number, seconds: number) {
 }
 
 function verdict(gate: AdmissionGate) {
-  return { open: gate.admit(), retryAfter: gate.retryAfterSeconds(), projected: gate.projectedWaitSeconds() };
+  return { open: gate.admit('email'), retryAfter: gate.retryAfterSeconds('email'), projected: gate.projectedWaitSeconds() };
 }
 
 describe('admission gate', () => {
@@ -149,7 +148,7 @@ describe('admission gate', () => {
       box.advance(500);
       await box.gate.probe();
       // The window began while the outbox was idle; the last second's rate is what it sends.
-      assert.equal(box.gate.admit(), true, `second ${second}: ${box.gate.projectedWaitSeconds()} s projected`);
+      assert.equal(box.gate.admit('email'), true, `second ${second}: ${box.gate.projectedWaitSeconds()} s projected`);
     }
   });
 
@@ -162,7 +161,7 @@ describe('admission gate', () => {
       box.add(100);
       await box.gate.probe();
       assert.equal(box.gate.projectedWaitSeconds(), Number.POSITIVE_INFINITY);
-      assert.equal(box.gate.admit(), true, `second ${second}`);
+      assert.equal(box.gate.admit('email'), true, `second ${second}`);
     }
     box.advance(1_000);
     await box.gate.probe();
@@ -172,7 +171,7 @@ describe('admission gate', () => {
     box.advance(1_000);
     box.send(box.pending);
     await box.gate.probe();
-    assert.equal(box.gate.admit(), true);
+    assert.equal(box.gate.admit('email'), true);
   });
 
   it('is not held shut by one job that keeps failing while the codes behind it are sent (S48)', async () => {
@@ -188,7 +187,7 @@ describe('admission gate', () => {
         box.send(30);
       }
       await box.gate.probe();
-      assert.equal(box.gate.admit(), true, `second ${second}`);
+      assert.equal(box.gate.admit('email'), true, `second ${second}`);
     }
     assert.equal(box.pending, 1, 'the failing job is still pending, 30 s old');
   });
@@ -210,15 +209,15 @@ describe('admission gate', () => {
     }
     // Nothing drained for longer than the rate window: every job counts, and the oldest is 12 s
     // old. Only failing jobs are late, so one request is let through as a trial; the next is not.
-    assert.equal(box.gate.admit(), true, 'the trial');
-    assert.equal(box.gate.admit(), false, 'nothing drained for longer than the rate window: every job counts');
+    assert.equal(box.gate.admit('email'), true, 'the trial');
+    assert.equal(box.gate.admit('email'), false, 'nothing drained for longer than the rate window: every job counts');
     box.add(1);
     // Two minutes of 20 requests a second; every send fails, the trials' included.
     const trials: number[] = [];
     for (let step = 1; step <= 1_200; step++) {
       box.advance(100);
       for (let i = 0; i < 2; i++) {
-        if (!box.gate.admit()) continue;
+        if (!box.gate.admit('email')) continue;
         trials.push(box.now);
         box.add(1);
       }
@@ -228,7 +227,7 @@ describe('admission gate', () => {
     const gaps = trials.slice(1).map((at, i) => (at - trials[i]!) / 1000);
     assert.ok(gaps.every((gap, i) => gap >= Math.min(2 ** (i + 1), SETTINGS.deliveryMaxLagSeconds)), `trials ${gaps.join(', ')} s apart: each twice the last, up to the limit`);
     assert.ok(trials.length <= 2 + 120 / SETTINGS.deliveryMaxLagSeconds, `${trials.length} of 2,400 requests let through in two minutes`);
-    assert.equal(box.gate.retryAfterSeconds(), Math.max(1, Math.ceil((trials.at(-1)! + SETTINGS.deliveryMaxLagSeconds * 1000 - box.now) / 1000)), 'Retry-After says when the next trial is due');
+    assert.equal(box.gate.retryAfterSeconds('email'), Math.max(1, Math.ceil((trials.at(-1)! + SETTINGS.deliveryMaxLagSeconds * 1000 - box.now) / 1000)), 'Retry-After says when the next trial is due');
   });
 
   it('is not held shut by one job that keeps failing on an outbox with nothing else to send: a trial code is delivered and reopens it (S48)', async () => {
@@ -241,7 +240,7 @@ describe('admission gate', () => {
     for (let second = 1; second <= 600; second++) {
       box.advance(1_000);
       if (second % 20 === 0) {
-        if (box.gate.admit()) box.add(1);
+        if (box.gate.admit('email')) box.add(1);
         else refused++;
       }
       box.send(box.pending);
@@ -253,13 +252,56 @@ describe('admission gate', () => {
     // for it; once its code is sent, the next probe opens the gate.
     box.advance(10_000);
     await box.gate.probe();
-    assert.equal(box.gate.admit(), true);
+    assert.equal(box.gate.admit('email'), true);
     box.add(1);
     assert.deepEqual(verdict(box.gate), { open: false, retryAfter: 1, projected: 0 });
     box.advance(1_000);
     box.send(1);
     await box.gate.probe();
-    assert.equal(box.gate.admit(), true);
+    assert.equal(box.gate.admit('email'), true);
+  });
+
+  it('closes only the channel whose provider stalls: SMS requests are refused, email codes are still accepted and sent (S48)', async () => {
+    // 100 email codes a second, every one sent at once; 5 SMS codes a second, and SNS stops
+    // answering after 5 s (its sends hang: no attempt fails).
+    const box = outbox();
+    let emailRefused = 0;
+    let smsRefused = 0;
+    let emailMaxWaitMs = 0;
+    for (let step = 1; step <= 300; step++) {
+      box.advance(100);
+      for (let i = 0; i < 10; i++) {
+        if (box.gate.admit('email')) box.add(1, 'email');
+        else emailRefused++;
+      }
+      if (step % 2 === 0) {
+        if (box.gate.admit('mobile')) box.add(1, 'mobile');
+        else smsRefused++;
+      }
+      for (const wait of box.send(Number.MAX_SAFE_INTEGER, 'email')) emailMaxWaitMs = Math.max(emailMaxWaitMs, wait);
+      if (step <= 50) box.send(Number.MAX_SAFE_INTEGER, 'mobile');
+      if (step % 10 === 0) await box.gate.probe();
+    }
+    assert.equal(emailRefused, 0, 'email requests are never refused');
+    assert.ok(emailMaxWaitMs <= 100);
+    assert.equal(box.gate.admit('mobile'), false, 'SMS is refused once its oldest code is older than the limit');
+    assert.ok(smsRefused >= 60, `${smsRefused} SMS requests refused`);
+    assert.equal(box.gate.retryAfterSeconds('mobile'), SETTINGS.deliveryMaxLagSeconds);
+    // SNS answers again: its codes are sent and SMS reopens.
+    box.advance(1_000);
+    box.send(Number.MAX_SAFE_INTEGER);
+    await box.gate.probe();
+    assert.equal(box.gate.admit('mobile'), true);
+  });
+
+  it('closes both channels when the outbox as a whole is behind: the count and the projection are the outbox\'s', async () => {
+    const box = outbox();
+    await box.gate.probe();
+    box.advance(1_000);
+    box.add(SETTINGS.deliveryMaxPending + 5, 'email');
+    await box.gate.probe();
+    assert.equal(box.gate.admit('email'), false);
+    assert.equal(box.gate.admit('mobile'), false);
   });
 
   it('keeps its verdict while the outbox cannot be read, and says so once, not every second', async () => {
@@ -268,7 +310,7 @@ describe('admission gate', () => {
     const gate = createAdmissionGate({
       backlog: async () => {
         if (failing) throw Object.assign(new Error('permission denied for table delivery_jobs'), { code: '42501' });
-        return { oldestCreatedAt: null, databaseLagSeconds: 0, oldestUnfailedCreatedAt: null, databaseUnfailedLagSeconds: 0, pending: 0, created: null };
+        return summarizeBacklog([], null);
       },
       clock: { now: () => new Date() },
       log: { info: (_fields, message) => { lines.push(`info ${message}`); }, warn: (_fields, message) => { lines.push(`warn ${message}`); }, error() {} },
@@ -278,7 +320,7 @@ describe('admission gate', () => {
     await gate.probe();
     failing = true;
     for (let i = 0; i < 5; i++) await gate.probe();
-    assert.equal(gate.admit(), true, 'the last verdict stands');
+    assert.equal(gate.admit('email'), true, 'the last verdict stands');
     failing = false;
     await gate.probe();
     assert.deepEqual(lines, ['warn admission control cannot read the outbox: keeping its last verdict', 'info admission control reads the outbox again']);
@@ -298,7 +340,7 @@ describe('admission gate', () => {
     box.advance(1_000);
     box.add(SETTINGS.deliveryMaxPending + 5);
     await box.gate.probe();
-    assert.equal(box.gate.admit(), false);
+    assert.equal(box.gate.admit('email'), false);
     // Below the cap again: the window starts over, so the first probe projects nothing yet (a
     // rate across the capped count would count the jobs beyond the cap as delivered).
     box.advance(1_000);
@@ -309,6 +351,6 @@ describe('admission gate', () => {
     box.send(1_000);
     await box.gate.probe();
     assert.equal(Math.round(box.gate.projectedWaitSeconds()), 14, 'about 14,000 pending at 1,000/s');
-    assert.equal(box.gate.admit(), false);
+    assert.equal(box.gate.admit('email'), false);
   });
 });
