@@ -11,7 +11,7 @@ import type { EmailMessage, MessageSender, SmsMessage } from './delivery/message
 import { loadMessageTemplates } from './delivery/message-templates.ts';
 import { createMessageRenderer } from './delivery/messages.ts';
 import { createOutboxDispatcher, type OutboxDispatcher } from './delivery/outbox-dispatcher.ts';
-import { createAdmissionGate } from './delivery/admission-gate.ts';
+import { CHANNELS, createAdmissionGate } from './delivery/admission-gate.ts';
 import { createPayloadSealer } from './delivery/outbox-payload.ts';
 import { createSenders } from './delivery/senders.ts';
 import { createOutboundHttp, type Resolver } from './delivery/outbound-http.ts';
@@ -162,14 +162,15 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
   const deliveryJobs = createDeliveryJobRepository(db.pool);
   // Admission control (issue 9, S48): every replica reads the shared outbox once a second.
   const admission = createAdmissionGate({
-    backlog: (cap) => deliveryJobs.backlog(cap),
+    backlog: (cap, since) => deliveryJobs.backlog(cap, since),
     clock,
     log: log.child({ component: 'admission' }),
     refused: metrics.counter('sesame_code_requests_overloaded_total', 'Code requests refused with 503 overloaded because delivery was behind.'),
     settings: config,
   });
-  metrics.gauge('sesame_delivery_projected_wait_seconds', 'Admission control\'s last projection of how long a code accepted now would wait for its send (pending jobs over the rate the outbox empties at; 0 below 50 pending jobs, +Inf while none leaves it). Code requests are refused above half of DELIVERY_MAX_LAG_SECONDS (a stall is left to the age rule).', {
-    read: () => [{ value: admission.projectedWaitSeconds() }],
+  metrics.gauge('sesame_delivery_projected_wait_seconds', 'Admission control\'s last projection of how long a code of the channel accepted now would wait for its send (the channel\'s pending jobs over the rate the outbox empties them at; 0 below 50 pending jobs, +Inf while none leaves it). Code requests of the channel are refused above half of DELIVERY_MAX_LAG_SECONDS (a stall is left to the age rule).', {
+    labelNames: ['channel'],
+    read: () => CHANNELS.map((channel) => ({ labels: { channel }, value: admission.projectedWaitSeconds(channel) })),
   });
   // Webhooks (S42): one outbound client for every configured URL; deliveries are an outbox of
   // their own, sent by their own dispatcher.

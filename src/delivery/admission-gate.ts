@@ -1,7 +1,8 @@
 /**
  * Admission control (issue 9). Once a second every replica reads the shared outbox (one bounded
- * statement on the partial index of pending jobs): how old the oldest pending job is, how many
- * are pending, and how many jobs were ever created (the highest job id). Every dispatcher of every
+ * statement on the partial index of pending jobs and on the primary key): per channel, how old
+ * the oldest pending job is, how many are pending, and how many jobs were created since the last
+ * reading (those above the highest job id it saw). Every dispatcher of every
  * replica drains that one outbox, so this is their common view of delivery, shared through the
  * database; a request only reads the last verdict, at no cost per request.
  *
@@ -11,16 +12,18 @@
  *   DELIVERY_MAX_LAG_SECONDS: a provider that stalls, or one that takes fewer messages a
  *   second than are asked of it (SNS's SMS rate is often tens a second), closes its own
  *   channel and leaves the other open. While the outbox is draining (jobs left it within the
- *   rate window), only jobs none of whose attempts has failed count here. A job retried after failures of its own (a send hook answering 5xx for
- *   one number, an SES entry's TRANSIENT_FAILURE) says nothing about the codes behind it,
- *   which are being sent; counted, it would refuse everyone until its code expired. While
- *   nothing drains, every job counts: a stalled or failing provider closes the gate.
- * - more than DELIVERY_MAX_PENDING jobs wait (both channels);
+ *   rate window), only jobs none of whose attempts has failed count here; each channel's
+ *   draining is its own, as email being sent says nothing about SMS. A job retried after
+ *   failures of its own (a send hook answering 5xx for one number, an SES entry's
+ *   TRANSIENT_FAILURE) says nothing about the codes behind it, which are being sent; counted,
+ *   it would refuse everyone until its code expired. While nothing of the channel drains,
+ *   every job counts: a stalled or failing provider closes the gate.
+ * - more than DELIVERY_MAX_PENDING jobs wait (both channels together: this closes both);
  * - the projected wait of a code accepted now is more than half of DELIVERY_MAX_LAG_SECONDS:
  *   the jobs ahead of it divided by the rate the outbox has been emptied at (jobs created minus
  *   the change in pending: delivered, failed or expired), the higher of that over the last
- *   probe interval and over the last few seconds. This is the outbox's as a whole and closes
- *   both channels: the highest job id counts the jobs created, and it has no channel.
+ *   probe interval and over the last few seconds; each channel's from its own jobs and rate, so
+ *   an SMS provider that takes 20 messages a second is not projected from email's 1,000.
  * The first rule alone lets a code accepted just before it trips wait longer than the limit:
  * the oldest job's age is what the head of the queue waited, and under an offered rate r times
  * what delivery manages, the jobs behind it wait up to r times as long (measured: 16 s at 1.6×
@@ -47,11 +50,6 @@
  * stays closed and a failing provider is sent at most one code per DELIVERY_MAX_LAG_SECONDS per
  * replica, per channel. A trial is let through by time alone, whatever the identifier (S17).
  * A send that hangs rather than fails keeps its job unfailed and late: a stall, with no trials.
- *
- * Known limits: whether the outbox drains is read for both channels together, so while email
- * is being sent, SMS jobs whose every send fails do not count towards SMS's age (nor the other
- * way round); and the projection uses the two channels' combined rate, so a slow SMS provider
- * beside a fast email one is projected from their sum and its backlog is left to the age rule.
  */
 import type { Clock } from '../lib/clock.ts';
 import type { Counter } from '../lib/metrics.ts';
@@ -65,8 +63,8 @@ export interface AdmissionGate extends Worker {
   retryAfterSeconds(channel: Channel): number;
   /** Reads the outbox now and updates the verdict; the worker does this once a second. */
   probe(): Promise<void>;
-  /** The last probe's projected wait for a code accepted now, in seconds (0: no queue or no rate yet; Infinity: nothing drains). */
-  projectedWaitSeconds(): number;
+  /** The last probe's projected wait for a code of the channel accepted now, in seconds (0: no queue or no rate yet; Infinity: nothing drains). */
+  projectedWaitSeconds(channel: Channel): number;
 }
 
 export const ADMISSION_PROBE_INTERVAL_MS = 1_000;
@@ -75,7 +73,7 @@ export const DRAIN_RATE_WINDOW_MS = 5_000;
 /** Fewer pending jobs than this (one SES bulk call's worth) are no queue to project a wait from. */
 export const QUEUE_FLOOR_JOBS = 50;
 
-/** The pending jobs of one channel. */
+/** The pending jobs of one channel, and the jobs it was given since the last reading. */
 export interface ChannelBacklog {
   channel: Channel;
   oldestCreatedAt: Date | null;
@@ -84,20 +82,24 @@ export interface ChannelBacklog {
   oldestUnfailedCreatedAt: Date | null;
   databaseUnfailedLagSeconds: number;
   pending: number;
+  /** Jobs of the channel with an id above the one asked about (0 when none was given). */
+  createdSince: number;
 }
 
 /** The outbox as a whole (the sums and the oldest of its channels), and by channel. */
-export interface Backlog extends Omit<ChannelBacklog, 'channel'> {
+export interface Backlog extends Omit<ChannelBacklog, 'channel' | 'createdSince'> {
   /** Counted up to the cap asked for, all channels together. */
   pending: number;
-  /** Jobs ever created (the highest job id), null before the first. */
+  /** The highest job id, null before the first: the next reading counts the jobs above it. */
   created: number | null;
-  /** The channels with pending jobs. */
+  /** The channels with pending jobs or jobs created since. */
   channels: ChannelBacklog[];
+  /** False when the jobs created since were too many to count (the count stopped at its cap). */
+  createdSinceComplete: boolean;
 }
 
 /** The outbox's totals from its channels' readings. */
-export function summarizeBacklog(channels: ChannelBacklog[], created: number | null): Backlog {
+export function summarizeBacklog(channels: ChannelBacklog[], created: number | null, createdSinceComplete = true): Backlog {
   const oldest = (pick: (entry: ChannelBacklog) => Date | null) => channels.map(pick).filter((at): at is Date => at !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
   return {
     oldestCreatedAt: oldest((entry) => entry.oldestCreatedAt),
@@ -107,12 +109,16 @@ export function summarizeBacklog(channels: ChannelBacklog[], created: number | n
     pending: channels.reduce((sum, entry) => sum + entry.pending, 0),
     created,
     channels,
+    createdSinceComplete,
   };
 }
 
-const CHANNELS: readonly Channel[] = ['email', 'mobile'];
+export const CHANNELS: readonly Channel[] = ['email', 'mobile'];
 
-/** One channel's verdict. */
+/** One probe's reading of a channel, for its drain rate. */
+interface Sample { atMs: number; created: number; pending: number }
+
+/** One channel's readings and verdict. */
 interface ChannelState {
   open: boolean;
   /** Closed only by late jobs whose sends failed (see the top of the file): trials are let through. */
@@ -120,13 +126,15 @@ interface ChannelState {
   nextTrialAtMs: number;
   trialGapMs: number;
   lagSeconds: number;
+  projectedWait: number;
+  /** Jobs of the channel created since the gate started (the sum of the readings' createdSince). */
+  created: number;
+  samples: Sample[];
 }
 
-/** One probe's reading, for the drain rate. */
-interface Sample { atMs: number; created: number; pending: number }
-
 export function createAdmissionGate(deps: {
-  backlog(cap: number): Promise<Backlog>;
+  /** Reads the outbox: pending jobs up to `cap`, and the jobs created with an id above `since`. */
+  backlog(cap: number, since: number | null): Promise<Backlog>;
   clock: Clock;
   log: Logger;
   refused: Counter;
@@ -135,21 +143,23 @@ export function createAdmissionGate(deps: {
 }): AdmissionGate {
   const { clock, log, settings } = deps;
   const intervalMs = deps.intervalMs ?? ADMISSION_PROBE_INTERVAL_MS;
-  const states = new Map<Channel, ChannelState>(CHANNELS.map((channel) => [channel, { open: true, failingOnly: false, nextTrialAtMs: 0, trialGapMs: intervalMs, lagSeconds: 0 }]));
+  const states = new Map<Channel, ChannelState>(CHANNELS.map((channel) => [channel, {
+    open: true, failingOnly: false, nextTrialAtMs: 0, trialGapMs: intervalMs, lagSeconds: 0, projectedWait: 0, created: 0, samples: [],
+  }]));
   let pending = 0;
-  let projectedWait = 0;
-  let samples: Sample[] = [];
+  /** The highest job id of the last reading. */
+  let lastCreated: number | null = null;
   let refusedSinceLog = 0;
   let unreadable = false;
   let timer: NodeJS.Timeout | undefined;
   let probing: Promise<void> | undefined;
 
   /**
-   * Jobs taken out of the outbox per second: the higher of the rate since the previous probe
-   * and over the window (a window that began while the outbox was idle understates what it
-   * can send). Undefined until two probes are far enough apart.
+   * A channel's jobs taken out of the outbox per second: the higher of the rate since the
+   * previous probe and over the window (a window that began while the outbox was idle
+   * understates what it can send). Undefined until two probes are far enough apart.
    */
-  function drainRate(latest: Sample): number | undefined {
+  function drainRate(samples: Sample[], latest: Sample): number | undefined {
     samples.push(latest);
     while (samples.length > 2 && latest.atMs - samples[1]!.atMs >= DRAIN_RATE_WINDOW_MS) samples.shift();
     const over = (from: Sample) => {
@@ -164,7 +174,7 @@ export function createAdmissionGate(deps: {
   async function probe(): Promise<void> {
     let view: Backlog;
     try {
-      view = await deps.backlog(settings.deliveryMaxPending + 1);
+      view = await deps.backlog(settings.deliveryMaxPending + 1, lastCreated);
     } catch (error) {
       // The database is unreachable (readiness and the request itself report that) or the
       // statement fails: keep the last verdict, and say so once, not every second.
@@ -176,24 +186,27 @@ export function createAdmissionGate(deps: {
     unreadable = false;
     const nowMs = clock.now().getTime();
     pending = view.pending;
+    // An empty table (before the first job, or after retention removed them all): count from the start.
+    lastCreated = view.created ?? 0;
     const capped = pending > settings.deliveryMaxPending;
-    // A count that hit its cap says nothing about the rate: start the window again.
-    if (capped) samples = [];
-    const rate = capped ? undefined : drainRate({ atMs: nowMs, created: view.created ?? 0, pending });
     // The job's age by the database's clock and by this service's clock (which wrote
     // created_at): the same in production, where clocks are synchronised; the smaller one wins,
     // so neither a service clock that stands still nor one that runs ahead reads as lag.
-    const draining = rate !== undefined && rate > 0;
     const lagOf = (oldest: Date | null, databaseLag: number) => (oldest === null ? 0 : Math.max(0, Math.min(databaseLag, (nowMs - oldest.getTime()) / 1000)));
-    projectedWait = pending < QUEUE_FLOOR_JOBS || rate === undefined ? 0 : rate > 0 ? pending / rate : Number.POSITIVE_INFINITY;
-    // An unbounded projection (nothing drains) is left to the age rule: see the top of the file.
-    const behind = Number.isFinite(projectedWait) && projectedWait > settings.deliveryMaxLagSeconds / 2;
-    const projected = Number.isFinite(projectedWait) ? Math.round(projectedWait * 10) / 10 : 'unbounded';
-    // The count and the projection are the outbox's as a whole; the age rule is each channel's,
-    // so a provider that stalls or falls behind closes only its own channel.
+    // The count is the outbox's as a whole; the rate, the projection and the age rule are each
+    // channel's, so a provider that stalls or falls behind closes only its own channel.
     for (const channel of CHANNELS) {
       const state = states.get(channel)!;
       const own = view.channels.find((entry) => entry.channel === channel);
+      const channelPending = own?.pending ?? 0;
+      state.created += own?.createdSince ?? 0;
+      // A count that hit its cap says nothing about the rate: start the window again.
+      if (capped || !view.createdSinceComplete) state.samples = [];
+      const rate = capped ? undefined : drainRate(state.samples, { atMs: nowMs, created: state.created, pending: channelPending });
+      const draining = rate !== undefined && rate > 0;
+      state.projectedWait = channelPending < QUEUE_FLOOR_JOBS || rate === undefined ? 0 : rate > 0 ? channelPending / rate : Number.POSITIVE_INFINITY;
+      // An unbounded projection (nothing drains) is left to the age rule: see the top of the file.
+      const behind = Number.isFinite(state.projectedWait) && state.projectedWait > settings.deliveryMaxLagSeconds / 2;
       const unfailedLag = own === undefined ? 0 : lagOf(own.oldestUnfailedCreatedAt, own.databaseUnfailedLagSeconds);
       state.lagSeconds = own === undefined ? 0 : draining ? unfailedLag : lagOf(own.oldestCreatedAt, own.databaseLagSeconds);
       const wasOpen = state.open;
@@ -208,8 +221,8 @@ export function createAdmissionGate(deps: {
         channel,
         lagSeconds: Math.round(state.lagSeconds * 10) / 10,
         pending,
-        channelPending: own?.pending ?? 0,
-        projectedWaitSeconds: projected,
+        channelPending,
+        projectedWaitSeconds: Number.isFinite(state.projectedWait) ? Math.round(state.projectedWait * 10) / 10 : 'unbounded',
         maxLagSeconds: settings.deliveryMaxLagSeconds,
         maxPending: settings.deliveryMaxPending,
       };
@@ -219,7 +232,7 @@ export function createAdmissionGate(deps: {
     }
     if (refusedSinceLog > 0) {
       const closed = CHANNELS.filter((channel) => !states.get(channel)!.open);
-      log.warn({ refused: refusedSinceLog, closed, pending, projectedWaitSeconds: projected, maxLagSeconds: settings.deliveryMaxLagSeconds, maxPending: settings.deliveryMaxPending }, 'code requests refused while delivery is overloaded');
+      log.warn({ refused: refusedSinceLog, closed, pending, maxLagSeconds: settings.deliveryMaxLagSeconds, maxPending: settings.deliveryMaxPending }, 'code requests refused while delivery is overloaded');
       refusedSinceLog = 0;
     }
   }
@@ -246,11 +259,11 @@ export function createAdmissionGate(deps: {
       // Until the next trial, while only failing jobs are late.
       if (state.failingOnly) return Math.min(settings.deliveryMaxLagSeconds, Math.max(1, Math.ceil((state.nextTrialAtMs - clock.now().getTime()) / 1000)));
       // About how far delivery is behind its limits: at least a second, at most the lag limit.
-      const projectedOver = Number.isFinite(projectedWait) ? projectedWait - settings.deliveryMaxLagSeconds / 2 : 0;
+      const projectedOver = Number.isFinite(state.projectedWait) ? state.projectedWait - settings.deliveryMaxLagSeconds / 2 : 0;
       const behind = Math.ceil(Math.max(state.lagSeconds - settings.deliveryMaxLagSeconds, projectedOver));
       return Math.min(settings.deliveryMaxLagSeconds, Math.max(1, behind));
     },
-    projectedWaitSeconds: () => projectedWait,
+    projectedWaitSeconds: (channel) => states.get(channel)!.projectedWait,
     probe,
     start() {
       if (timer) return;

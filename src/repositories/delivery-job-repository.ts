@@ -68,7 +68,7 @@ export interface DeliveryBacklogReader {
    * the ids of a statement that failed after drawing them (rare) read as jobs sent once a later
    * job is committed, and shorten the projection for one rate window.
    */
-  backlog(cap: number): Promise<Backlog>;
+  backlog(cap: number, since?: number | null): Promise<Backlog>;
 }
 
 // Due and expiry times follow the service's clock (they come from the request's); leases follow
@@ -116,19 +116,29 @@ WHERE d.id = v.id AND d.attempts = v.attempts AND d.status = 'pending'
 RETURNING d.id`);
 
 // Reads only the pending jobs (partial index delivery_jobs_pending_due_idx); the count stops at
-// the cap. One row per channel with pending jobs (a row with a null channel when none is), each
-// with the highest job id, read in the same snapshot. Unnamed, like the claim, so it is planned
-// against the outbox as it is now.
-const BACKLOG = statement<{ cap: number }>('outbox_backlog', `
-SELECT g.channel, coalesce(g.pending, 0) AS pending, g.oldest, coalesce(g.lag, 0) AS lag, g.oldest_unfailed, coalesce(g.unfailed_lag, 0) AS unfailed_lag, c.created
-FROM (SELECT max(id)::float8 AS created FROM delivery_jobs) c
-LEFT JOIN (
+// the cap. Per channel: its pending jobs, and the jobs created with an id above :since (a range
+// of the primary key: about one second's jobs, at most FRESH_JOBS_CAP of them), from which the
+// gate reads each channel's drain rate; with the highest job id, the next reading's :since.
+// One snapshot for all of it. Unnamed, like the claim, so it is planned against the outbox as
+// it is now.
+const FRESH_JOBS_CAP = 100_000;
+const BACKLOG = statement<{ cap: number; since: string | null; fresh_cap: number }>('outbox_backlog', `
+WITH top AS (
+  SELECT max(id) AS created FROM delivery_jobs
+), waiting AS (
   SELECT channel, count(*)::int AS pending, min(created_at) AS oldest, extract(epoch FROM clock_timestamp() - min(created_at))::float8 AS lag,
     min(created_at) FILTER (WHERE unfailed) AS oldest_unfailed,
     coalesce(extract(epoch FROM clock_timestamp() - min(created_at) FILTER (WHERE unfailed)), 0)::float8 AS unfailed_lag
   FROM (SELECT channel, created_at, last_error IS NULL AS unfailed FROM delivery_jobs WHERE status = 'pending' LIMIT :cap) p
   GROUP BY channel
-) g ON true`, { prepared: false });
+), fresh AS (
+  SELECT channel, count(*)::int AS created_since
+  FROM (SELECT channel FROM delivery_jobs WHERE id > :since::bigint ORDER BY id LIMIT :fresh_cap) f
+  GROUP BY channel
+)
+SELECT coalesce(w.channel, f.channel) AS channel, coalesce(w.pending, 0) AS pending, w.oldest, coalesce(w.lag, 0) AS lag,
+  w.oldest_unfailed, coalesce(w.unfailed_lag, 0) AS unfailed_lag, coalesce(f.created_since, 0) AS created_since, top.created::text AS created
+FROM top LEFT JOIN (waiting w FULL JOIN fresh f ON f.channel = w.channel) ON true`, { prepared: false });
 
 // Fenced like FINISH, and only while the lease is held: a released (rescheduled) job is left alone.
 const EXTEND = statement<{ ids: string[]; attempts: number[]; lease_seconds: number }>('outbox_extend', `
@@ -203,8 +213,9 @@ export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepositor
       });
     },
 
-    async backlog(cap) {
-      const { rows } = await pool.query<{ channel: Channel | null; pending: number; oldest: Date | null; lag: number; oldest_unfailed: Date | null; unfailed_lag: number; created: number | null }>(BACKLOG.bind({ cap }));
+    async backlog(cap, since) {
+      const { rows } = await pool.query<{ channel: Channel | null; pending: number; oldest: Date | null; lag: number; oldest_unfailed: Date | null; unfailed_lag: number; created_since: number; created: string | null }>(
+        BACKLOG.bind({ cap, since: since == null ? null : String(since), fresh_cap: FRESH_JOBS_CAP }));
       const channels: ChannelBacklog[] = rows.filter((row) => row.channel !== null).map((row) => ({
         channel: row.channel!,
         oldestCreatedAt: row.oldest,
@@ -212,8 +223,11 @@ export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepositor
         oldestUnfailedCreatedAt: row.oldest_unfailed,
         databaseUnfailedLagSeconds: row.unfailed_lag,
         pending: row.pending,
+        createdSince: row.created_since,
       }));
-      return summarizeBacklog(channels, rows[0]?.created ?? null);
+      const created = rows[0]?.created ?? null;
+      const counted = channels.reduce((sum, entry) => sum + entry.createdSince, 0);
+      return summarizeBacklog(channels, created === null ? null : Number(created), counted < FRESH_JOBS_CAP);
     },
 
     async extend(held, leaseSeconds) {

@@ -72,6 +72,10 @@ describe('delivery admission control', () => {
       const after = await outbox.backlog(1_000);
       assert.equal(after.pending - before.pending, 3);
       assert.equal((after.created ?? 0) - (before.created ?? 0), 3, 'the highest job id counts every replica\'s jobs');
+      // The jobs above an id, by channel: what each channel was given since the last reading.
+      const since = await outbox.backlog(1_000, before.created ?? 0);
+      assert.deepEqual(since.channels.map((entry) => [entry.channel, entry.createdSince]), [['email', 3]]);
+      assert.equal(since.createdSinceComplete, true);
       assert.ok(after.oldestCreatedAt !== null && after.databaseLagSeconds >= 0);
       assert.deepEqual(after.oldestUnfailedCreatedAt, after.oldestCreatedAt, 'no attempt has failed yet');
       // An attempt of the oldest job fails: it waits for a retry, and the oldest unfailed job is the next one.
@@ -96,17 +100,21 @@ describe('delivery admission control', () => {
       assert.equal((await outbox.backlog(2)).pending, 2);
       // By channel: an SMS job has a row of its own, with its own oldest job; the totals sum them.
       await db.pool.query('INSERT INTO users (phone_number) VALUES ($1)', ['+14155550160']);
+      const beforeSms = await outbox.backlog(1_000);
       assert.equal((await first.post('/passwordless/request/mobile', { phone_number: '+14155550160' })).status, 202);
-      const split = await outbox.backlog(1_000);
+      const split = await outbox.backlog(1_000, beforeSms.created);
       const byChannel = Object.fromEntries(split.channels.map((entry) => [entry.channel, entry]));
       assert.deepEqual(Object.keys(byChannel).sort(), ['email', 'mobile']);
       assert.deepEqual([byChannel.email!.pending, byChannel.mobile!.pending], [3, 1]);
+      assert.deepEqual([byChannel.email!.createdSince, byChannel.mobile!.createdSince], [0, 1]);
       assert.equal(split.pending, 4);
       assert.ok(byChannel.mobile!.oldestCreatedAt!.getTime() > byChannel.email!.oldestCreatedAt!.getTime());
       assert.deepEqual(split.oldestCreatedAt, byChannel.email!.oldestCreatedAt);
       assert.ok(byChannel.mobile!.databaseLagSeconds <= split.databaseLagSeconds);
       await db.pool.query("UPDATE delivery_jobs SET status = 'delivered', payload = NULL, finished_at = now() WHERE status = 'pending'");
       assert.deepEqual((await outbox.backlog(1_000)).channels, [], 'no row for a channel with nothing pending');
+      const idle = await outbox.backlog(1_000, split.created);
+      assert.deepEqual(idle.channels, [], 'nor one with nothing created since');
     } finally {
       await first.close();
       await second.close();

@@ -132,7 +132,8 @@ describe('metrics exposure', () => {
       /^sesame_delivery_latency_seconds_count\{channel="email",provider="ses",outcome="delivered"\} 1$/m,
       /^sesame_outbox_pending_jobs 0$/m,
       /^sesame_outbox_oldest_pending_age_seconds 0$/m,
-      /^sesame_delivery_projected_wait_seconds 0$/m,
+      /^sesame_delivery_projected_wait_seconds\{channel="email"\} 0$/m,
+      /^sesame_delivery_projected_wait_seconds\{channel="mobile"\} 0$/m,
       /^sesame_signing_key_age_seconds\{alg="ES256"\} \d/m,
       /^# TYPE sesame_rate_limited_total counter$/m,
     ]) {

@@ -16,18 +16,21 @@ const quiet: Logger = { info() {}, warn() {}, error() {} };
 function outbox() {
   let nowMs = 1_700_000_000_000;
   let created = 0;
+  /** Each job's channel by id - 1: the jobs above an id, as the database counts them. */
+  const channelOf: Channel[] = [];
   /** Pending jobs in creation order; `failed`: an attempt of it failed, and it waits to be retried. */
   let queue: { at: number; failed: boolean; channel: Channel }[] = [];
   let refused = 0;
   const age = (job: { at: number } | undefined) => ({ at: job === undefined ? null : new Date(job.at), lag: job === undefined ? 0 : (nowMs - job.at) / 1000 });
   const gate = createAdmissionGate({
-    backlog: async (cap): Promise<Backlog> => {
+    backlog: async (cap, since): Promise<Backlog> => {
       const counted = queue.slice(0, cap);
-      const channels: ChannelBacklog[] = (['email', 'mobile'] as const).filter((channel) => counted.some((job) => job.channel === channel)).map((channel) => {
+      const fresh = since === null ? [] : channelOf.slice(since);
+      const channels: ChannelBacklog[] = (['email', 'mobile'] as const).filter((channel) => counted.some((job) => job.channel === channel) || fresh.includes(channel)).map((channel) => {
         const own = counted.filter((job) => job.channel === channel);
         const oldest = age(own[0]);
         const unfailed = age(own.find((job) => !job.failed));
-        return { channel, oldestCreatedAt: oldest.at, databaseLagSeconds: oldest.lag, oldestUnfailedCreatedAt: unfailed.at, databaseUnfailedLagSeconds: unfailed.lag, pending: own.length };
+        return { channel, oldestCreatedAt: oldest.at, databaseLagSeconds: oldest.lag, oldestUnfailedCreatedAt: unfailed.at, databaseUnfailedLagSeconds: unfailed.lag, pending: own.length, createdSince: fresh.filter((each) => each === channel).length };
       });
       return summarizeBacklog(channels, created === 0 ? null : created);
     },
@@ -42,7 +45,13 @@ function outbox() {
     get pending() { return queue.length; },
     get refused() { return refused; },
     advance(ms: number) { nowMs += ms; },
-    add(count: number, channel: Channel = 'email') { for (let i = 0; i < count; i++) queue.push({ at: nowMs, failed: false, channel }); created += count; },
+    add(count: number, channel: Channel = 'email') {
+      for (let i = 0; i < count; i++) {
+        queue.push({ at: nowMs, failed: false, channel });
+        channelOf.push(channel);
+      }
+      created += count;
+    },
     /** Sends the oldest `count` jobs (of the channel, if given) that have not failed; how long each waited (ms). */
     send(count: number, channel?: Channel): number[] {
       const sendable = (job: { failed: boolean; channel: Channel }) => !job.failed && (channel === undefined || job.channel === channel);
@@ -53,8 +62,8 @@ function outbox() {
     },
     /** The oldest `count` jobs fail and stay pending, to be retried. */
     fail(count: number) { for (const job of queue.filter((job) => !job.failed).slice(0, count)) job.failed = true; },
-    /** Every job fails, those waiting for a retry included: the provider is down. */
-    failAll() { for (const job of queue) job.failed = true; },
+    /** Every job (of the channel, if given) fails, those waiting for a retry included: the provider is down. */
+    failAll(channel?: Channel) { for (const job of queue) if (channel === undefined || job.channel === channel) job.failed = true; },
   };
 }
 
@@ -89,7 +98,7 @@ async function overload(offered: number, capacity: number, seconds: number) {
 }
 
 function verdict(gate: AdmissionGate) {
-  return { open: gate.admit('email'), retryAfter: gate.retryAfterSeconds('email'), projected: gate.projectedWaitSeconds() };
+  return { open: gate.admit('email'), retryAfter: gate.retryAfterSeconds('email'), projected: gate.projectedWaitSeconds('email') };
 }
 
 describe('admission gate', () => {
@@ -148,7 +157,7 @@ describe('admission gate', () => {
       box.advance(500);
       await box.gate.probe();
       // The window began while the outbox was idle; the last second's rate is what it sends.
-      assert.equal(box.gate.admit('email'), true, `second ${second}: ${box.gate.projectedWaitSeconds()} s projected`);
+      assert.equal(box.gate.admit('email'), true, `second ${second}: ${box.gate.projectedWaitSeconds('email')} s projected`);
     }
   });
 
@@ -160,7 +169,7 @@ describe('admission gate', () => {
       box.advance(1_000);
       box.add(100);
       await box.gate.probe();
-      assert.equal(box.gate.projectedWaitSeconds(), Number.POSITIVE_INFINITY);
+      assert.equal(box.gate.projectedWaitSeconds('email'), Number.POSITIVE_INFINITY);
       assert.equal(box.gate.admit('email'), true, `second ${second}`);
     }
     box.advance(1_000);
@@ -294,7 +303,7 @@ describe('admission gate', () => {
     assert.equal(box.gate.admit('mobile'), true);
   });
 
-  it('closes both channels when the outbox as a whole is behind: the count and the projection are the outbox\'s', async () => {
+  it('closes both channels while the outbox holds more than DELIVERY_MAX_PENDING jobs: the count is the outbox\'s', async () => {
     const box = outbox();
     await box.gate.probe();
     box.advance(1_000);
@@ -302,6 +311,61 @@ describe('admission gate', () => {
     await box.gate.probe();
     assert.equal(box.gate.admit('email'), false);
     assert.equal(box.gate.admit('mobile'), false);
+  });
+
+  it('projects each channel from its own rate: SMS at twice what SNS takes is refused in time, and email, sent as fast as it comes, is never refused (S48)', async () => {
+    // 300 email requests a second, sent at up to 1,000/s; 40 SMS requests a second, which SNS
+    // takes at 20/s. From the outbox's combined rate the SMS backlog would look short.
+    const box = outbox();
+    const offered = { email: 3, mobile: 0.4 };
+    const owed = { email: 0, mobile: 0 };
+    let smsSendOwed = 0;
+    const refused = { email: 0, mobile: 0 };
+    let smsAccepted = 0;
+    let smsMaxWaitMs = 0;
+    let emailMaxWaitMs = 0;
+    const seconds = 90;
+    for (let step = 1; step <= seconds * 100; step++) {
+      box.advance(10);
+      for (const channel of ['email', 'mobile'] as const) {
+        owed[channel] += offered[channel];
+        for (; owed[channel] >= 1; owed[channel]--) {
+          if (!box.gate.admit(channel)) { refused[channel]++; continue; }
+          box.add(1, channel);
+          if (channel === 'mobile' && step > seconds * 100 / 3) smsAccepted++;
+        }
+      }
+      for (const wait of box.send(10, 'email')) emailMaxWaitMs = Math.max(emailMaxWaitMs, wait);
+      smsSendOwed += 0.2;
+      const sending = Math.floor(smsSendOwed);
+      smsSendOwed -= sending;
+      for (const wait of box.send(sending, 'mobile')) smsMaxWaitMs = Math.max(smsMaxWaitMs, wait);
+      if ((step * 10) % ADMISSION_PROBE_INTERVAL_MS === 0) await box.gate.probe();
+    }
+    assert.equal(refused.email, 0, 'email is never refused');
+    assert.ok(emailMaxWaitMs <= 10);
+    assert.ok(smsMaxWaitMs <= SETTINGS.deliveryMaxLagSeconds * 1000, `the slowest SMS code waited ${smsMaxWaitMs / 1000} s`);
+    assert.ok(refused.mobile > 0);
+    const smsPerSecond = smsAccepted / (seconds * 2 / 3);
+    assert.ok(smsPerSecond >= 18, `${smsPerSecond.toFixed(1)} SMS codes/s accepted of the 20/s SNS takes`);
+  });
+
+  it('closes SMS while its every send fails, even as email codes are sent (S48)', async () => {
+    const box = outbox();
+    for (let step = 1; step <= 300; step++) {
+      box.advance(100);
+      for (let i = 0; i < 10; i++) if (box.gate.admit('email')) box.add(1, 'email');
+      if (step % 2 === 0 && box.gate.admit('mobile')) box.add(1, 'mobile');
+      box.send(Number.MAX_SAFE_INTEGER, 'email');
+      // SNS answers every send with an error from the fifth second on.
+      if (step <= 50) box.send(Number.MAX_SAFE_INTEGER, 'mobile');
+      else box.failAll('mobile');
+      if (step % 10 === 0) await box.gate.probe();
+    }
+    assert.equal(box.gate.admit('email'), true);
+    // Nothing leaves SMS's part of the outbox: its failing jobs count, and only trials go through.
+    const admitted = [box.gate.admit('mobile'), box.gate.admit('mobile')];
+    assert.ok(admitted.filter(Boolean).length <= 1, `SMS answers ${admitted.join(', ')}`);
   });
 
   it('keeps its verdict while the outbox cannot be read, and says so once, not every second', async () => {
@@ -346,11 +410,11 @@ describe('admission gate', () => {
     box.advance(1_000);
     box.send(5_000);
     await box.gate.probe();
-    assert.equal(box.gate.projectedWaitSeconds(), 0);
+    assert.equal(box.gate.projectedWaitSeconds('email'), 0);
     box.advance(1_000);
     box.send(1_000);
     await box.gate.probe();
-    assert.equal(Math.round(box.gate.projectedWaitSeconds()), 14, 'about 14,000 pending at 1,000/s');
+    assert.equal(Math.round(box.gate.projectedWaitSeconds('email')), 14, 'about 14,000 pending at 1,000/s');
     assert.equal(box.gate.admit('email'), false);
   });
 });
