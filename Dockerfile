@@ -48,10 +48,10 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD ["nod
 # V8 flags, the same as `npm start` and `npm run bench` (docs/benchmarks.md, "Memory"): an old
 # space of at most 256 MB, which also keeps V8 from letting the heap grow to several times its
 # live size between full collections, and a 4 MB semi-space, which keeps Node 24's peak RSS under
-# saturation at 144-148 MiB instead of 149-159 (for 6-15% more CPU per request there, still
-# under half the 0.5 ms target; docs/benchmarks.md, "The semi-space again"); and no Maglev (Node 24's mid-tier compiler; Node 20
-# does not run it by default), which costs this long-running server no CPU measurably and saves
-# about 10 MB of native memory; and no allocation-site pretenuring, which under steady load had
+# saturation at 144-150 MiB instead of 149-159 (for 6-15% more CPU per request there, still
+# under the 0.5 ms target; docs/benchmarks.md, "The semi-space again"); and no Maglev (Node
+# 24's mid-tier compiler; Node 20 does not run it by default), which costs this long-running
+# server no CPU measurably and saves about 10 MB of native memory; and no allocation-site pretenuring, which under steady load had
 # V8 allocate short-lived request objects straight into the old space, so that a full collection
 # (a 30-65 ms stall on two cores) came every 1.7 s instead of every 3.5-9 s
 # (docs/benchmarks.md, "Full collections every 1.7 s").
