@@ -49,7 +49,8 @@ export const ERRORS = {
   not_found: { status: 404, title: 'Not found', detail: 'No such resource.' },
   payload_too_large: { status: 413, title: 'Payload too large', detail: 'The request body is too large.' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', detail: 'Send the body as application/json.' },
-  overloaded: { status: 503, title: 'Overloaded', detail: 'Codes cannot be delivered in time right now; retry later.' },
+  // Expected under overload: admission control counts these and logs them once a second (S48).
+  overloaded: { status: 503, title: 'Overloaded', detail: 'Codes cannot be delivered in time right now; retry later.', loggedElsewhere: true },
   service_unavailable: { status: 503, title: 'Service unavailable', detail: 'The service cannot answer right now; retry later.' },
   invalid_webhook_url: {
     status: 400,
@@ -61,7 +62,7 @@ export const ERRORS = {
   webhook_delivery_not_found: { status: 404, title: 'Not found', detail: 'No such webhook delivery.' },
   hook_unavailable: { status: 503, title: 'Hook unavailable', detail: 'A required hook did not answer in time or answered badly; retry later.' },
   internal_error: { status: 500, title: 'Internal error', detail: 'Something went wrong on our side.' },
-} as const satisfies Record<string, { status: number; title: string; detail: string }>;
+} as const satisfies Record<string, { status: number; title: string; detail: string; loggedElsewhere?: true }>;
 
 export type ErrorCode = keyof typeof ERRORS;
 

@@ -32,9 +32,9 @@ export const errorHandlerPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const code = classify(error, request);
     const entry = ERRORS[code];
-    // Admission control's refusals (S48) are expected under overload, counted in a metric and
-    // logged once a second by the gate with their number, never once per request.
-    if (entry.status >= 500 && code !== 'overloaded') {
+    // A 5xx is logged here unless the table says its owner logs it (admission control's
+    // refusals are counted and logged once a second, never once per request).
+    if (entry.status >= 500 && !('loggedElsewhere' in entry)) {
       // Name, code and message only: driver errors carry a `detail` that can quote row values.
       request.log.error({ err: { type: error.name, code: error.code, message: error.message, stack: error.stack } }, 'request failed');
     }
