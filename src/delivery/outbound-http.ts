@@ -16,6 +16,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { deadline } from '../lib/deadline.ts';
 
 /** Why a URL or an address was refused; the name a delivery records. */
 export type OutboundRefusal = 'invalid_url' | 'scheme_not_allowed' | 'credentials_in_url' | 'private_address' | 'unresolvable';
@@ -183,54 +184,59 @@ export function createOutboundHttp(policy: OutboundPolicy & { resolve?: Resolver
       const url = checkOutboundUrl(rawUrl, policy);
       const started = performance.now();
       const maxBytes = request.maxResponseBytes ?? 64 * 1024;
-      const deadline = AbortSignal.timeout(request.timeoutMs);
-      const signal = request.signal ? AbortSignal.any([deadline, request.signal]) : deadline;
-      const timedOut = (): Error => (deadline.aborted ? new OutboundTimeoutError() : (signal.reason as Error));
-
-      const pinned = await Promise.race([
-        pickAddress(url.hostname),
-        new Promise<never>((_, reject) => {
-          if (signal.aborted) reject(timedOut());
-          signal.addEventListener('abort', () => reject(timedOut()), { once: true });
-        }),
-      ]);
-      // The socket connects to the address checked above, whatever DNS says now.
-      const lookup: LookupFunction = (_hostname, options, callback) => {
-        if ((options as { all?: boolean }).all) callback(null, [pinned] as never);
-        else callback(null, pinned.address, pinned.family);
-      };
-      const transport = url.protocol === 'https:' ? https : http;
-      return new Promise<OutboundResponse>((resolvePromise, reject) => {
-        const req = transport.request(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'user-agent': 'Sesame', ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) },
-          lookup,
-          // No connection reuse: every request resolves and checks its address afresh.
-          agent: false,
-          signal,
-        });
-        req.on('error', (error) => reject(signal.aborted ? timedOut() : error));
-        req.on('response', (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > maxBytes) {
-              res.destroy();
-              reject(new OutboundResponseTooLargeError());
-              return;
-            }
-            chunks.push(chunk);
+      // The call's own timeout, or the caller's signal (a lost lease, the caller's deadline):
+      // src/lib/deadline.ts, not AbortSignal.any over AbortSignal.timeout.
+      const limit = deadline(request.timeoutMs, request.signal);
+      const { signal } = limit;
+      const timedOut = (): Error => (limit.expired() ? new OutboundTimeoutError() : (signal.reason as Error));
+      try {
+        const pinned = await Promise.race([
+          pickAddress(url.hostname),
+          new Promise<never>((_, reject) => {
+            if (signal.aborted) reject(timedOut());
+            signal.addEventListener('abort', () => reject(timedOut()), { once: true });
+          }),
+        ]);
+        // The socket connects to the address checked above, whatever DNS says now.
+        const lookup: LookupFunction = (_hostname, options, callback) => {
+          if ((options as { all?: boolean }).all) callback(null, [pinned] as never);
+          else callback(null, pinned.address, pinned.family);
+        };
+        const transport = url.protocol === 'https:' ? https : http;
+        return await new Promise<OutboundResponse>((resolvePromise, reject) => {
+          const req = transport.request(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'user-agent': 'Sesame', ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) },
+            lookup,
+            // No connection reuse: every request resolves and checks its address afresh.
+            agent: false,
+            signal,
           });
-          res.on('error', (error) => reject(signal.aborted ? timedOut() : error));
-          res.on('end', () => resolvePromise({
-            status: res.statusCode ?? 0,
-            body: Buffer.concat(chunks).toString('utf8'),
-            durationMs: Math.round(performance.now() - started),
-          }));
+          req.on('error', (error) => reject(signal.aborted ? timedOut() : error));
+          req.on('response', (res) => {
+            const chunks: Buffer[] = [];
+            let size = 0;
+            res.on('data', (chunk: Buffer) => {
+              size += chunk.length;
+              if (size > maxBytes) {
+                res.destroy();
+                reject(new OutboundResponseTooLargeError());
+                return;
+              }
+              chunks.push(chunk);
+            });
+            res.on('error', (error) => reject(signal.aborted ? timedOut() : error));
+            res.on('end', () => resolvePromise({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString('utf8'),
+              durationMs: Math.round(performance.now() - started),
+            }));
+          });
+          req.end(request.body);
         });
-        req.end(request.body);
-      });
+      } finally {
+        limit.clear();
+      }
     },
   };
 }

@@ -142,6 +142,17 @@ describe('sending', () => {
     assert.equal(isTransientOutboundFailure({ error: new OutboundTimeoutError() }), true);
   });
 
+  it('gives up when the caller\'s signal aborts, with the caller\'s reason rather than a timeout of its own', async () => {
+    answer = () => { /* never answers */ };
+    const client = createOutboundHttp({ allowPrivateNetworks: true });
+    const caller = new AbortController();
+    const reason = new DOMException('lease lost', 'AbortError');
+    setTimeout(() => caller.abort(reason), 100);
+    const started = Date.now();
+    await assert.rejects(client.post(`http://127.0.0.1:${port}/slow`, { body: '{}', headers: {}, timeoutMs: 5_000, signal: caller.signal }), (error) => error === reason);
+    assert.ok(Date.now() - started < 1_500);
+  });
+
   it('stops reading an answer past the size limit', async () => {
     answer = (_req, res) => { res.writeHead(200).end('x'.repeat(10_000)); };
     const client = createOutboundHttp({ allowPrivateNetworks: true });

@@ -29,18 +29,22 @@ describe('send deadline', () => {
   it('aborts after its time with a TimeoutError, garbage collections or not', async () => {
     const lost = new AbortController();
     const started = Date.now();
-    const result = outcome(deadline(200, lost.signal).signal, 2_000);
+    const limit = deadline(200, lost.signal);
+    const result = outcome(limit.signal, 2_000);
     await collectGarbageFor(300);
     assert.equal(await result, 'TimeoutError');
     assert.ok(Date.now() - started < 1_000);
+    assert.equal(limit.expired(), true);
   });
 
   it('aborts at once, with its reason, when the other signal does (a lost lease)', async () => {
     const lost = new AbortController();
-    const { signal } = deadline(10_000, lost.signal);
-    const result = outcome(signal, 1_000);
+    const limit = deadline(10_000, lost.signal);
+    const result = outcome(limit.signal, 1_000);
     lost.abort(new DOMException('lease lost', 'AbortError'));
     assert.equal(await result, 'AbortError');
+    assert.equal(limit.expired(), false, 'the other signal aborted it, not its own timeout');
+    limit.clear();
   });
 
   it('starts aborted when the other signal already is, and cleared, never fires', async () => {
