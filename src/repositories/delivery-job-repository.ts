@@ -57,16 +57,15 @@ export interface DeliveryJobRepository {
 
 export interface DeliveryBacklogReader {
   /**
-   * What admission control reads once a second: when the oldest pending job was created, how
-   * old that is by the database's clock (which every replica shares), the same for the oldest
-   * job no attempt of which has failed yet, how many jobs are
-   * pending, counted up to `cap` (so the probe's cost stays bounded), and how many jobs were
-   * ever created: the highest job id (ids are drawn in order; one backward step on the primary
-   * key). It is read in the same snapshot as the pending count and needs no privilege beyond
-   * reading the table (the sequence's own last value needs one on the sequence). Jobs are
-   * inserted by INSERT ... SELECT of the rows that exist, so ids are drawn only for real rows;
-   * the ids of a statement that failed after drawing them (rare) read as jobs sent once a later
-   * job is committed, and shorten the projection for one rate window.
+   * What admission control reads once a second, by channel: when the oldest pending job was
+   * created, how old that is by the database's clock (which every replica shares), the same for
+   * the oldest job no attempt of which has failed yet, how many jobs are pending (counted up to
+   * `cap` over both channels, so the probe's cost stays bounded), and how many jobs have an id
+   * above `since` (the highest id of the last reading; rows, so ids drawn by a statement that
+   * failed are not counted). With the highest job id, the next reading's `since`. One snapshot,
+   * and no privilege beyond reading the table. A job whose id was drawn before the last reading
+   * but committed after it is never counted as created: its channel's rate reads one job low
+   * for one interval.
    */
   backlog(cap: number, since?: number | null): Promise<Backlog>;
 }
