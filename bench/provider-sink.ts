@@ -12,7 +12,9 @@
  * (and not before the latency). Offered more than that, its answers slow down as its queue
  * grows, so delivery, not the cores, limits the sustainable rate: that is how `--sweep`
  * measures admission control at twice the sustainable rate on a machine whose cores could not
- * otherwise be overloaded by their own load generator.
+ * otherwise be overloaded by their own load generator. Email and SMS queue apart, as SES and SNS
+ * do: BENCH_PROVIDER_SMS_RATE bounds SNS `Publish` on its own (unset: BENCH_PROVIDER_RATE, in a
+ * queue of its own), so a slow SMS provider can be measured beside a fast email one.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -33,9 +35,12 @@ export interface ProviderSink {
   close(): Promise<void>;
 }
 
-export async function startProviderSink(latencyMs: number, messagesPerSecond = 0): Promise<ProviderSink> {
+/** Messages per second each channel's queue lets through; 0: no limit. */
+export interface ProviderRates { email: number; sms: number }
+
+export async function startProviderSink(latencyMs: number, rates: ProviderRates = { email: 0, sms: 0 }): Promise<ProviderSink> {
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve'], {
-    env: { ...process.env, BENCH_PROVIDER_LATENCY_MS: String(latencyMs), BENCH_PROVIDER_RATE: String(messagesPerSecond) },
+    env: { ...process.env, BENCH_PROVIDER_LATENCY_MS: String(latencyMs), BENCH_PROVIDER_RATE: String(rates.email), BENCH_PROVIDER_SMS_RATE: String(rates.sms) },
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -71,9 +76,11 @@ function serve(): void {
   const smsLatencyMs = Number(process.env.BENCH_PROVIDER_LATENCY_MS ?? 30);
   let emailLatencyMs = smsLatencyMs;
   let accepted: [string, number][] = [];
-  const messagesPerSecond = Number(process.env.BENCH_PROVIDER_RATE ?? 0);
-  /** With a rate: when the provider's single queue is free again (epoch ms). */
-  let queueFreeAt = 0;
+  const emailRate = Number(process.env.BENCH_PROVIDER_RATE ?? 0);
+  const queues = {
+    email: { messagesPerSecond: emailRate, freeAt: 0 },
+    sms: { messagesPerSecond: Number(process.env.BENCH_PROVIDER_SMS_RATE || emailRate), freeAt: 0 },
+  };
 
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -84,26 +91,27 @@ function serve(): void {
       if (path.startsWith('/v2/email/outbound-bulk-emails')) {
         const input = JSON.parse(body) as { BulkEmailEntries: { Destination: { ToAddresses: string[] } }[] };
         const to = input.BulkEmailEntries.map((entry) => entry.Destination.ToAddresses[0]!);
-        return later(emailLatencyMs, to, response, 'application/json', () => JSON.stringify({
+        return later(queues.email, emailLatencyMs, to, response, 'application/json', () => JSON.stringify({
           BulkEmailEntryResults: to.map(() => ({ Status: 'SUCCESS', MessageId: randomUUID() })),
         }));
       }
       if (path.startsWith('/v2/email/outbound-emails')) {
         const input = JSON.parse(body) as { Destination: { ToAddresses: string[] } };
-        return later(emailLatencyMs, [input.Destination.ToAddresses[0]!], response, 'application/json', () => JSON.stringify({ MessageId: randomUUID() }));
+        return later(queues.email, emailLatencyMs, [input.Destination.ToAddresses[0]!], response, 'application/json', () => JSON.stringify({ MessageId: randomUUID() }));
       }
       const phone = new URLSearchParams(body).get('PhoneNumber') ?? '';
-      return later(smsLatencyMs, [phone], response, 'text/xml', () =>
+      return later(queues.sms, smsLatencyMs, [phone], response, 'text/xml', () =>
         `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>${randomUUID()}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`);
     });
   });
 
-  function later(latencyMs: number, to: string[], response: import('node:http').ServerResponse, type: string, body: () => string): void {
+  /** With a rate, a channel's queue is free again at `freeAt` (epoch ms). */
+  function later(queue: { messagesPerSecond: number; freeAt: number }, latencyMs: number, to: string[], response: import('node:http').ServerResponse, type: string, body: () => string): void {
     let ms = latencyMs;
-    if (messagesPerSecond > 0) {
+    if (queue.messagesPerSecond > 0) {
       const now = Date.now();
-      queueFreeAt = Math.max(queueFreeAt, now) + (to.length * 1000) / messagesPerSecond;
-      ms = Math.max(ms, queueFreeAt - now);
+      queue.freeAt = Math.max(queue.freeAt, now) + (to.length * 1000) / queue.messagesPerSecond;
+      ms = Math.max(ms, queue.freeAt - now);
     }
     const answer = () => {
       const at = Date.now();

@@ -20,6 +20,10 @@
  * a step at twice it measures admission control: what was refused, whether every accepted
  * code reached the provider within the server's DELIVERY_MAX_LAG_SECONDS, and the outbox's
  * largest depth (sampled twice a second).
+ * BENCH_SWEEP_SMS_RATES (one rate for every step, or one per step) offers SMS code requests
+ * beside each step's email requests, to numbers seeded for them; with BENCH_PROVIDER_SMS_RATE
+ * (messages/s for SNS alone; unset: BENCH_PROVIDER_RATE) a slow SMS provider is measured beside
+ * a fast email one: each channel's accepted, refused and delivered codes are reported apart.
  *
  * Database: a scratch database is created on the server of BENCH_DATABASE_URL (or DATABASE_URL)
  * and dropped afterwards; with neither set, an embedded PostgreSQL is started for the run.
@@ -76,8 +80,19 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PROVIDER_LATENCY_MS = Number(process.env.BENCH_PROVIDER_LATENCY_MS ?? 30);
 /** Messages per second the provider sink accepts (bench/provider-sink.ts); 0: no limit. */
 const PROVIDER_RATE = Number(process.env.BENCH_PROVIDER_RATE ?? 0);
+/** Messages per second the sink's SNS queue accepts, apart from email's; unset: PROVIDER_RATE. */
+const PROVIDER_SMS_RATE = Number(process.env.BENCH_PROVIDER_SMS_RATE || PROVIDER_RATE);
 const SWEEP_RATES = (process.env.BENCH_SWEEP_RATES ?? '100,200,400,800,1600').split(',').map(Number).filter((rate) => rate > 0);
 const SWEEP_DURATION = Number(process.env.BENCH_SWEEP_DURATION ?? 20);
+/** SMS code requests/s offered beside each step's email requests: one value for every step, or one per step; none when unset. */
+const SWEEP_SMS_RATES = (() => {
+  const given = (process.env.BENCH_SWEEP_SMS_RATES ?? '').split(',').filter(Boolean).map(Number);
+  if (given.length === 0) return SWEEP_RATES.map(() => 0);
+  if (given.length === 1) return SWEEP_RATES.map(() => given[0]!);
+  if (given.length !== SWEEP_RATES.length) throw new Error('BENCH_SWEEP_SMS_RATES: one rate, or one per rate of BENCH_SWEEP_RATES');
+  return given;
+})();
+const SWEEP_SMS = SWEEP && SWEEP_SMS_RATES.some((rate) => rate > 0);
 const DRAIN_TIMEOUT_MS = Number(process.env.BENCH_DRAIN_TIMEOUT ?? 60) * 1000;
 /**
  * Offered requests/s for the flows (unset: as fast as the connections go). CPU per request
@@ -113,10 +128,22 @@ const POOL = (DURATION * (COMPARE ? COMPARE_ROUNDS : 1) + WARMUP_SECONDS) * 4_00
 const sweepPool = (rate: number) => Math.ceil(rate * SWEEP_DURATION * 1.1) + 500;
 /** The sweep's warm-up (not measured) runs at its first rate, on identities of their own. */
 const SWEEP_WARMUP_POOL = Math.ceil((SWEEP_RATES[0] ?? 100) * WARMUP_SECONDS * 1.1) + 500;
+const SWEEP_SMS_WARMUP_POOL = Math.ceil((SWEEP_SMS_RATES[0] ?? 0) * WARMUP_SECONDS * 1.1) + 500;
+/**
+ * The i-th seeded mobile number of a block (0: the sweep's warm-up; then one block per step):
+ * +1 201 followed by seven digits from 2,000,000 on, 200,000 numbers a block, all valid mobile
+ * numbers by libphonenumber's rules and distinct, so no request is throttled by an earlier one.
+ */
+function phoneNumber(block: number, i: number): string {
+  if (i >= 200_000 || block > 30) throw new Error('phoneNumber: out of the seeded range');
+  return `+1201${2_000_000 + block * 200_000 + i}`;
+}
 
 /** BENCH_FLOWS=request,exchange picks flows by their first word; unset runs all. */
 const ONLY = (process.env.BENCH_FLOWS ?? '').split(',').filter(Boolean);
-interface Flow { name: string; path: string; body: (i: number) => { email?: string }; headers?: Record<string, string>; emailLatencyMs?: number; delivers: boolean; claimsHook?: boolean }
+/** A request's body; `email` or `phone_number` is the destination its code goes to. */
+type RequestBody = { email?: string; phone_number?: string } & Record<string, unknown>;
+interface Flow { name: string; path: string; body: (i: number) => RequestBody; headers?: Record<string, string>; emailLatencyMs?: number; delivers: boolean; claimsHook?: boolean }
 /** The browser app of the client flows (seeded by bench/seed.ts) and the origin it calls from. */
 const BENCH_CLIENT = { clientId: 'bench-web', origin: 'https://app.bench.test' };
 const FROM_APP = { origin: BENCH_CLIENT.origin };
@@ -127,7 +154,7 @@ const FLOWS: Flow[] = ([
   { name: 'exchange (email)', path: '/passwordless/exchange/email', body: (i: number) => ({ email: `x${i}@bench.test`, token: CODE }), delivers: false },
   { name: 'client-request (email, client_id + Origin)', path: '/passwordless/request/email', body: (i: number) => ({ email: `cr${i}@bench.test`, client_id: BENCH_CLIENT.clientId }), headers: FROM_APP, delivers: true },
   { name: 'client-exchange (email, client_id + Origin)', path: '/passwordless/exchange/email', body: (i: number) => ({ email: `cx${i}@bench.test`, token: CODE, client_id: BENCH_CLIENT.clientId }), headers: FROM_APP, delivers: false },
-  { name: 'refresh', path: '/token/refresh', body: (i: number) => ({ refresh_token: refreshToken(i) }) as { email?: string }, delivers: false },
+  { name: 'refresh', path: '/token/refresh', body: (i: number) => ({ refresh_token: refreshToken(i) }), delivers: false },
   // Last: it restarts the server with the hook.
   { name: 'hook-exchange (email, custom-claims hook)', path: '/passwordless/exchange/email', body: (i: number) => ({ email: `hx${i}@bench.test`, token: CODE }), delivers: false, claimsHook: true },
 ] satisfies Flow[]).filter((flow) => SWEEP ? false : ONLY.length === 0 || ONLY.includes(flow.name.split(' ')[0]!));
@@ -215,9 +242,21 @@ interface SweepStep {
   eventLoop?: EventLoopDelay;
   statementTimes?: StatementTimes;
   loadAverage: [number, number];
+  /** With BENCH_SWEEP_SMS_RATES: the SMS code requests offered beside the email ones. */
+  sms?: ChannelStep;
 }
 
-const sink = await startProviderSink(PROVIDER_LATENCY_MS, PROVIDER_RATE);
+/** One channel's part of a sweep step. */
+interface ChannelStep {
+  rate: number;
+  sent: number;
+  acceptedPerSecond: number;
+  refusedPerSecond: number;
+  requestP99: number;
+  delivery: DeliveryResult;
+}
+
+const sink = await startProviderSink(PROVIDER_LATENCY_MS, { email: PROVIDER_RATE, sms: PROVIDER_SMS_RATE });
 const database = await scratchDatabase();
 const outbox = new pg.Pool({ connectionString: database.url, max: 1 });
 /** The bench's own statements on the scratch database: each is a commit to take off the server's. */
@@ -286,6 +325,10 @@ try {
       ...(runs('slow-ses') ? { s: POOL } : {}),
       ...(runs('client-request') ? { cr: POOL } : {}),
     },
+    phoneUsers: SWEEP_SMS ? [0, ...SWEEP_SMS_RATES].flatMap((rate, block) => {
+      const count = block === 0 ? SWEEP_SMS_WARMUP_POOL : rate > 0 ? sweepPool(rate) : 0;
+      return Array.from({ length: count }, (_, i) => phoneNumber(block, i));
+    }) : [],
     exchangeUsers: runs('exchange') ? POOL : 0,
     hookExchangeUsers: runs('hook-exchange') ? POOL : 0,
     client: runs('client-request') || runs('client-exchange') ? { ...BENCH_CLIENT, exchangeUsers: runs('client-exchange') ? POOL : 0 } : undefined,
@@ -311,10 +354,14 @@ try {
     // A fresh server's first seconds (JIT, the pool's connections, prepared statements) belong
     // to no step: warm it up at the first rate, then let the outbox drain.
     const first = SWEEP_RATES[0] ?? 100;
-    await load({ path: '/passwordless/request/email', body: (i) => ({ email: `ww${i}@bench.test` }), duration: WARMUP_SECONDS, overallRate: first, pool: SWEEP_WARMUP_POOL }).run;
+    const firstSms = SWEEP_SMS_RATES[0] ?? 0;
+    await Promise.all([
+      load({ path: '/passwordless/request/email', body: (i) => ({ email: `ww${i}@bench.test` }), duration: WARMUP_SECONDS, overallRate: first, pool: SWEEP_WARMUP_POOL }).run,
+      ...(SWEEP_SMS ? [load({ path: '/passwordless/request/mobile', body: (i) => ({ phone_number: phoneNumber(0, i) }), duration: WARMUP_SECONDS, overallRate: Math.max(1, firstSms), pool: SWEEP_SMS_WARMUP_POOL }).run] : []),
+    ]);
     await autoAnalyze.now();
-    for (const rate of SWEEP_RATES) {
-      steps.push(await runSweepStep(rate, steps.length));
+    for (const [index, rate] of SWEEP_RATES.entries()) {
+      steps.push(await runSweepStep(rate, steps.length, SWEEP_SMS_RATES[index] ?? 0));
       console.log(formatStep(steps.at(-1)!));
     }
   } else {
@@ -373,7 +420,7 @@ interface LoadResult {
  * due); without one, autocannon's closed loop (each connection sends its next request when the
  * previous one is answered).
  */
-function load(options: { path: string; body: (i: number) => { email?: string }; headers?: Record<string, string>; duration: number; overallRate?: number; pool: number; first?: number }) {
+function load(options: { path: string; body: (i: number) => RequestBody; headers?: Record<string, string>; duration: number; overallRate?: number; pool: number; first?: number }) {
   let next = options.first ?? 0;
   const requestedAt = new Map<string, number>();
   const accepted = new Set<string>();
@@ -385,8 +432,9 @@ function load(options: { path: string; body: (i: number) => { email?: string }; 
       durationSeconds: options.duration,
       request: () => {
         const body = options.body(next++ % options.pool);
-        if (body.email !== undefined) requestedAt.set(body.email, Date.now());
-        return { path: options.path, headers: options.headers, body: JSON.stringify(body), context: body.email };
+        const to = body.email ?? body.phone_number;
+        if (to !== undefined) requestedAt.set(to, Date.now());
+        return { path: options.path, headers: options.headers, body: JSON.stringify(body), context: to };
       },
       onResponse: (status, to) => {
         if (typeof to === 'string' && status >= 200 && status < 300) accepted.add(to);
@@ -414,8 +462,9 @@ function load(options: { path: string; body: (i: number) => { email?: string }; 
       headers: { 'content-type': 'application/json', ...options.headers },
       setupRequest: (request, context) => {
         const body = options.body(next++ % options.pool);
-        (context as { to?: string }).to = body.email;
-        if (body.email !== undefined) requestedAt.set(body.email, Date.now());
+        const to = body.email ?? body.phone_number;
+        (context as { to?: string }).to = to;
+        if (to !== undefined) requestedAt.set(to, Date.now());
         return { ...request, body: JSON.stringify(body) };
       },
       onResponse: (status, _body, context) => {
@@ -451,10 +500,12 @@ async function drain(): Promise<number> {
 }
 
 /** Matches the provider's acceptances to the accepted requests of one measured window. */
-async function deliveryResult(window: { start: number; end: number }, requestedAt: Map<string, number>, accepted: Set<string>, depthAtEnd: number, drainSeconds: number): Promise<DeliveryResult> {
+async function deliveryResult(window: { start: number; end: number }, requestedAt: Map<string, number>, accepted: Set<string>, depthAtEnd: number, drainSeconds: number, collected?: [string, number][]): Promise<DeliveryResult> {
   const deliveredAt = new Map<string, number>();
   let inWindow = 0;
-  for (const [to, at] of await sink.collect()) {
+  // `collected`: the sink's acceptances of both channels, shared by their results; each counts its own destinations.
+  for (const [to, at] of collected ?? await sink.collect()) {
+    if (collected !== undefined && !requestedAt.has(to)) continue;
     if (!deliveredAt.has(to)) deliveredAt.set(to, at);
     if (at >= window.start && at <= window.end) inWindow++;
   }
@@ -547,27 +598,38 @@ async function measureFlow(flow: Flow, first: number): Promise<{ result: FlowRes
 }
 
 /** `index` keeps each step's addresses its own, so a rate given twice is not throttled (S7) by the first. */
-async function runSweepStep(rate: number, index: number): Promise<SweepStep> {
+async function runSweepStep(rate: number, index: number, smsRate: number): Promise<SweepStep> {
   await drain();
   await sink.collect();
   await server!.probe(); // the event-loop histogram starts with the step
   const loadBefore = loadAverage();
   const step = load({ path: '/passwordless/request/email', body: (i) => ({ email: `w${index}-${rate}-${i}@bench.test` }), duration: SWEEP_DURATION, overallRate: rate, pool: sweepPool(rate) });
+  // SMS beside it, on connections of its own, to the numbers of block index + 1.
+  const sms = smsRate > 0 ? load({ path: '/passwordless/request/mobile', body: (i) => ({ phone_number: phoneNumber(index + 1, i) }), duration: SWEEP_DURATION, overallRate: smsRate, pool: sweepPool(smsRate) }) : undefined;
   const before = cpuSample();
   const start = Date.now();
   // The outbox's depth twice a second: with admission control it must stay bounded.
   let depthMax = 0;
   const sampling = setInterval(() => { void pendingJobs().then((depth) => { depthMax = Math.max(depthMax, depth); }, () => undefined); }, 500);
-  const result = await step.run.finally(() => clearInterval(sampling));
+  const [result, smsResult] = await Promise.all([step.run, sms?.run]).finally(() => clearInterval(sampling));
   const end = Date.now();
   const after = cpuSample();
   const { eventLoop, statements: { durations: statementTimes } } = await server!.probe();
   const loadAfter = loadAverage();
   const depthAtEnd = await pendingJobs();
   const drainSeconds = await drain();
-  const delivery = await deliveryResult({ start, end }, step.requestedAt, step.accepted, depthAtEnd, drainSeconds);
+  const collected = sms !== undefined ? await sink.collect() : undefined;
+  const delivery = await deliveryResult({ start, end }, step.requestedAt, step.accepted, depthAtEnd, drainSeconds, collected);
   depthMax = Math.max(depthMax, depthAtEnd);
   const seconds = (end - start) / 1000;
+  const smsStep = sms !== undefined && smsResult !== undefined ? {
+    rate: smsRate,
+    sent: Math.round(smsResult.total / seconds),
+    acceptedPerSecond: Math.round(sms.accepted.size / seconds),
+    refusedPerSecond: Math.round(smsResult.non2xx / seconds),
+    requestP99: smsResult.p99,
+    delivery: await deliveryResult({ start, end }, sms.requestedAt, sms.accepted, depthAtEnd, drainSeconds, collected),
+  } : undefined;
   return {
     rate,
     sent: Math.round(result.total / seconds),
@@ -579,10 +641,11 @@ async function runSweepStep(rate: number, index: number): Promise<SweepStep> {
     serviceP99: result.serviceP99 ?? 0,
     delivery,
     depthMax,
-    serverCpuMsPerRequest: Math.round(((after.server - before.server) / Math.max(1, result.total)) * 1000) / 1000,
+    serverCpuMsPerRequest: Math.round(((after.server - before.server) / Math.max(1, result.total + (smsResult?.total ?? 0))) * 1000) / 1000,
     ...(eventLoop !== undefined ? { eventLoop } : {}),
     ...(statementTimes !== undefined ? { statementTimes } : {}),
     loadAverage: [loadBefore, loadAfter],
+    ...(smsStep !== undefined ? { sms: smsStep } : {}),
   };
 }
 
@@ -702,6 +765,13 @@ async function startServer(databaseUrl: string, flowEnv: Record<string, string> 
       RATE_LIMIT_EXCHANGE_PER_MINUTE: '1000000',
       RATE_LIMIT_GLOBAL_REQUEST_PER_MINUTE: '1000000',
       RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000',
+      // Likewise the SMS caps (S21, S38): every SMS request comes from one network to numbers of one
+      // country and prefix, which the defaults would stop after a hundred messages.
+      SMS_MAX_PER_COUNTRY_PER_HOUR: '100000000',
+      SMS_MAX_PER_PREFIX_PER_HOUR: '100000000',
+      SMS_MAX_PER_DAY: '1000000000',
+      SMS_REQUESTER_SHARE_PERCENT: '100',
+      SMS_RESERVED_PERCENT: '0',
       ...flowEnv,
       ...extraEnv,
     },
@@ -830,7 +900,7 @@ function eld(value: EventLoopDelay | undefined): string {
 
 function conditions(): string {
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  return `node ${process.version}, provider latency ${PROVIDER_LATENCY_MS} ms${PROVIDER_RATE > 0 ? ` and at most ${PROVIDER_RATE} messages/s` : ''}, ${CONNECTIONS} connections${RATE !== undefined ? `, offered ${RATE} requests/s` : ''}, load average at the end ${load}`;
+  return `node ${process.version}, provider latency ${PROVIDER_LATENCY_MS} ms${PROVIDER_RATE > 0 ? ` and at most ${PROVIDER_RATE} messages/s` : ''}${SWEEP_SMS && PROVIDER_SMS_RATE !== PROVIDER_RATE ? ` (SMS: ${PROVIDER_SMS_RATE > 0 ? `at most ${PROVIDER_SMS_RATE}/s` : 'no limit'})` : ''}, ${CONNECTIONS} connections${RATE !== undefined ? `, offered ${RATE} requests/s` : ''}, load average at the end ${load}`;
 }
 
 function seconds(value: number): string {
@@ -840,6 +910,11 @@ function seconds(value: number): string {
 function formatStep(s: SweepStep): string {
   const d = s.delivery;
   return `| ${String(s.rate).padStart(7)} | ${String(s.sent).padStart(6)} | ${String(s.acceptedPerSecond).padStart(8)} | ${String(s.refusedPerSecond).padStart(7)} | ${String(d.deliveredPerSecond).padStart(9)} | ${String(d.delayMs.p50).padStart(5)} | ${String(d.delayMs.p99).padStart(6)} | ${String(d.delayMs.max).padStart(6)} | ${(d.inTimeShare * 100).toFixed(1).padStart(6)}% | ${(d.withinMaxLagShare * 100).toFixed(1).padStart(6)}% | ${String(d.undelivered).padStart(5)} | ${String(s.depthMax).padStart(5)} | ${String(d.depthAtEnd).padStart(5)} | ${seconds(d.drainSeconds).padStart(7)} | ${String(s.requestP50).padStart(4)} / ${String(s.requestP99).padStart(4)} / ${String(s.requestMax).padStart(4)} | ${String(s.serviceP99).padStart(4)} | ${eld(s.eventLoop)} | ${s.serverCpuMsPerRequest.toFixed(2)} | ${s.loadAverage[0].toFixed(1)}–${s.loadAverage[1].toFixed(1)} | ${sustainable(s) ? 'yes' : 'no'} |`;
+}
+
+function formatSmsStep(emailRate: number, s: ChannelStep): string {
+  const d = s.delivery;
+  return `| ${String(emailRate).padStart(13)} | ${String(s.rate).padStart(11)} | ${String(s.sent).padStart(6)} | ${String(s.acceptedPerSecond).padStart(10)} | ${String(s.refusedPerSecond).padStart(5)} | ${String(d.deliveredPerSecond).padStart(11)} | ${String(d.delayMs.p50).padStart(9)} | ${String(d.delayMs.p99).padStart(5)} | ${String(d.delayMs.max).padStart(5)} | ${(d.inTimeShare * 100).toFixed(1).padStart(5)}% | ${(d.withinMaxLagShare * 100).toFixed(1).padStart(5)}% | ${String(d.undelivered).padStart(11)} | ${String(s.requestP99).padStart(11)} |`;
 }
 
 function formatStatementTimes(times: StatementTimes | undefined): string {
@@ -859,12 +934,22 @@ function reportSweep(done: SweepStep[], peakRssMb: number | undefined): void {
     `| offered | sent/s | accepted/s | 503/s | delivered/s | delay p50 | p99 | max | ≤ 2 s | ≤ ${MAX_LAG_MS / 1000} s | undelivered | depth max | depth at end | drain | request p50 / p99 / max | service p99 | event-loop delay p99 / max (time in server p50 / p99 / max), ms | server CPU ms/req | load avg | sustainable |`,
     '|---------|--------|------------|-------|-------------|-----------|-----|-----|-------|-------|-------------|-----------|--------------|-------|-------------------------|-------------|----------------------------|-------------------|----------|-------------|',
     ...done.map(formatStep),
+    ...(done.some((step) => step.sms !== undefined) ? [
+      '',
+      `SMS requests beside each step (server CPU, load and the outbox's depth above are the two channels' together; the sink's SNS queue at ${PROVIDER_SMS_RATE > 0 ? `${PROVIDER_SMS_RATE} messages/s` : 'no limit'}):`,
+      '',
+      `| email offered | SMS offered | sent/s | accepted/s | 503/s | delivered/s | delay p50 | p99 | max | ≤ 2 s | ≤ ${MAX_LAG_MS / 1000} s | undelivered | request p99 |`,
+      '|---------------|-------------|--------|------------|-------|-------------|-----------|-----|-----|-------|-------|-------------|-------------|',
+      ...done.filter((step) => step.sms !== undefined).map((step) => formatSmsStep(step.rate, step.sms!)),
+    ] : []),
     '',
-    ...done.filter((step) => step.refusedPerSecond > 0).map((step) => {
-      const d = step.delivery;
-      const times = best ? ` (${(step.rate / best.rate).toFixed(1)}× the sustainable rate)` : '';
+    ...done.flatMap((step) => [
+      ...(step.refusedPerSecond > 0 ? [{ label: `Overload at ${step.rate}/s${best ? ` (${(step.rate / best.rate).toFixed(1)}× the sustainable rate)` : ''}`, part: step as ChannelStep, depthMax: step.depthMax }] : []),
+      ...(step.sms !== undefined && step.sms.refusedPerSecond > 0 ? [{ label: `SMS overload at ${step.sms.rate}/s beside ${step.rate} email/s${PROVIDER_SMS_RATE > 0 ? ` (${(step.sms.rate / PROVIDER_SMS_RATE).toFixed(1)}× the SMS provider's rate)` : ''}`, part: step.sms, depthMax: step.depthMax }] : []),
+    ]).map(({ label, part, depthMax }) => {
+      const d = part.delivery;
       const held = d.withinMaxLagShare === 1 && d.undelivered === 0;
-      return `Overload at ${step.rate}/s${times}: ${step.acceptedPerSecond}/s accepted, ${step.refusedPerSecond}/s refused; ${held ? 'every' : 'NOT every'} accepted code at the provider within DELIVERY_MAX_LAG_SECONDS (${MAX_LAG_MS / 1000} s; slowest ${(d.delayMs.max / 1000).toFixed(1)} s, ${d.undelivered} undelivered); outbox at most ${step.depthMax} jobs.`;
+      return `${label}: ${part.acceptedPerSecond}/s accepted, ${part.refusedPerSecond}/s refused; ${held ? 'every' : 'NOT every'} accepted code at the provider within DELIVERY_MAX_LAG_SECONDS (${MAX_LAG_MS / 1000} s; slowest ${(d.delayMs.max / 1000).toFixed(1)} s, ${d.undelivered} undelivered); outbox at most ${depthMax} jobs.`;
     }),
     '',
     'Statement time per step, send to answer (p50 / p99 / max ms, the busiest statements):',
@@ -874,7 +959,7 @@ function reportSweep(done: SweepStep[], peakRssMb: number | undefined): void {
     `server peak RSS: ${peakRssMb ?? '?'} MiB${formatMemory(done.at(-1)?.eventLoop?.memoryAtPeak)}`,
   ].join('\n');
   console.log(`\n${text}`);
-  save({ sweep: done, sustainableRate: best?.rate ?? null, sustainableWithinLatencyTarget: fast?.rate ?? null, latencyTargetMs: LATENCY_TARGET_MS, peakRssMb, providerLatencyMs: PROVIDER_LATENCY_MS, providerRate: PROVIDER_RATE, maxLagSeconds: MAX_LAG_MS / 1000, connections: CONNECTIONS, duration: SWEEP_DURATION });
+  save({ sweep: done, sustainableRate: best?.rate ?? null, sustainableWithinLatencyTarget: fast?.rate ?? null, latencyTargetMs: LATENCY_TARGET_MS, peakRssMb, providerLatencyMs: PROVIDER_LATENCY_MS, providerRate: PROVIDER_RATE, providerSmsRate: PROVIDER_SMS_RATE, maxLagSeconds: MAX_LAG_MS / 1000, connections: CONNECTIONS, duration: SWEEP_DURATION });
 }
 
 function report(flows: FlowResult[], peakRssMb: number | undefined): void {

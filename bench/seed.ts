@@ -18,6 +18,8 @@ export interface SeedPlan {
   code: string;
   /** Request-flow identities: prefix → how many. */
   requestUsers: Record<string, number>;
+  /** Users known by a mobile number only (the sweep's SMS requests), E.164. */
+  phoneUsers?: string[];
   /** Exchange-flow identities (`x<i>@bench.test`), each with a live code. */
   exchangeUsers: number;
   /** The hook-exchange flow's identities (`hx<i>@bench.test`), each with a live code. */
@@ -51,6 +53,10 @@ export async function seed(url: string, plan: SeedPlan): Promise<void> {
         const mine = range.filter((i) => i < count);
         if (mine.length > 0) await prisma.user.createMany({ data: mine.map((i) => ({ email: `${prefix}${i}@bench.test` })) });
       }
+    }
+    const phones = plan.phoneUsers ?? [];
+    for (const range of chunks(phones.length)) {
+      await prisma.user.createMany({ data: range.map((i) => ({ phoneNumber: phones[i]! })) });
     }
     const hasher = createCodeHasher([Buffer.from(plan.secret)]);
     const expiresAt = new Date(now.getTime() + 3_600_000);
