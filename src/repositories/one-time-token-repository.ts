@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import { ASYNC_COMMIT } from './async-commit.ts';
-import { statement, type Statement } from './sql.ts';
+import { isInputError, statement, type Statement } from './sql.ts';
 import { createStatementBatcher, type StatementBatcher, type StatementBatcherOptions } from './statement-batcher.ts';
 import type { Channel } from '../services/types.ts';
 
@@ -265,16 +265,6 @@ function consumeBatchParams(first: ConsumeInput, inputs: ConsumeInput[]): Consum
     guess_network: inputs.map((each) => each.guess.network),
     guess_window_start: inputs.map((each) => each.guess.windowStart),
   };
-}
-
-/**
- * A batch the database refused for what one of its rows holds: a data exception (SQLSTATE class
- * 22, such as a NUL in a text) or a constraint (class 23). Timeouts, cancellations and lost
- * connections are not: they fail the batch as a whole.
- */
-function isInputError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
 
 /** What one statement may take: requests of one channel with the same settings. */

@@ -76,3 +76,13 @@ export async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient
   client.release();
   return result;
 }
+
+/**
+ * A batch the database refused for what one of its rows holds: a data exception (SQLSTATE class
+ * 22, such as a NUL in a text) or a constraint (class 23). Timeouts, cancellations and lost
+ * connections are not: they fail the batch as a whole (statement-batcher.ts).
+ */
+export function isInputError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}

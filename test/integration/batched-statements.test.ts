@@ -13,6 +13,7 @@ import { createUser } from '../helpers/fixtures.ts';
 import { createOneTimeTokenRepository, type ClaimedToken, type IssueTokenInput, type IssueTokenResult, type OneTimeTokenRepository } from '../../src/repositories/one-time-token-repository.ts';
 import { createCodeHasher } from '../../src/lib/code-hasher.ts';
 import { createDatabase } from '../../src/db/database.ts';
+import { createSmsCounterRepository, type CounterWindow, type SmsCounterRepository } from '../../src/repositories/sms-counter-repository.ts';
 
 describe('batched sign-in statements', () => {
   let db: TestDatabase;
@@ -303,5 +304,95 @@ describe('batched sign-in statements', () => {
     } finally {
       await database.close();
     }
+  });
+});
+
+// SMS charges that arrive together share a statement (sms-counter-repository.ts): each job must
+// get the counts a statement of its own would have returned had the batch's earlier jobs gone
+// first, a retried job must count nothing, and the counters must end where single charges
+// would have left them (S21, S38).
+describe('batched SMS charges', () => {
+  let db: TestDatabase;
+  let counters: SmsCounterRepository;
+  const chargeStatements: number[] = [];
+  const hour = new Date('2031-03-04T05:00:00Z');
+  const day = new Date('2031-03-04T00:00:00Z');
+
+  before(async () => {
+    db = await createTestDatabase();
+    const counting = {
+      query(config: pg.QueryConfig<unknown[]>) {
+        if (config.name === 'sms_counter_charge') chargeStatements.push((config.values![0] as unknown[]).length);
+        return db.pool.query(config);
+      },
+    } as unknown as pg.Pool;
+    counters = createSmsCounterRepository(counting);
+  });
+  after(async () => { await db.drop(); });
+
+  async function job(phone: string, verified = false): Promise<{ id: string; userId: string }> {
+    const userId = await createUser(db, phone);
+    if (verified) await db.pool.query('UPDATE users SET phone_number_verified = true WHERE id = $1', [userId]);
+    const { rows } = await db.pool.query<{ id: string }>(
+      `INSERT INTO delivery_jobs (user_id, channel, destination_masked, next_attempt_at, expires_at, created_at)
+       VALUES ($1, 'mobile', '+1******0000', now(), now() + interval '10 minutes', now()) RETURNING id::text`, [userId]);
+    return { id: rows[0]!.id, userId };
+  }
+  /** The guard's windows for a number: its country's and prefix's hour, the day, and the account's part of each. */
+  function windows(prefix: string, userId: string): CounterWindow[] {
+    return [
+      { key: 'country:US', windowStart: hour }, { key: `country:US|user:${userId}`, windowStart: hour },
+      { key: `prefix:${prefix}`, windowStart: hour }, { key: `prefix:${prefix}|user:${userId}`, windowStart: hour },
+      { key: 'global', windowStart: day },
+    ];
+  }
+  async function count(key: string, windowStart: Date): Promise<number | undefined> {
+    const { rows } = await db.pool.query<{ count: number }>('SELECT count FROM sms_counters WHERE key = $1 AND window_start = $2', [key, windowStart]);
+    return rows[0]?.count;
+  }
+
+  it('gives each job of a batch the counts it would have had alone, in order, and counts a retried job once', async () => {
+    const earlier = await job('+12015550100');
+    // Before the batch: one message already counted, so the batch continues from it.
+    assert.deepEqual((await counters.charge({ jobId: earlier.id, counters: windows('1201555', earlier.userId) })).counts, [1, 1, 1, 1, 1]);
+    const jobs = [await job('+12015550101'), await job('+12015550102', true), await job('+13125550103'), await job('+12015550104')];
+    chargeStatements.length = 0;
+    // The first charge takes the only slot; the others queue behind it and go out together,
+    // with the earlier job's retry among them.
+    const first = counters.charge({ jobId: jobs[0]!.id, counters: windows('1201555', jobs[0]!.userId) });
+    await new Promise((resolve) => setImmediate(resolve));
+    const rest = await Promise.all([
+      counters.charge({ jobId: jobs[1]!.id, counters: windows('1201555', jobs[1]!.userId) }),
+      counters.charge({ jobId: earlier.id, counters: windows('1201555', earlier.userId) }),
+      counters.charge({ jobId: jobs[2]!.id, counters: windows('1312555', jobs[2]!.userId) }),
+      counters.charge({ jobId: jobs[3]!.id, counters: windows('1201555', jobs[3]!.userId) }),
+    ]);
+    assert.deepEqual(chargeStatements, [1, 4], 'one statement, then one for the four that queued');
+    assert.deepEqual(await first, { charged: true, proven: false, counts: [2, 1, 2, 1, 2] });
+    assert.deepEqual(rest, [
+      { charged: true, proven: true, counts: [3, 1, 3, 1, 3] },
+      { charged: false, proven: false, counts: [] },
+      { charged: true, proven: false, counts: [4, 1, 1, 1, 4] },
+      { charged: true, proven: false, counts: [5, 1, 4, 1, 5] },
+    ]);
+    assert.equal(await count('country:US', hour), 5);
+    assert.equal(await count('prefix:1201555', hour), 4);
+    assert.equal(await count('prefix:1312555', hour), 1);
+    assert.equal(await count('global', day), 5);
+    assert.equal(await count(`country:US|user:${earlier.userId}`, hour), 1, 'the retry counted nothing');
+    await counters.decrement(windows('1201555', jobs[3]!.userId));
+    assert.equal(await count('country:US', hour), 4);
+    assert.equal(await count('prefix:1201555', hour), 3);
+    assert.equal(await count(`prefix:1201555|user:${jobs[3]!.userId}`, hour), 0);
+  });
+
+  it('keeps charges of many concurrent sends exact: every job counted once, the counters at the number of jobs', async () => {
+    const many = await Promise.all(Array.from({ length: 40 }, (_, i) => job(`+1646555${String(1000 + i)}`)));
+    chargeStatements.length = 0;
+    const charges = await Promise.all(many.map((each) => counters.charge({ jobId: each.id, counters: windows('1646555', each.userId) })));
+    assert.ok(chargeStatements.length < many.length, `${chargeStatements.length} statements for ${many.length} charges`);
+    // The prefix's counts are 1..40, each once: no two jobs saw the same count.
+    assert.deepEqual(charges.map((charge) => charge.counts[2]).sort((a, b) => a! - b!), Array.from({ length: 40 }, (_, i) => i + 1));
+    assert.equal(await count('prefix:1646555', hour), 40);
   });
 });
