@@ -9,7 +9,10 @@ import { tracePool } from '../telemetry.ts';
 
 export interface Database {
   pool: pg.Pool;
+  /** Prisma's client, made at its first use (any property of it). */
   prisma: PrismaClient;
+  /** Whether Prisma's client has been made yet. */
+  prismaMade(): boolean;
   /** True when the database answers a trivial query within the timeout. */
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
@@ -46,11 +49,24 @@ export function createDatabase(url: string, options: {
   pool.on('error', (error) => options.onError?.(error));
   // A span per statement when traces are on (a no-op otherwise).
   tracePool(pool);
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  // Prisma's client is made at its first use, not here: it serves only what is not a hot path
+  // (accounts, passkeys, the admin API), and a process that never uses it (a replica that only
+  // signs people in) keeps the 2 MiB of heap and 3-4 MiB of RSS that making it takes
+  // (docs/benchmarks.md, "Prisma's client made when first used"). Any property of `prisma`
+  // (a model, $transaction, $executeRaw) makes it; its methods are bound to it.
+  let client: PrismaClient | undefined;
+  const made = (): PrismaClient => (client ??= new PrismaClient({ adapter: new PrismaPg(pool) }));
+  const prisma = new Proxy({} as PrismaClient, {
+    get(_target, name) {
+      const value: unknown = Reflect.get(made(), name);
+      return typeof value === 'function' ? value.bind(client) : value;
+    },
+  });
 
   return {
     pool,
     prisma,
+    prismaMade: () => client !== undefined,
     async ping(timeoutMs = 2_000) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<false>((resolve) => {
@@ -65,7 +81,7 @@ export function createDatabase(url: string, options: {
       }
     },
     async close() {
-      await prisma.$disconnect();
+      await client?.$disconnect();
       await pool.end();
     },
   };

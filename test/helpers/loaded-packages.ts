@@ -35,4 +35,8 @@ const cjs = Object.keys(createRequire(import.meta.url).cache);
 const files = [...new Set([...resolved, ...cjs].map(fileOf).filter((file): file is string => file !== undefined))].sort();
 const packages = [...new Set(files.map((file) => /^(?:@[^/]+\/)?[^/]+/.exec(file)![0]))].sort();
 process.stdout.write(`\nloaded: ${JSON.stringify({ packages, files })}\n`);
+// Then the hot paths, a code request and a guess: neither makes Prisma's client.
+const request = await app.inject({ method: 'POST', url: '/passwordless/request/email', payload: { email: 'loading@example.test' } });
+const guess = await app.inject({ method: 'POST', url: '/passwordless/exchange/email', payload: { email: 'loading@example.test', token: '000000' } });
+process.stdout.write(`\nsign-in: ${JSON.stringify({ statuses: [request.statusCode, guess.statusCode], prismaMade: app.db.prismaMade() })}\n`);
 await app.close();

@@ -3,7 +3,7 @@
 // DOCS_ENABLED, and neither @simplewebauthn/server (until a passkey call) nor OpenTelemetry's
 // SDK (without OTEL_EXPORTER_OTLP_ENDPOINT) at all; and Prisma's query compiler (WebAssembly)
 // not before a request needs Prisma: start-up, key and client reloads and sign-ins run on the
-// pool. Each of them is megabytes of resident memory (docs/benchmarks.md, "Memory"). Each case
+// pool, and Prisma's client itself is made only when first used (src/db/database.ts). Each of them is megabytes of resident memory (docs/benchmarks.md, "Memory"). Each case
 // builds the app in a child process of its own from the environment, makes it ready, and lists
 // what was loaded by then.
 import assert from 'node:assert/strict';
@@ -18,7 +18,7 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 /** Every package that only some configurations need. */
 const OPTIONAL = ['@aws-sdk/client-sesv2', '@aws-sdk/client-sns', 'nodemailer', 'ioredis', '@fastify/swagger-ui', '@simplewebauthn/server', '@opentelemetry/sdk-node'];
 
-interface Loaded { packages: string[]; files: string[] }
+interface Loaded { packages: string[]; files: string[]; signIn: { statuses: number[]; prismaMade: boolean } }
 
 async function loadedAtStart(db: TestDatabase, env: Record<string, string>): Promise<Loaded> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/loaded-packages.ts'], {
@@ -35,8 +35,9 @@ async function loadedAtStart(db: TestDatabase, env: Record<string, string>): Pro
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   const line = /^loaded: (.*)$/m.exec(stdout);
-  assert.ok(code === 0 && line, `the app did not start (exit ${code}): ${stderr}${stdout}`);
-  return JSON.parse(line[1]!) as Loaded;
+  const signIn = /^sign-in: (.*)$/m.exec(stdout);
+  assert.ok(code === 0 && line && signIn, `the app did not start (exit ${code}): ${stderr}${stdout}`);
+  return { ...JSON.parse(line[1]!), signIn: JSON.parse(signIn[1]!) } as Loaded;
 }
 
 function optionalLoaded(loaded: Loaded): string[] {
@@ -57,6 +58,8 @@ describe('modules loaded at start', () => {
     for (const name of ['fastify', 'pg', 'jose']) assert.ok(loaded.packages.includes(name), `${name} in ${loaded.packages.join(', ')}`);
     assert.deepEqual(optionalLoaded(loaded), []);
     assert.deepEqual(queryCompilerLoaded(loaded), []);
+    // Nor is Prisma's client made, at start or by a code request and a guess.
+    assert.deepEqual(loaded.signIn, { statuses: [202, 400], prismaMade: false });
   });
 
   it('SES and SNS: their two AWS clients and the API reference, nothing else optional, and no Prisma query compiler', async () => {
