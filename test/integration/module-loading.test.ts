@@ -67,6 +67,7 @@ describe('modules loaded at start', () => {
     const loaded = await loadedAtStart(db, { EMAIL_PROVIDER: 'ses', SMS_PROVIDER: 'sns' });
     assert.deepEqual(optionalLoaded(loaded), ['@aws-sdk/client-sesv2', '@aws-sdk/client-sns', '@fastify/swagger-ui']);
     assert.deepEqual(queryCompilerLoaded(loaded), []);
+    assert.equal(loaded.signIn.prismaMade, false);
   });
 
   it('SMTP and a Redis rate-limit store: nodemailer and ioredis, no AWS client', async () => {
