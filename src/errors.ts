@@ -60,7 +60,8 @@ export const ERRORS = {
   invalid_webhook_events: { status: 400, title: 'Invalid webhook events', detail: 'List one or more known event types.' },
   webhook_not_found: { status: 404, title: 'Not found', detail: 'No such webhook.' },
   webhook_delivery_not_found: { status: 404, title: 'Not found', detail: 'No such webhook delivery.' },
-  hook_unavailable: { status: 503, title: 'Hook unavailable', detail: 'A required hook did not answer in time or answered badly; retry later.' },
+  // The hook client has counted and logged the failure (once a second per hook and reason, S43).
+  hook_unavailable: { status: 503, title: 'Hook unavailable', detail: 'A required hook did not answer in time or answered badly; retry later.', loggedElsewhere: true },
   internal_error: { status: 500, title: 'Internal error', detail: 'Something went wrong on our side.' },
 } as const satisfies Record<string, { status: number; title: string; detail: string; loggedElsewhere?: true }>;
 

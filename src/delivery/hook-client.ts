@@ -4,7 +4,10 @@
  * object back. Every failure (refused URL, timeout, network error, a non-2xx answer, a body
  * that is not a JSON object) is counted by hook and reason and logged with the status and the
  * duration, never a body (S34); the caller decides what a failure means (HOOK_*_ON_FAILURE).
+ * A hook that keeps failing is logged once a second per hook and reason, the line saying how
+ * many failures it left out (`suppressed`); the counter has every one.
  */
+import { createLogThrottle } from '../lib/log-throttle.ts';
 import { createWebhookSigner } from '../lib/standard-webhooks.ts';
 import type { Logger } from '../services/types.ts';
 import { OutboundRefusedError, OutboundTimeoutError, type OutboundHttp } from './outbound-http.ts';
@@ -23,6 +26,8 @@ export interface HookClient {
 
 /** A hook's answer larger than this is a failure: claims must fit an 8 KB token anyway. */
 const MAX_ANSWER_BYTES = 16 * 1024;
+/** A failing hook is logged at most this often per hook and reason. */
+export const HOOK_FAILURE_LOG_INTERVAL_MS = 1_000;
 
 export function createHookClient(deps: {
   http: OutboundHttp;
@@ -31,8 +36,15 @@ export function createHookClient(deps: {
   log: Logger;
   /** Counts failures by hook and reason. */
   failed: (hook: HookName, reason: HookFailure) => void;
+  /** Milliseconds on a monotonic clock, for the log's once-a-second rule (tests advance it). */
+  nowMs?: () => number;
 }): HookClient {
   const signer = createWebhookSigner(deps.secret);
+  const logThrottle = createLogThrottle({ intervalMs: HOOK_FAILURE_LOG_INTERVAL_MS, ...(deps.nowMs ? { nowMs: deps.nowMs } : {}) });
+  function logFailure(fields: { hook: HookName; reason: HookFailure; status?: number | null; ms?: number }): void {
+    const suppressed = logThrottle.take(`${fields.hook}:${fields.reason}`);
+    if (suppressed !== undefined) deps.log.warn(suppressed > 0 ? { ...fields, suppressed } : fields, 'hook failed');
+  }
   return {
     async call(hook, url, payload) {
       const body = JSON.stringify(payload);
@@ -61,13 +73,13 @@ export function createHookClient(deps: {
     },
     reportMalformed(hook, reason = 'malformed') {
       deps.failed(hook, reason);
-      deps.log.warn({ hook, reason }, 'hook failed');
+      logFailure({ hook, reason });
     },
   };
 
   function fail(hook: HookName, reason: HookFailure, status: number | undefined, started: number): HookResult {
     deps.failed(hook, reason);
-    deps.log.warn({ hook, reason, status: status ?? null, ms: Math.round(performance.now() - started) }, 'hook failed');
+    logFailure({ hook, reason, status: status ?? null, ms: Math.round(performance.now() - started) });
     return { ok: false, reason };
   }
 }

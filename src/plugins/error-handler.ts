@@ -33,7 +33,8 @@ export const errorHandlerPlugin = fp(async (app: FastifyInstance) => {
     const code = classify(error, request);
     const entry = ERRORS[code];
     // A 5xx is logged here unless the table says its owner logs it (admission control's
-    // refusals are counted and logged once a second, never once per request).
+    // refusals and a failing hook's answers are counted and logged once a second, never once
+    // per request).
     if (entry.status >= 500 && !('loggedElsewhere' in entry)) {
       // Name, code and message only: driver errors carry a `detail` that can quote row values.
       request.log.error({ err: { type: error.name, code: error.code, message: error.message, stack: error.stack } }, 'request failed');

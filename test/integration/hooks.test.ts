@@ -12,6 +12,7 @@ import type { TestDatabase } from '../helpers/database.ts';
 import { createUser, suiteScope, withDatabase, withLocalAws, withTestApp, type Scope } from '../helpers/fixtures.ts';
 import type { SesLocal } from '../helpers/ses-local.ts';
 import { withWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
+import { HOOK_FAILURE_LOG_INTERVAL_MS } from '../../src/delivery/hook-client.ts';
 import { newWebhookSecret } from '../../src/lib/standard-webhooks.ts';
 
 type Answer = { status: number; body?: string; delayMs?: number };
@@ -162,10 +163,12 @@ describe('hooks (failure mode deny)', () => {
       assert.equal(failures('custom_claims', reason), counted + 1, reason);
       if (reason === 'timeout') assert.ok(Date.now() - started < 1_000, 'the deadline holds');
     }
-    // Logged without the answer's body.
+    // Logged without the answer's body: every reason has its line (the second malformed answer,
+    // within the same second, is left out of the log and counted), and none is a failed request.
     const logged = server.logs.filter((line) => line.includes('"hook failed"'));
-    assert.ok(logged.length >= cases.length);
+    assert.deepEqual(new Set(logged.map((line) => (JSON.parse(line) as { reason: string }).reason)), new Set(cases.map(([, reason]) => reason)));
     assert.ok(!logged.join('').includes('role=admin') && !logged.join('').includes('xxxxxxxx'));
+    assert.equal(server.logs.filter((line) => line.includes('"request failed"')).length, 0);
     hooks.reset();
   });
 
@@ -214,6 +217,36 @@ describe('hooks (failure mode deny)', () => {
     }
     assert.equal((await db.pool.query(`SELECT count(*)::int AS n FROM users WHERE email = 'undecided@example.com'`)).rows[0].n, 0);
     assert.equal((await db.pool.query(`SELECT count(*)::int AS n FROM one_time_tokens t JOIN users u ON u.id = t.user_id WHERE u.email = 'undecided@example.com'`)).rows[0].n, 0);
+    hooks.reset();
+  });
+
+  it('logs a hook that keeps failing once a second per hook and reason, not once per request; the counter has every failure', async () => {
+    const pause = () => new Promise((resolve) => setTimeout(resolve, HOOK_FAILURE_LOG_INTERVAL_MS + 100));
+    hooks.answers['/before'] = { status: 503 };
+    await pause(); // the earlier tests' lines for this hook and reason are over a second old
+    const from = server.logs.length;
+    const counted = failures('before_user_created', 'status');
+    const started = performance.now();
+    for (let i = 0; i < 10; i += 1) {
+      assert.deepEqual(await problem(await requestCode(`burst-${i}@example.com`)), { status: 503, code: 'hook_unavailable' });
+    }
+    const elapsed = performance.now() - started;
+    const hookLines = () => server.logs.slice(from).filter((line) => line.includes('"hook failed"')).map((line) => JSON.parse(line) as { hook: string; reason: string; suppressed?: number });
+    const inBurst = hookLines().length;
+    if (elapsed < HOOK_FAILURE_LOG_INTERVAL_MS) assert.equal(inBurst, 1, 'ten failures within a second: one line');
+    else assert.ok(inBurst <= Math.ceil(elapsed / HOOK_FAILURE_LOG_INTERVAL_MS), `${inBurst} lines in ${Math.round(elapsed)} ms`);
+    assert.equal(failures('before_user_created', 'status'), counted + 10);
+
+    // A second later the next failure is logged, saying how many were left out: every failure is
+    // either a line or counted in one, and none was logged as a failed request.
+    await pause();
+    assert.deepEqual(await problem(await requestCode('burst-after@example.com')), { status: 503, code: 'hook_unavailable' });
+    const lines = hookLines();
+    assert.equal(lines.length, inBurst + 1);
+    assert.ok(lines.every((line) => line.hook === 'before_user_created' && line.reason === 'status'));
+    assert.equal(lines.length + lines.reduce((sum, line) => sum + (line.suppressed ?? 0), 0), 11);
+    assert.equal(lines.at(-1)!.suppressed, 10 - inBurst);
+    assert.equal(server.logs.slice(from).filter((line) => line.includes('"request failed"')).length, 0);
     hooks.reset();
   });
 });
