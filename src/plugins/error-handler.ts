@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, ERRORS, type ErrorCode } from '../errors.ts';
+import { createLogThrottle } from '../lib/log-throttle.ts';
 
 /** Per-route mapping of invalid input to public error codes. */
 export interface InputErrorCodes {
@@ -28,16 +29,23 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 const DATABASE_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57014', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '53300']);
 const DATABASE_DOWN_MESSAGE = /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Query read timeout|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery)/i;
 
+/** An outage's 503s are logged at most this often per cause. */
+export const OUTAGE_LOG_INTERVAL_MS = 1_000;
+
 export const errorHandlerPlugin = fp(async (app: FastifyInstance) => {
+  const outages = createLogThrottle({ intervalMs: OUTAGE_LOG_INTERVAL_MS });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const code = classify(error, request);
     const entry = ERRORS[code];
     // A 5xx is logged here unless the table says its owner logs it (admission control's
     // refusals and a failing hook's answers are counted and logged once a second, never once
-    // per request).
-    if (entry.status >= 500 && !('loggedElsewhere' in entry)) {
+    // per request). An outage (PostgreSQL or Redis unreachable) fails every request alike, so
+    // its 503s are logged once a second per cause, the line saying how many it left out; the
+    // request metric counts them all.
+    const suppressed = code === 'service_unavailable' ? outages.take(`${error.name}:${error.code ?? ''}`) : 0;
+    if (entry.status >= 500 && !('loggedElsewhere' in entry) && suppressed !== undefined) {
       // Name, code and message only: driver errors carry a `detail` that can quote row values.
-      request.log.error({ err: { type: error.name, code: error.code, message: error.message, stack: error.stack } }, 'request failed');
+      request.log.error({ err: { type: error.name, code: error.code, message: error.message, stack: error.stack }, ...(suppressed > 0 ? { suppressed } : {}) }, 'request failed');
     }
     if (error instanceof AppError) reply.headers(error.headers);
     return sendProblem(reply, code);

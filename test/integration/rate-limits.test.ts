@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { TestDatabase } from '../helpers/database.ts';
 import { eventually, type TestApp } from '../helpers/app.ts';
+import { OUTAGE_LOG_INTERVAL_MS } from '../../src/plugins/error-handler.ts';
 import type { SesLocal } from '../helpers/ses-local.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 import { suiteScope, eachTestScope, withDatabase, withTestApp, withLocalAws } from '../helpers/fixtures.ts';
@@ -173,6 +174,8 @@ describe('rate limits', () => {
     assert.equal((await fetch(`${app.url}/readyz`)).status, 200);
 
     await proxy.cut();
+    const from = app.logs.length;
+    const started = performance.now();
     for (let i = 0; i < 3; i++) {
       const response = await app.post(REQUEST, { email: 'redis-cut@example.com' });
       assert.equal(response.status, 503);
@@ -181,6 +184,10 @@ describe('rate limits', () => {
       });
     }
     assert.equal((await app.post('/passwordless/exchange/email', { email: 'redis-cut@example.com', token: '123456' })).status, 503);
+    // An outage fails every request alike: logged once a second, not once per request.
+    const failed = app.logs.slice(from).filter((line) => line.includes('"request failed"'));
+    if (performance.now() - started < OUTAGE_LOG_INTERVAL_MS) assert.equal(failed.length, 1, failed.join('\n'));
+    else assert.ok(failed.length >= 1 && failed.length < 4, failed.join('\n'));
     // /readyz keeps an answer for READINESS_CACHE_MS (1 s); the outage shows right after.
     await eventually(async () => ((await fetch(`${app.url}/readyz`)).status === 503 ? true : undefined), 3_000);
     await app.app.services.delivery.drain();
