@@ -17,7 +17,8 @@
  *   failures of its own (a send hook answering 5xx for one number, an SES entry's
  *   TRANSIENT_FAILURE) says nothing about the codes behind it, which are being sent; counted,
  *   it would refuse everyone until its code expired. While nothing of the channel drains,
- *   every job counts: a stalled or failing provider closes the gate.
+ *   failing jobs count too, so a stalled or failing provider closes the gate; but not one that
+ *   a later job of its channel, delivered, shows to be failing for a reason of its own.
  * - more than DELIVERY_MAX_PENDING jobs wait (both channels together: this closes both);
  * - the projected wait of a code accepted now is more than half of DELIVERY_MAX_LAG_SECONDS:
  *   the jobs ahead of it divided by the rate the outbox has been emptied at (jobs created minus
@@ -46,7 +47,8 @@
  * refuse everyone until that code expires (TOKEN_LIFETIME). A trial tells them apart, as a
  * circuit breaker's half-open state does: one code request is let through, then the next after
  * twice as long, up to DELIVERY_MAX_LAG_SECONDS apart. If its code is delivered, jobs leave the
- * outbox, the failing ones stop counting and the gate opens; if its send fails as well, the gate
+ * outbox and the failing ones older than it stop counting for good (not only while the outbox
+ * drains): the gate opens and stays open; if its send fails as well, the gate
  * stays closed and a failing provider is sent at most one code per DELIVERY_MAX_LAG_SECONDS per
  * replica, per channel. A trial is let through by time alone, whatever the identifier (S17).
  * A send that hangs rather than fails keeps its job unfailed and late: a stall, with no trials.
@@ -59,6 +61,8 @@ import type { Worker } from '../workers/worker.ts';
 export interface AdmissionGate extends Worker {
   /** True while code requests for the channel may be accepted; counts a refusal otherwise. Never waits. */
   admit(channel: Channel): boolean;
+  /** Whether the channel's code requests are accepted (trials aside); counts and spends nothing. */
+  isOpen(channel: Channel): boolean;
   /** Seconds a client refused for the channel should wait before asking again. */
   retryAfterSeconds(channel: Channel): number;
   /** Reads the outbox now and updates the verdict; the worker does this once a second. */
@@ -81,6 +85,13 @@ export interface ChannelBacklog {
   /** The same for the oldest pending job none of whose attempts has failed yet (waiting, or in its first send). */
   oldestUnfailedCreatedAt: Date | null;
   databaseUnfailedLagSeconds: number;
+  /**
+   * The same for the oldest pending job that has not failed, or has failed with no later job of
+   * its channel delivered since: a job that keeps failing while a job created after it was
+   * delivered fails for a reason of its own, not the provider's.
+   */
+  oldestUnprovenCreatedAt: Date | null;
+  databaseUnprovenLagSeconds: number;
   pending: number;
   /** Jobs of the channel with an id above the one asked about (0 when none was given). */
   createdSince: number;
@@ -106,6 +117,8 @@ export function summarizeBacklog(channels: ChannelBacklog[], created: number | n
     databaseLagSeconds: Math.max(0, ...channels.map((entry) => entry.databaseLagSeconds)),
     oldestUnfailedCreatedAt: oldest((entry) => entry.oldestUnfailedCreatedAt),
     databaseUnfailedLagSeconds: Math.max(0, ...channels.map((entry) => entry.databaseUnfailedLagSeconds)),
+    oldestUnprovenCreatedAt: oldest((entry) => entry.oldestUnprovenCreatedAt),
+    databaseUnprovenLagSeconds: Math.max(0, ...channels.map((entry) => entry.databaseUnprovenLagSeconds)),
     pending: channels.reduce((sum, entry) => sum + entry.pending, 0),
     created,
     channels,
@@ -208,7 +221,10 @@ export function createAdmissionGate(deps: {
       // An unbounded projection (nothing drains) is left to the age rule: see the top of the file.
       const behind = Number.isFinite(state.projectedWait) && state.projectedWait > settings.deliveryMaxLagSeconds / 2;
       const unfailedLag = own === undefined ? 0 : lagOf(own.oldestUnfailedCreatedAt, own.databaseUnfailedLagSeconds);
-      state.lagSeconds = own === undefined ? 0 : draining ? unfailedLag : lagOf(own.oldestCreatedAt, own.databaseLagSeconds);
+      // Nothing drains: a failing job counts too, unless a later job of its channel was delivered
+      // (the provider sends; this one fails on its own), so one failing code on a quiet outbox
+      // does not close the gate again each time the rate window passes without a send.
+      state.lagSeconds = own === undefined ? 0 : draining ? unfailedLag : lagOf(own.oldestUnprovenCreatedAt, own.databaseUnprovenLagSeconds);
       const wasOpen = state.open;
       const wasFailingOnly = state.failingOnly;
       state.open = state.lagSeconds <= settings.deliveryMaxLagSeconds && !capped && !behind;
@@ -254,6 +270,7 @@ export function createAdmissionGate(deps: {
       deps.refused.inc();
       return false;
     },
+    isOpen: (channel) => states.get(channel)!.open,
     retryAfterSeconds(channel) {
       const state = states.get(channel)!;
       // Until the next trial, while only failing jobs are late.

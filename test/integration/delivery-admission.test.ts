@@ -11,6 +11,7 @@ import { startSesLocal, type SesLocal } from '../helpers/ses-local.ts';
 import { startSnsFake, type SnsFake } from '../helpers/sns-fake.ts';
 import { createDeliveryJobRepository } from '../../src/repositories/delivery-job-repository.ts';
 import { ERRORS } from '../../src/errors.ts';
+import { ADMISSION_PROBE_INTERVAL_MS, DRAIN_RATE_WINDOW_MS } from '../../src/delivery/admission-gate.ts';
 
 // A failed send is retried within half a second.
 const ENV = {
@@ -24,6 +25,7 @@ const STALL_ENV = { ...ENV, DELIVERY_SEND_TIMEOUT_MS: '8000' };
 const REFUSAL_LOG = 'code requests refused while delivery is overloaded';
 const TRIAL_LOG = 'only codes whose sends keep failing are late';
 const REOPEN_LOG = 'delivery caught up: accepting code requests again';
+const CLOSE_LOG = 'delivery is behind: refusing new code requests with 503 overloaded';
 
 describe('delivery admission control', () => {
   let db: TestDatabase;
@@ -56,7 +58,7 @@ describe('delivery admission control', () => {
     return Number(rows[0]!.n);
   }
 
-  it('reads its projection\'s inputs from the shared outbox: pending jobs, the oldest one, and every job ever created, whichever replica wrote it', async () => {
+  it("reads its projection's inputs from the shared outbox: pending jobs, the oldest one, and every job ever created, whichever replica wrote it", async () => {
     // Nothing sends here, so the lag limit stays at its default (10 s) and admission stays open.
     const env = { TOKEN_REQUEST_THROTTLE_SECONDS: '0' };
     const first = await startTestApp({ db, env, disableDispatcher: true });
@@ -87,6 +89,15 @@ describe('delivery admission control', () => {
         WHERE status = 'pending' AND last_error IS NULL ORDER BY created_at, id LIMIT 1`);
       assert.deepEqual(failing.oldestUnfailedCreatedAt, next!.created_at);
       assert.ok(failing.databaseUnfailedLagSeconds <= failing.databaseLagSeconds);
+      // Nothing of its channel was delivered after it: counted while nothing drains.
+      assert.deepEqual(failing.oldestUnprovenCreatedAt, failing.oldestCreatedAt);
+      // A later job of its channel delivered: the provider sends, so the failing job is no longer
+      // counted, and the oldest that is, is the oldest unfailed one.
+      await db.pool.query(`UPDATE delivery_jobs SET status = 'delivered', payload = NULL, finished_at = now()
+        WHERE id = (SELECT max(id) FROM delivery_jobs WHERE status = 'pending')`);
+      const proven = await outbox.backlog(1_000);
+      assert.deepEqual(proven.oldestCreatedAt, after.oldestCreatedAt, 'still pending');
+      assert.deepEqual(proven.oldestUnprovenCreatedAt, next!.created_at);
       // Delivered jobs leave the count of pending ones and stay in the count of created ones: the
       // difference of the two is what the outbox sent (the drain rate's numerator).
       await db.pool.query("UPDATE delivery_jobs SET status = 'delivered', payload = NULL, finished_at = now() WHERE status = 'pending'");
@@ -111,6 +122,14 @@ describe('delivery admission control', () => {
       assert.ok(byChannel.mobile!.oldestCreatedAt!.getTime() > byChannel.email!.oldestCreatedAt!.getTime());
       assert.deepEqual(split.oldestCreatedAt, byChannel.email!.oldestCreatedAt);
       assert.ok(byChannel.mobile!.databaseLagSeconds <= split.databaseLagSeconds);
+      // Each channel's own deliveries: an SMS delivered after a failing email job says nothing of
+      // email's provider.
+      await db.pool.query(`UPDATE delivery_jobs SET last_error = 'InternalFailure 500', attempts = 1
+        WHERE id = (SELECT min(id) FROM delivery_jobs WHERE status = 'pending' AND channel = 'email')`);
+      await db.pool.query("UPDATE delivery_jobs SET status = 'delivered', payload = NULL, finished_at = now() WHERE status = 'pending' AND channel = 'mobile'");
+      const email = (await outbox.backlog(1_000)).channels.find((entry) => entry.channel === 'email')!;
+      assert.notDeepEqual(email.oldestUnfailedCreatedAt, email.oldestCreatedAt);
+      assert.deepEqual(email.oldestUnprovenCreatedAt, email.oldestCreatedAt);
       await db.pool.query("UPDATE delivery_jobs SET status = 'delivered', payload = NULL, finished_at = now() WHERE status = 'pending'");
       assert.deepEqual((await outbox.backlog(1_000)).channels, [], 'no row for a channel with nothing pending');
       const idle = await outbox.backlog(1_000, split.created);
@@ -177,12 +196,12 @@ describe('delivery admission control', () => {
     assert.equal((await ses.emails('probe@example.com')).length, 0);
   });
 
-  it('lets a trial code request through while the only late job is one whose sends keep failing, and reopens once the trial is delivered (S48)', async () => {
+  it('lets a trial code request through while the only late job is one whose sends keep failing, and reopens for good once the trial is delivered (S48)', async () => {
     // A quiet outbox: nothing else to send, and one code that SES refuses every time for a reason
     // of its own. Without a trial it would refuse everyone until that code expired.
     const app = await startTestApp({ db, env: ENV });
     try {
-      for (const address of ['poisoned@example.com', 'trial@example.com', 'after-0@example.com', 'after-1@example.com', 'after-2@example.com']) {
+      for (const address of ['poisoned@example.com', 'trial@example.com', ...[0, 1, 2, 3, 4].map((i) => `after-${i}@example.com`)]) {
         await db.pool.query('INSERT INTO users (email) VALUES ($1)', [address]);
       }
       faults.failMatching('poisoned@example.com', 'InternalFailure', 500);
@@ -195,6 +214,13 @@ describe('delivery admission control', () => {
       // The trial's code left the outbox: the failing job stops counting, and the gate opens.
       await eventually(() => (app.logs.some((line) => line.includes(REOPEN_LOG)) ? true : undefined), 10_000);
       for (let i = 0; i < 3; i++) assert.equal((await app.post('/passwordless/request/email', { email: `after-${i}@example.com` })).status, 202);
+      // Nothing else to send for longer than the rate window: the failing job, older than codes
+      // delivered since, does not close the gate again.
+      const closings = app.logs.filter((line) => line.includes(CLOSE_LOG)).length;
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_RATE_WINDOW_MS + 2 * ADMISSION_PROBE_INTERVAL_MS));
+      assert.equal(app.logs.filter((line) => line.includes(CLOSE_LOG)).length, closings, 'not closed again');
+      assert.equal((await app.post('/passwordless/request/email', { email: 'after-3@example.com' })).status, 202);
+      assert.equal((await app.post('/passwordless/request/email', { email: 'after-4@example.com' })).status, 202, 'no trial: the gate is open');
       const { rows: [poisoned] } = await db.pool.query<{ status: string; attempts: number; last_error: string }>(
         `SELECT j.status, j.attempts, j.last_error FROM delivery_jobs j JOIN users u ON u.id = j.user_id WHERE u.email = 'poisoned@example.com'`);
       assert.equal(poisoned!.status, 'pending');

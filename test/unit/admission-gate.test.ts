@@ -19,7 +19,9 @@ function outbox() {
   /** Each job's channel by id - 1: the jobs above an id, as the database counts them. */
   const channelOf: Channel[] = [];
   /** Pending jobs in creation order; `failed`: an attempt of it failed, and it waits to be retried. */
-  let queue: { at: number; failed: boolean; channel: Channel }[] = [];
+  let queue: { id: number; at: number; failed: boolean; channel: Channel }[] = [];
+  /** Each channel's newest delivered job. */
+  const lastDelivered: Record<Channel, number> = { email: 0, mobile: 0 };
   let refused = 0;
   const age = (job: { at: number } | undefined) => ({ at: job === undefined ? null : new Date(job.at), lag: job === undefined ? 0 : (nowMs - job.at) / 1000 });
   const gate = createAdmissionGate({
@@ -30,7 +32,11 @@ function outbox() {
         const own = counted.filter((job) => job.channel === channel);
         const oldest = age(own[0]);
         const unfailed = age(own.find((job) => !job.failed));
-        return { channel, oldestCreatedAt: oldest.at, databaseLagSeconds: oldest.lag, oldestUnfailedCreatedAt: unfailed.at, databaseUnfailedLagSeconds: unfailed.lag, pending: own.length, createdSince: fresh.filter((each) => each === channel).length };
+        const unproven = age(own.find((job) => !job.failed || job.id > lastDelivered[channel]));
+        return {
+          channel, oldestCreatedAt: oldest.at, databaseLagSeconds: oldest.lag, oldestUnfailedCreatedAt: unfailed.at, databaseUnfailedLagSeconds: unfailed.lag,
+          oldestUnprovenCreatedAt: unproven.at, databaseUnprovenLagSeconds: unproven.lag, pending: own.length, createdSince: fresh.filter((each) => each === channel).length,
+        };
       });
       return summarizeBacklog(channels, created === 0 ? null : created);
     },
@@ -47,8 +53,8 @@ function outbox() {
     advance(ms: number) { nowMs += ms; },
     add(count: number, channel: Channel = 'email') {
       for (let i = 0; i < count; i++) {
-        queue.push({ at: nowMs, failed: false, channel });
         channelOf.push(channel);
+        queue.push({ id: channelOf.length, at: nowMs, failed: false, channel });
       }
       created += count;
     },
@@ -58,6 +64,7 @@ function outbox() {
       const sent = queue.filter(sendable).slice(0, count);
       const gone = new Set(sent);
       queue = queue.filter((job) => !gone.has(job));
+      for (const job of sent) lastDelivered[job.channel] = Math.max(lastDelivered[job.channel], job.id);
       return sent.map((job) => nowMs - job.at);
     },
     /** The oldest `count` jobs fail and stay pending, to be retried. */
@@ -95,6 +102,11 @@ async function overload(offered: number, capacity: number, seconds: number) {
     if ((step * 10) % ADMISSION_PROBE_INTERVAL_MS === 0) await box.gate.probe();
   }
   return { box, acceptedLatePerSecond: acceptedLate / (seconds * 2 / 3), maxWaitSeconds: maxWaitMs / 1000, maxPending };
+}
+
+/** Whether the channel is open, read without spending a trial (a closed gate's admit() may let one through). */
+function gateOpen(gate: AdmissionGate, channel: Channel = 'email'): boolean {
+  return gate.isOpen(channel);
 }
 
 function verdict(gate: AdmissionGate) {
@@ -239,35 +251,56 @@ describe('admission gate', () => {
     assert.equal(box.gate.retryAfterSeconds('email'), Math.max(1, Math.ceil((trials.at(-1)! + SETTINGS.deliveryMaxLagSeconds * 1000 - box.now) / 1000)), 'Retry-After says when the next trial is due');
   });
 
-  it('is not held shut by one job that keeps failing on an outbox with nothing else to send: a trial code is delivered and reopens it (S48)', async () => {
+  it('is not held shut by one job that keeps failing on an outbox with nothing else to send: a trial code is delivered and reopens it for good (S48)', async () => {
     // A quiet deployment: one request every 20 s, each code sent within a second, but the first
     // code's sends keep failing for a reason of its own until it expires (10 minutes).
     const box = outbox();
     box.add(1);
     box.fail(1);
     let refused = 0;
+    let closedAfterTrial = 0;
+    let trialDelivered = false;
     for (let second = 1; second <= 600; second++) {
       box.advance(1_000);
       if (second % 20 === 0) {
         if (box.gate.admit('email')) box.add(1);
         else refused++;
       }
-      box.send(box.pending);
+      if (box.send(box.pending).length > 0) trialDelivered = true;
       await box.gate.probe();
+      // Asked without admitting: a closed gate's admit() would spend a trial.
+      if (trialDelivered && !gateOpen(box.gate)) closedAfterTrial++;
     }
-    assert.equal(refused, 0, 'every request let through: each is the trial, and its code is sent');
+    assert.equal(refused, 0, 'every request let through');
+    assert.ok(trialDelivered);
+    assert.equal(closedAfterTrial, 0, 'once a later code was delivered, the failing one never closed the gate again');
     assert.equal(box.pending, 1, 'the failing job is still pending, 10 minutes old');
-    // Two requests in the same second after a quiet spell: the first is the trial, the second waits
-    // for it; once its code is sent, the next probe opens the gate.
+    // Two requests in the same second after a quiet spell both pass: the failing job is older
+    // than a delivered one, so it does not count however long nothing else is sent.
     box.advance(10_000);
     await box.gate.probe();
     assert.equal(box.gate.admit('email'), true);
     box.add(1);
-    assert.deepEqual(verdict(box.gate), { open: false, retryAfter: 1, projected: 0 });
+    assert.deepEqual(verdict(box.gate), { open: true, retryAfter: 1, projected: 0 });
+  });
+
+  it('closes again when a job created after the last delivered one fails too: the provider has stopped sending (S48)', async () => {
+    const box = outbox();
+    box.add(1);
+    box.fail(1);
+    for (let second = 1; second <= 20; second++) { box.advance(1_000); await box.gate.probe(); }
+    assert.equal(box.gate.admit('email'), true, 'the trial');
+    box.add(1);
     box.advance(1_000);
     box.send(1);
     await box.gate.probe();
-    assert.equal(box.gate.admit('email'), true);
+    assert.equal(gateOpen(box.gate), true, 'the trial was delivered');
+    // The provider fails from now on: the next code fails too, and once it is late with nothing
+    // draining, it counts.
+    box.add(1);
+    box.failAll();
+    for (let second = 1; second <= 12; second++) { box.advance(1_000); await box.gate.probe(); }
+    assert.equal(gateOpen(box.gate), false);
   });
 
   it('closes only the channel whose provider stalls: SMS requests are refused, email codes are still accepted and sent (S48)', async () => {
