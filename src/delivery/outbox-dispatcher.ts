@@ -14,12 +14,12 @@ import type { ClaimedDeliveryJob, DeliveryJobEnd, DeliveryJobRepository } from '
 import type { AuditLog } from '../services/audit-log.ts';
 import type { SmsPumpingGuard, SmsVerdict } from '../services/sms-pumping-guard.ts';
 import type { WebhookEvents } from '../services/webhook-events.ts';
-import type { Logger } from '../services/types.ts';
+import type { Channel, Logger } from '../services/types.ts';
 import { canSendBulk, type BulkEmail, type BulkEmailSender, type EmailMessage, type MessageSender, type SendResult, type SmsMessage } from './message-sender.ts';
 import { bulkKeyString, type MessageRenderer, type OutboundMessage } from './messages.ts';
 import type { DeliveryPayload, PayloadSealer } from './outbox-payload.ts';
 import { describeProviderError, formatProviderError, isOverloadSignal, isTransientProviderError, type ProviderErrorSummary } from './provider-errors.ts';
-import { createAdaptiveConcurrency } from './adaptive-concurrency.ts';
+import { createAdaptiveConcurrency, type ConcurrencyLimit } from './adaptive-concurrency.ts';
 import { retryDelayMs } from './retry-backoff.ts';
 import type { Worker } from '../workers/worker.ts';
 
@@ -51,7 +51,11 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface DispatcherSettings {
   pollIntervalMs: number;
-  /** Jobs in flight at most (claimed and not yet recorded); an email bulk call carries up to 50. */
+  /**
+   * Jobs in flight at most per channel (claimed and not yet recorded); an email bulk call carries
+   * up to 50. Per channel, so SMS sends waiting on a slow SNS never take email's room, nor the
+   * reverse.
+   */
   maxConcurrency: number;
   leaseSeconds: number;
   sendTimeoutMs: number;
@@ -104,7 +108,10 @@ export function createOutboxDispatcher(deps: {
   const held = new Map<string, { job: ClaimedDeliveryJob; abort: AbortController; settled: boolean }>();
   let heartbeat: NodeJS.Timeout | undefined;
   let renewing = false;
-  let inFlightJobs = 0;
+  /** Jobs in flight by channel: each channel has its own room (DELIVERY_MAX_CONCURRENCY). */
+  const inFlightJobs: Record<Channel, number> = { email: 0, mobile: 0 };
+  /** Channels the last claim found with no room: a finishing send of theirs claims again. */
+  const full: Record<Channel, boolean> = { email: false, mobile: false };
   let started = false;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -118,8 +125,10 @@ export function createOutboxDispatcher(deps: {
   let claimedSinceDrainCheck = 0;
   // A bulk call's worth: enough committed jobs to fill one provider call.
   const fill = canSendBulk(deps.email) ? deps.email.maxBulkEntries : 1;
-  // In-flight codes adapt to the provider (AIMD), up to DELIVERY_MAX_CONCURRENCY.
-  const concurrency = createAdaptiveConcurrency({ max: settings.maxConcurrency, step: fill, now: () => Date.now() });
+  // In-flight codes adapt to each provider (AIMD), up to DELIVERY_MAX_CONCURRENCY per channel: SNS
+  // throttling halves the SMS limit only.
+  const limiter = (): ConcurrencyLimit => createAdaptiveConcurrency({ max: settings.maxConcurrency, step: fill, now: () => Date.now() });
+  const concurrency: Record<Channel, ConcurrencyLimit> = { email: limiter(), mobile: limiter() };
 
   // One claim loop at a time per process; a wake during a loop asks for one more pass, so a
   // burst of requests costs a few claims, not one per request.
@@ -147,8 +156,13 @@ export function createOutboxDispatcher(deps: {
 
   async function pump(): Promise<void> {
     while (again && !stopped) {
-      const free = Math.min(concurrency.current - inFlightJobs, CLAIM_BATCH_MAX);
-      if (free <= 0) return; // `again` stays set: a finishing send resumes the loop
+      const free: Record<Channel, number> = {
+        email: Math.max(0, Math.min(concurrency.email.current - inFlightJobs.email, CLAIM_BATCH_MAX)),
+        mobile: Math.max(0, Math.min(concurrency.mobile.current - inFlightJobs.mobile, CLAIM_BATCH_MAX)),
+      };
+      full.email = free.email === 0;
+      full.mobile = free.mobile === 0;
+      if (free.email === 0 && free.mobile === 0) return; // `again` stays set: a finishing send resumes the loop
       again = false;
       committed = 0;
       if (wakeTimer !== undefined) {
@@ -158,14 +172,15 @@ export function createOutboxDispatcher(deps: {
       }
       let claimed: ClaimedDeliveryJob[];
       try {
-        claimed = await jobs.claim({ now: clock.now(), limit: free, leaseSeconds: settings.leaseSeconds });
+        claimed = await jobs.claim({ now: clock.now(), limits: free, leaseSeconds: settings.leaseSeconds });
       } catch (error) {
         log.warn({ error: describeProviderError(error) }, 'delivery dispatcher could not claim jobs; will retry');
         return;
       }
       claimedSinceDrainCheck += claimed.length;
-      // A full batch suggests more are waiting: claim again now and as sends finish.
-      backlog = claimed.length === free;
+      // A full batch of a channel suggests more are waiting: claim again now and as sends finish.
+      const email = claimed.reduce((count, job) => count + (job.channel === 'email' ? 1 : 0), 0);
+      backlog = (free.email > 0 && email === free.email) || (free.mobile > 0 && claimed.length - email === free.mobile);
       if (backlog) again = true;
       await dispatch(claimed);
     }
@@ -173,14 +188,14 @@ export function createOutboxDispatcher(deps: {
 
   /** Runs a task for claimed jobs, held and counted in flight until it has recorded their outcome. */
   function track(owned: ClaimedDeliveryJob[], task: () => Promise<void>): void {
-    inFlightJobs += owned.length;
+    for (const job of owned) inFlightJobs[job.channel]++;
     const entries = owned.map((job) => ({ job, abort: new AbortController(), settled: false }));
     for (const entry of entries) held.set(entry.job.id, entry);
     const running = task().finally(() => {
       inFlight.delete(running);
-      inFlightJobs -= owned.length;
+      for (const job of owned) inFlightJobs[job.channel]--;
       for (const entry of entries) if (held.get(entry.job.id) === entry) held.delete(entry.job.id);
-      if (again || backlog) wake();
+      if (again || backlog || owned.some((job) => full[job.channel])) wake();
     });
     inFlight.add(running);
   }
@@ -284,12 +299,12 @@ export function createOutboxDispatcher(deps: {
       } catch (error) {
         // The call as a whole failed: every code in it is retried or failed alike.
         const summary = describeProviderError(error);
-        if (isOverloadSignal(summary)) concurrency.overloaded();
+        if (isOverloadSignal(summary)) concurrency.email.overloaded();
         await Promise.all(items.map((item) => guard(item.job, () => retryOrFail(item.job, bulk.provider, summary))));
         return;
       }
-      if (results.some((result) => !result.ok && isOverloadSignal(result.error))) concurrency.overloaded();
-      else concurrency.answered(Date.now() - sentAt);
+      if (results.some((result) => !result.ok && isOverloadSignal(result.error))) concurrency.email.overloaded();
+      else concurrency.email.answered(Date.now() - sentAt);
       // One log line for the codes a call delivered, not one per code (each job's end is still
       // audited on its own, with its message id); failures and retries are logged per job.
       const jobIds: string[] = [];
@@ -372,12 +387,12 @@ export function createOutboxDispatcher(deps: {
     } catch (error) {
       const summary = describeProviderError(error);
       // A send aborted because another dispatcher took the job says nothing about the provider.
-      if (isOverloadSignal(summary) && lost?.aborted !== true) concurrency.overloaded();
+      if (isOverloadSignal(summary) && lost?.aborted !== true) concurrency[job.channel].overloaded();
       return retryOrFail(job, sender.provider, summary);
     } finally {
       timeout.clear();
     }
-    concurrency.answered(Date.now() - sentAt);
+    concurrency[job.channel].answered(Date.now() - sentAt);
     return finish(job, { status: 'delivered', provider: sender.provider, providerMessageId: result.messageId ?? null, error: null });
   }
 

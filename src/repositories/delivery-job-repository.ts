@@ -39,7 +39,11 @@ export interface DeliveryJobEnd {
 
 export interface DeliveryJobRepository {
   /** Leases up to `limit` jobs due at `now` for leaseSeconds (database time). */
-  claim(input: { now: Date; limit: number; leaseSeconds: number }): Promise<ClaimedDeliveryJob[]>;
+  /**
+   * Leases due jobs, at most `limits[channel]` of each channel: each channel's sends have their
+   * own room in flight, so a provider that answers slowly cannot take another channel's.
+   */
+  claim(input: { now: Date; limits: Readonly<Record<Channel, number>>; leaseSeconds: number }): Promise<ClaimedDeliveryJob[]>;
   /**
    * Ends the job and wipes its payload; false when the lease was lost to another dispatcher.
    * Calls made in the same turn of the event loop are written together.
@@ -76,20 +80,31 @@ export interface DeliveryBacklogReader {
 // the database's clock, which every replica shares, so clock skew between replicas cannot make
 // one of them take over a job another is still sending.
 //
-// Plan-proof by construction: the MATERIALIZED CTE is evaluated once, locks at most :limit rows
-// (LIMIT sits under FOR UPDATE SKIP LOCKED) and the UPDATE joins exactly those rows. The former
-// `UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)` could, under a generic
-// plan chosen while the table was empty, re-run the subquery per outer row and lease the whole
-// backlog (3,000 rows for LIMIT 16, 11 s in ../shared/repro/outbox-claim-plan.sql). Not a
-// prepared statement, so it is planned per call.
-const CLAIM = statement<{ now: Date; limit: number; lease_seconds: number }>('outbox_claim', `
-WITH picked AS MATERIALIZED (
+// Plan-proof by construction: each MATERIALIZED CTE is evaluated once, locks at most its
+// channel's limit of rows (LIMIT sits under FOR UPDATE SKIP LOCKED; LIMIT 0 reads nothing) and
+// the UPDATE joins exactly those rows. The former `UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR
+// UPDATE SKIP LOCKED)` could, under a generic plan chosen while the table was empty, re-run the
+// subquery per outer row and lease the whole backlog (3,000 rows for LIMIT 16, 11 s in
+// ../shared/repro/outbox-claim-plan.sql). Not a prepared statement, so it is planned per call.
+// A limit per channel: with one limit for both, SMS sends waiting on a slow SNS filled every
+// slot and email codes waited behind them (docs/benchmarks.md, "Each channel's own sends in
+// flight"; S48). Each branch reads its own channel's range of the pending-jobs index
+// (delivery_jobs_pending_due_idx: channel, next_attempt_at, id) in due order, so it never steps
+// over the other channel's backlog.
+const CLAIM = statement<{ now: Date; email_limit: number; mobile_limit: number; lease_seconds: number }>('outbox_claim', `
+WITH email AS MATERIALIZED (
   SELECT id FROM delivery_jobs
-  WHERE status = 'pending' AND next_attempt_at <= :now AND (locked_until IS NULL OR locked_until <= clock_timestamp())
+  WHERE status = 'pending' AND channel = 'email' AND next_attempt_at <= :now AND (locked_until IS NULL OR locked_until <= clock_timestamp())
   ORDER BY next_attempt_at, id
-  LIMIT :limit
+  LIMIT :email_limit
   FOR UPDATE SKIP LOCKED
-)
+), mobile AS MATERIALIZED (
+  SELECT id FROM delivery_jobs
+  WHERE status = 'pending' AND channel = 'mobile' AND next_attempt_at <= :now AND (locked_until IS NULL OR locked_until <= clock_timestamp())
+  ORDER BY next_attempt_at, id
+  LIMIT :mobile_limit
+  FOR UPDATE SKIP LOCKED
+), picked AS (SELECT id FROM email UNION ALL SELECT id FROM mobile)
 UPDATE delivery_jobs d SET attempts = d.attempts + 1, locked_until = clock_timestamp() + make_interval(secs => :lease_seconds::int)
 FROM picked
 WHERE d.id = picked.id
@@ -208,7 +223,7 @@ export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepositor
         created_at: Date;
         expires_at: Date;
         superseded: boolean;
-      }>(CLAIM.bind({ now: input.now, limit: input.limit, lease_seconds: input.leaseSeconds }));
+      }>(CLAIM.bind({ now: input.now, email_limit: Math.max(0, input.limits.email), mobile_limit: Math.max(0, input.limits.mobile), lease_seconds: input.leaseSeconds }));
       return rows.map((row) => ({
         id: row.id,
         userId: row.user_id,

@@ -1,4 +1,4 @@
-// The dispatcher's claim leases at most `limit` jobs whatever plan PostgreSQL picks: here the
+// The dispatcher's claim leases at most each channel's limit of jobs whatever plan PostgreSQL picks: here the
 // worst one, a generic plan costed while the outbox was empty (statistics taken on the empty
 // table, then thousands of jobs arrive; plan_cache_mode = force_generic_plan on every
 // connection). The former `UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)`
@@ -37,7 +37,7 @@ describe('outbox claim under a bad plan', () => {
     // Statistics of the empty table, and claims planned on it, as on a fresh deploy.
     await db.pool.query('ANALYZE delivery_jobs');
     const jobs = createDeliveryJobRepository(genericPool);
-    for (let i = 0; i < 6; i++) assert.deepEqual(await jobs.claim({ now: new Date(), limit: 16, leaseSeconds: 60 }), []);
+    for (let i = 0; i < 6; i++) assert.deepEqual(await jobs.claim({ now: new Date(), limits: { email: 16, mobile: 0 }, leaseSeconds: 60 }), []);
     // Then traffic: a delivered history and a backlog of fresh users' jobs (autovacuum is off
     // here, so the statistics still describe the empty table).
     await db.pool.query(
@@ -56,7 +56,7 @@ describe('outbox claim under a bad plan', () => {
 
   it('never leases more than the limit with a backlog of thousands, and claims the oldest due first', async () => {
     const jobs = createDeliveryJobRepository(genericPool);
-    const first = await jobs.claim({ now: new Date(), limit: 16, leaseSeconds: 60 });
+    const first = await jobs.claim({ now: new Date(), limits: { email: 16, mobile: 0 }, leaseSeconds: 60 });
     assert.equal(first.length, 16);
     assert.equal(await leased(), 16);
     const { rows: oldest } = await db.pool.query<{ id: string }>(
@@ -65,7 +65,7 @@ describe('outbox claim under a bad plan', () => {
     assert.deepEqual(first.map((job) => job.id).sort(), oldest.map((row) => String(row.id)).sort());
     assert.ok(first.every((job) => job.attempt === 1 && !job.superseded));
 
-    const big = await jobs.claim({ now: new Date(), limit: 500, leaseSeconds: 60 });
+    const big = await jobs.claim({ now: new Date(), limits: { email: 500, mobile: 0 }, leaseSeconds: 60 });
     assert.equal(big.length, 500);
     assert.equal(await leased(), 516);
   });
@@ -79,7 +79,7 @@ describe('outbox claim under a bad plan', () => {
       let rounds = 0;
       for (;;) {
         const batches: ClaimedDeliveryJob[][] = await Promise.all(
-          repositories.flatMap((jobs) => [jobs.claim({ now: new Date(), limit: 64, leaseSeconds: 60 }), jobs.claim({ now: new Date(), limit: 64, leaseSeconds: 60 })]),
+          repositories.flatMap((jobs) => [jobs.claim({ now: new Date(), limits: { email: 64, mobile: 0 }, leaseSeconds: 60 }), jobs.claim({ now: new Date(), limits: { email: 64, mobile: 0 }, leaseSeconds: 60 })]),
         );
         for (const batch of batches) {
           assert.ok(batch.length <= 64, `a claim of 64 took ${batch.length}`);
@@ -104,7 +104,7 @@ describe('outbox claim under a bad plan', () => {
     // Due before every other job here, so it is the one claimed.
     await db.pool.query(`INSERT INTO delivery_jobs (user_id, channel, destination_masked, status, next_attempt_at, expires_at, created_at)
       VALUES (gen_random_uuid(), 'email', 'r***@claim.test', 'pending', '2000-01-01', now() + interval '10 minutes', now())`);
-    const [job] = await jobs.claim({ now: new Date(), limit: 1, leaseSeconds: 2 });
+    const [job] = await jobs.claim({ now: new Date(), limits: { email: 1, mobile: 0 }, leaseSeconds: 2 });
     assert.ok(job);
     const lockedUntil = async () => (await db.pool.query<{ t: Date }>('SELECT locked_until AS t FROM delivery_jobs WHERE id = $1', [job.id])).rows[0]!.t;
     const before = await lockedUntil();
@@ -118,5 +118,24 @@ describe('outbox claim under a bad plan', () => {
     assert.equal(await jobs.reschedule(retried, { nextAttemptAt: new Date(), error: 'Throttled 429', provider: 'ses' }), true);
     assert.deepEqual(await jobs.extend([{ id: retried.id, attempt: retried.attempt }], 60), new Set());
     assert.equal(await lockedUntil(), null);
+  });
+
+  it("takes at most each channel's own limit, and none of a channel whose limit is 0, however the due jobs interleave", async () => {
+    const jobs = createDeliveryJobRepository(genericPool);
+    // Due before every other job here: SMS and email codes interleaved, SMS first.
+    await db.pool.query(`INSERT INTO delivery_jobs (user_id, channel, destination_masked, status, next_attempt_at, expires_at, created_at)
+      SELECT gen_random_uuid(), CASE WHEN g % 2 = 1 THEN 'mobile' ELSE 'email' END, 'c***@channels.test', 'pending',
+             timestamp '1999-01-01' + g * interval '1 s', now() + interval '10 minutes', now()
+      FROM generate_series(1, 6) g`);
+    const mine = async (ids: string[]) => (await db.pool.query<{ id: string; channel: string }>(
+      `SELECT id::text, channel FROM delivery_jobs WHERE id = ANY($1::bigint[]) AND destination_masked = 'c***@channels.test' ORDER BY next_attempt_at`, [ids])).rows;
+    const first = await jobs.claim({ now: new Date(), limits: { email: 1, mobile: 2 }, leaseSeconds: 60 });
+    assert.deepEqual((await mine(first.map((job) => job.id))).map((row) => row.channel), ['mobile', 'email', 'mobile']);
+    assert.equal(first.length, 3);
+    const second = await jobs.claim({ now: new Date(), limits: { email: 0, mobile: 5 }, leaseSeconds: 60 });
+    assert.deepEqual(second.map((job) => job.channel), ['mobile'], 'the last SMS code, and no email code');
+    assert.deepEqual((await mine(second.map((job) => job.id))).length, 1);
+    const none = await jobs.claim({ now: new Date(), limits: { email: 0, mobile: 0 }, leaseSeconds: 60 });
+    assert.deepEqual(none, []);
   });
 });

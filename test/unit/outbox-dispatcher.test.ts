@@ -27,8 +27,9 @@ function memoryOutbox() {
   const rows: Row[] = [];
   const renewals: string[][] = [];
   const repo: DeliveryJobRepository = {
-    async claim({ now, limit }) {
-      const due = rows.filter((row) => row.status === 'pending' && !row.leased && row.nextAttemptAt <= now).slice(0, limit);
+    async claim({ now, limits }) {
+      const taken = { email: 0, mobile: 0 };
+      const due = rows.filter((row) => row.status === 'pending' && !row.leased && row.nextAttemptAt <= now && taken[row.channel]++ < limits[row.channel]);
       for (const row of due) {
         row.leased = true;
         row.attempt += 1;
@@ -56,15 +57,16 @@ function memoryOutbox() {
     rows,
     repo,
     renewals,
-    add(options: { to?: string; expiresAt?: Date; payload?: Buffer | null } = {}): Row {
-      const to = options.to ?? `user${rows.length}@example.com`;
+    add(options: { to?: string; expiresAt?: Date; payload?: Buffer | null; channel?: 'email' | 'mobile' } = {}): Row {
+      const channel = options.channel ?? 'email';
+      const to = options.to ?? (channel === 'email' ? `user${rows.length}@example.com` : `+1415555${String(1000 + rows.length)}`);
       const row: Row = {
         id: String(rows.length + 1),
         userId: 'u',
-        channel: 'email',
-        destinationMasked: 'u***@example.com',
+        channel,
+        destinationMasked: channel === 'email' ? 'u***@example.com' : '+1415******00',
         clientIp: '203.0.113.9',
-        payload: options.payload === undefined ? sealer.seal({ channel: 'email', to, code: '123456', locale: 'en' }) : options.payload,
+        payload: options.payload === undefined ? sealer.seal({ channel, to, code: '123456', locale: 'en' }) : options.payload,
         attempt: 0,
         createdAt: T0,
         expiresAt: options.expiresAt ?? new Date(T0.getTime() + 600_000),
@@ -83,13 +85,13 @@ function awsError(name: string, status: number): Error {
   return Object.assign(new Error('quoted jane@example.com'), { name, $metadata: { httpStatusCode: status } });
 }
 
-function setup(email: MessageSender<EmailMessage>['send'], settings: Partial<{ maxConcurrency: number; leaseSeconds: number; sendTimeoutMs: number }> = {}) {
+function setup(email: MessageSender<EmailMessage>['send'], settings: Partial<{ maxConcurrency: number; leaseSeconds: number; sendTimeoutMs: number; sms: MessageSender<SmsMessage>['send'] }> = {}) {
   const outbox = memoryOutbox();
   const logs: Array<{ level: string; object: Record<string, unknown>; message?: string }> = [];
   const record = (level: string) => (object: object, message?: string) => { logs.push({ level, object: object as Record<string, unknown>, message }); };
   let now = T0;
   const audited: AuditEvent[] = [];
-  const sms: MessageSender<SmsMessage> = { provider: 'fake-sms', send: async () => ({ messageId: 'sms-1' }) };
+  const sms: MessageSender<SmsMessage> = { provider: 'fake-sms', send: settings.sms ?? (async () => ({ messageId: 'sms-1' })) };
   const dispatcher = createOutboxDispatcher({
     jobs: outbox.repo,
     sealer,
@@ -192,6 +194,36 @@ describe('outbox dispatcher', () => {
     await dispatcher.drain();
     assert.equal(peak, 3);
     assert.ok(outbox.rows.every((row) => row.status === 'delivered'));
+    await dispatcher.stop();
+  });
+
+  it('gives each channel its own maxConcurrency: SMS sends hanging on a slow provider never hold up email (S48)', async () => {
+    const hanging: Array<() => void> = [];
+    const emailed: string[] = [];
+    const { outbox, dispatcher } = setup(async (message) => {
+      emailed.push(message.to);
+      return { messageId: 'e' };
+    }, {
+      maxConcurrency: 2,
+      sms: () => new Promise((resolve) => { hanging.push(() => resolve({ messageId: 's' })); }),
+    });
+    // Due first: three SMS codes, then three email codes.
+    const texts = [0, 1, 2].map(() => outbox.add({ channel: 'mobile' }));
+    const emails = [0, 1, 2].map(() => outbox.add());
+    dispatcher.wake();
+    const until = async (condition: () => boolean) => {
+      for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.ok(condition());
+    };
+    // Two SMS sends hang, filling SMS's room; email's is its own, so every email code goes out.
+    await until(() => emailed.length === 3 && hanging.length === 2);
+    assert.ok(emails.every((row) => row.status === 'delivered'));
+    assert.deepEqual(texts.map((row) => row.attempt), [1, 1, 0], 'the third SMS waits for room of its own channel');
+    // SNS answers: the waiting SMS goes out as soon as one of the hanging sends ends.
+    hanging.shift()!();
+    await until(() => hanging.length === 2);
+    for (const answer of hanging.splice(0)) answer();
+    await until(() => hanging.length === 0 && texts.every((row) => row.status === 'delivered'));
     await dispatcher.stop();
   });
 
@@ -448,7 +480,7 @@ describe('outbox dispatcher', () => {
     for (let i = 0; i < 200; i++) outbox.add();
     const started = Date.now();
     const dispatcher = createOutboxDispatcher({
-      jobs: { ...outbox.repo, claim: async (input) => { limits.push(input.limit); return outbox.repo.claim(input); } },
+      jobs: { ...outbox.repo, claim: async (input) => { limits.push(input.limits.email); return outbox.repo.claim(input); } },
       sealer, renderer, email: bulkSender,
       sms: { provider: 's', send: async () => ({ messageId: 'x' }) },
       // Time moves, so the throttled codes' retries (1 ms later) come due.
