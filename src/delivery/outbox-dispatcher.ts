@@ -20,6 +20,7 @@ import { bulkKeyString, type MessageRenderer, type OutboundMessage } from './mes
 import type { DeliveryPayload, PayloadSealer } from './outbox-payload.ts';
 import { describeProviderError, formatProviderError, isOverloadSignal, isTransientProviderError, type ProviderErrorSummary } from './provider-errors.ts';
 import { createAdaptiveConcurrency, type ConcurrencyLimit } from './adaptive-concurrency.ts';
+import { CHANNELS } from './admission-gate.ts';
 import { retryDelayMs } from './retry-backoff.ts';
 import type { Worker } from '../workers/worker.ts';
 
@@ -108,10 +109,6 @@ export function createOutboxDispatcher(deps: {
   const held = new Map<string, { job: ClaimedDeliveryJob; abort: AbortController; settled: boolean }>();
   let heartbeat: NodeJS.Timeout | undefined;
   let renewing = false;
-  /** Jobs in flight by channel: each channel has its own room (DELIVERY_MAX_CONCURRENCY). */
-  const inFlightJobs: Record<Channel, number> = { email: 0, mobile: 0 };
-  /** Channels the last claim found with no room: a finishing send of theirs claims again. */
-  const full: Record<Channel, boolean> = { email: false, mobile: false };
   let started = false;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -125,10 +122,14 @@ export function createOutboxDispatcher(deps: {
   let claimedSinceDrainCheck = 0;
   // A bulk call's worth: enough committed jobs to fill one provider call.
   const fill = canSendBulk(deps.email) ? deps.email.maxBulkEntries : 1;
-  // In-flight codes adapt to each provider (AIMD), up to DELIVERY_MAX_CONCURRENCY per channel: SNS
-  // throttling halves the SMS limit only.
-  const limiter = (): ConcurrencyLimit => createAdaptiveConcurrency({ max: settings.maxConcurrency, step: fill, now: () => Date.now() });
-  const concurrency: Record<Channel, ConcurrencyLimit> = { email: limiter(), mobile: limiter() };
+  // Each channel's own room: its codes in flight adapt to its provider (AIMD), up to
+  // DELIVERY_MAX_CONCURRENCY, so SNS throttling halves the SMS limit only. `full`: the last claim
+  // found no room, so a finishing send of the channel claims again.
+  const rooms = Object.fromEntries(CHANNELS.map((channel) => [channel, {
+    limit: createAdaptiveConcurrency({ max: settings.maxConcurrency, step: fill, now: () => Date.now() }),
+    inFlight: 0,
+    full: false,
+  }])) as Record<Channel, { limit: ConcurrencyLimit; inFlight: number; full: boolean }>;
 
   // One claim loop at a time per process; a wake during a loop asks for one more pass, so a
   // burst of requests costs a few claims, not one per request.
@@ -156,13 +157,13 @@ export function createOutboxDispatcher(deps: {
 
   async function pump(): Promise<void> {
     while (again && !stopped) {
-      const free: Record<Channel, number> = {
-        email: Math.max(0, Math.min(concurrency.email.current - inFlightJobs.email, CLAIM_BATCH_MAX)),
-        mobile: Math.max(0, Math.min(concurrency.mobile.current - inFlightJobs.mobile, CLAIM_BATCH_MAX)),
-      };
-      full.email = free.email === 0;
-      full.mobile = free.mobile === 0;
-      if (free.email === 0 && free.mobile === 0) return; // `again` stays set: a finishing send resumes the loop
+      const free = {} as Record<Channel, number>;
+      for (const channel of CHANNELS) {
+        const room = rooms[channel];
+        free[channel] = Math.max(0, Math.min(room.limit.current - room.inFlight, CLAIM_BATCH_MAX));
+        room.full = free[channel] === 0;
+      }
+      if (CHANNELS.every((channel) => free[channel] === 0)) return; // `again` stays set: a finishing send resumes the loop
       again = false;
       committed = 0;
       if (wakeTimer !== undefined) {
@@ -179,8 +180,7 @@ export function createOutboxDispatcher(deps: {
       }
       claimedSinceDrainCheck += claimed.length;
       // A full batch of a channel suggests more are waiting: claim again now and as sends finish.
-      const email = claimed.reduce((count, job) => count + (job.channel === 'email' ? 1 : 0), 0);
-      backlog = (free.email > 0 && email === free.email) || (free.mobile > 0 && claimed.length - email === free.mobile);
+      backlog = CHANNELS.some((channel) => free[channel] > 0 && claimed.filter((job) => job.channel === channel).length === free[channel]);
       if (backlog) again = true;
       await dispatch(claimed);
     }
@@ -188,14 +188,14 @@ export function createOutboxDispatcher(deps: {
 
   /** Runs a task for claimed jobs, held and counted in flight until it has recorded their outcome. */
   function track(owned: ClaimedDeliveryJob[], task: () => Promise<void>): void {
-    for (const job of owned) inFlightJobs[job.channel]++;
+    for (const job of owned) rooms[job.channel].inFlight++;
     const entries = owned.map((job) => ({ job, abort: new AbortController(), settled: false }));
     for (const entry of entries) held.set(entry.job.id, entry);
     const running = task().finally(() => {
       inFlight.delete(running);
-      for (const job of owned) inFlightJobs[job.channel]--;
+      for (const job of owned) rooms[job.channel].inFlight--;
       for (const entry of entries) if (held.get(entry.job.id) === entry) held.delete(entry.job.id);
-      if (again || backlog || owned.some((job) => full[job.channel])) wake();
+      if (again || backlog || owned.some((job) => rooms[job.channel].full)) wake();
     });
     inFlight.add(running);
   }
@@ -299,12 +299,12 @@ export function createOutboxDispatcher(deps: {
       } catch (error) {
         // The call as a whole failed: every code in it is retried or failed alike.
         const summary = describeProviderError(error);
-        if (isOverloadSignal(summary)) concurrency.email.overloaded();
+        if (isOverloadSignal(summary)) rooms.email.limit.overloaded();
         await Promise.all(items.map((item) => guard(item.job, () => retryOrFail(item.job, bulk.provider, summary))));
         return;
       }
-      if (results.some((result) => !result.ok && isOverloadSignal(result.error))) concurrency.email.overloaded();
-      else concurrency.email.answered(Date.now() - sentAt);
+      if (results.some((result) => !result.ok && isOverloadSignal(result.error))) rooms.email.limit.overloaded();
+      else rooms.email.limit.answered(Date.now() - sentAt);
       // One log line for the codes a call delivered, not one per code (each job's end is still
       // audited on its own, with its message id); failures and retries are logged per job.
       const jobIds: string[] = [];
@@ -387,12 +387,12 @@ export function createOutboxDispatcher(deps: {
     } catch (error) {
       const summary = describeProviderError(error);
       // A send aborted because another dispatcher took the job says nothing about the provider.
-      if (isOverloadSignal(summary) && lost?.aborted !== true) concurrency[job.channel].overloaded();
+      if (isOverloadSignal(summary) && lost?.aborted !== true) rooms[job.channel].limit.overloaded();
       return retryOrFail(job, sender.provider, summary);
     } finally {
       timeout.clear();
     }
-    concurrency[job.channel].answered(Date.now() - sentAt);
+    rooms[job.channel].limit.answered(Date.now() - sentAt);
     return finish(job, { status: 'delivered', provider: sender.provider, providerMessageId: result.messageId ?? null, error: null });
   }
 

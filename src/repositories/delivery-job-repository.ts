@@ -38,10 +38,10 @@ export interface DeliveryJobEnd {
 }
 
 export interface DeliveryJobRepository {
-  /** Leases up to `limit` jobs due at `now` for leaseSeconds (database time). */
   /**
-   * Leases due jobs, at most `limits[channel]` of each channel: each channel's sends have their
-   * own room in flight, so a provider that answers slowly cannot take another channel's.
+   * Leases jobs due at `now` for leaseSeconds (database time), at most `limits[channel]` of each
+   * channel: each channel's sends have their own room in flight, so a provider that answers
+   * slowly cannot take another channel's.
    */
   claim(input: { now: Date; limits: Readonly<Record<Channel, number>>; leaseSeconds: number }): Promise<ClaimedDeliveryJob[]>;
   /**
@@ -91,20 +91,16 @@ export interface DeliveryBacklogReader {
 // flight"; S48). Each branch reads its own channel's range of the pending-jobs index
 // (delivery_jobs_pending_due_idx: channel, next_attempt_at, id) in due order, so it never steps
 // over the other channel's backlog.
+const claimBranch = (channel: Channel) => `${channel} AS MATERIALIZED (
+  SELECT id FROM delivery_jobs
+  WHERE status = 'pending' AND channel = '${channel}' AND next_attempt_at <= :now AND (locked_until IS NULL OR locked_until <= clock_timestamp())
+  ORDER BY next_attempt_at, id
+  LIMIT :${channel}_limit
+  FOR UPDATE SKIP LOCKED
+)`;
 const CLAIM = statement<{ now: Date; email_limit: number; mobile_limit: number; lease_seconds: number }>('outbox_claim', `
-WITH email AS MATERIALIZED (
-  SELECT id FROM delivery_jobs
-  WHERE status = 'pending' AND channel = 'email' AND next_attempt_at <= :now AND (locked_until IS NULL OR locked_until <= clock_timestamp())
-  ORDER BY next_attempt_at, id
-  LIMIT :email_limit
-  FOR UPDATE SKIP LOCKED
-), mobile AS MATERIALIZED (
-  SELECT id FROM delivery_jobs
-  WHERE status = 'pending' AND channel = 'mobile' AND next_attempt_at <= :now AND (locked_until IS NULL OR locked_until <= clock_timestamp())
-  ORDER BY next_attempt_at, id
-  LIMIT :mobile_limit
-  FOR UPDATE SKIP LOCKED
-), picked AS (SELECT id FROM email UNION ALL SELECT id FROM mobile)
+WITH ${CHANNELS.map(claimBranch).join(', ')},
+picked AS (${CHANNELS.map((channel) => `SELECT id FROM ${channel}`).join(' UNION ALL ')})
 UPDATE delivery_jobs d SET attempts = d.attempts + 1, locked_until = clock_timestamp() + make_interval(secs => :lease_seconds::int)
 FROM picked
 WHERE d.id = picked.id
