@@ -56,6 +56,49 @@ describe('buffered audit log', () => {
     assert.deepEqual(writer.batches.map((batch) => batch.map((row) => row.reason)), [['b', 'c', 'd']]);
   });
 
+  it('leaves events recorded while a batch is written to the next flush, not to a statement right after it', async () => {
+    const batches: string[][] = [];
+    let release!: () => void;
+    const writer = {
+      async insertMany(rows: readonly AuditRow[]) {
+        batches.push(rows.map((row) => row.reason ?? ''));
+        if (batches.length === 1) await new Promise<void>((resolve) => { release = resolve; });
+      },
+    };
+    const audit = createBufferedAuditLog({ writer, clock, log: silent }, { flushIntervalMs: 60_000 });
+    audit.record({ event: 'sign_in.failed', outcome: 'failed', reason: 'a' });
+    const first = audit.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(batches, [['a']], 'the first batch is being written');
+    audit.record({ event: 'sign_in.failed', outcome: 'failed', reason: 'b' });
+    audit.record({ event: 'sign_in.failed', outcome: 'failed', reason: 'c' });
+    release();
+    await first;
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(batches, [['a']], 'no second statement straight after the first');
+    await audit.flush();
+    assert.deepEqual(batches, [['a'], ['b', 'c']], 'the next flush takes them together');
+    audit.record({ event: 'sign_in.failed', outcome: 'failed', reason: 'd' });
+    await audit.close();
+    assert.deepEqual(batches, [['a'], ['b', 'c'], ['d']], 'close writes what is left');
+  });
+
+  it('writes events recorded during its last write before close returns', async () => {
+    const batches: string[][] = [];
+    let audit: ReturnType<typeof createBufferedAuditLog> | undefined;
+    const writer = {
+      async insertMany(rows: readonly AuditRow[]) {
+        batches.push(rows.map((row) => row.reason ?? ''));
+        // An event recorded while the first batch is written (a request finishing during shutdown).
+        if (batches.length === 1) audit!.record({ event: 'sign_in.failed', outcome: 'failed', reason: 'late' });
+      },
+    };
+    audit = createBufferedAuditLog({ writer, clock, log: silent }, { flushIntervalMs: 60_000 });
+    audit.record({ event: 'sign_in.failed', outcome: 'failed', reason: 'early' });
+    await audit.close();
+    assert.deepEqual(batches, [['early'], ['late']]);
+  });
+
   it('flushes on its timer', async () => {
     const writer = recorder();
     const audit = createBufferedAuditLog({ writer, clock, log: silent }, { flushIntervalMs: 1 });
