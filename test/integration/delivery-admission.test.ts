@@ -49,6 +49,21 @@ describe('delivery admission control', () => {
     await db.drop();
   });
 
+  /**
+   * `eventually`, but a timeout says what admission control last logged and what the outbox
+   * holds, so a slow CI run that misses a reopening can be told from a gate that never reopens.
+   */
+  async function eventuallyOrExplain<T>(app: TestApp, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+    try {
+      return await eventually(check, timeoutMs);
+    } catch (error) {
+      const gate = app.logs.filter((line) => [REFUSAL_LOG, TRIAL_LOG, REOPEN_LOG, CLOSE_LOG, 'admission control'].some((text) => line.includes(text))).slice(-8).map((line) => line.trim().slice(0, 400));
+      const { rows } = await db.pool.query(`SELECT id, status, attempts, last_error, locked_until > clock_timestamp() AS leased, round(extract(epoch FROM clock_timestamp() - created_at)::numeric, 1) AS age_s
+        FROM delivery_jobs WHERE status = 'pending' ORDER BY id`);
+      throw new Error(`${(error as Error).message}\nlast admission and delivery log lines:\n${gate.join('\n')}\npending jobs: ${JSON.stringify(rows)}`);
+    }
+  }
+
   async function stored(address: string): Promise<number> {
     const { rows } = await db.pool.query<{ n: number }>(
       `SELECT (SELECT count(*) FROM one_time_tokens WHERE destination = $1)
@@ -255,8 +270,8 @@ describe('delivery admission control', () => {
       assert.equal(app.logs.filter((line) => line.includes(REOPEN_LOG)).length, 0, 'never reopened while every send failed');
       // SES answers again: the failing codes and the next trial are delivered, and the gate opens.
       faults.reset();
-      await eventually(async () => ((await app.post('/passwordless/request/email', { email: 'down-0@example.com' })).status === 202 && app.logs.some((line) => line.includes(REOPEN_LOG)) ? true : undefined), 20_000);
-      await eventually(async () => ((await db.pool.query(`SELECT 1 FROM delivery_jobs WHERE status = 'pending'`)).rowCount === 0 ? true : undefined), 20_000);
+      await eventuallyOrExplain(app, async () => ((await app.post('/passwordless/request/email', { email: 'down-0@example.com' })).status === 202 && app.logs.some((line) => line.includes(REOPEN_LOG)) ? true : undefined), 20_000);
+      await eventuallyOrExplain(app, async () => ((await db.pool.query(`SELECT 1 FROM delivery_jobs WHERE status = 'pending'`)).rowCount === 0 ? true : undefined), 20_000);
     } finally {
       faults.reset();
       await app.close();
