@@ -917,9 +917,10 @@ function formatSmsStep(emailRate: number, s: ChannelStep): string {
   return `| ${String(emailRate).padStart(13)} | ${String(s.rate).padStart(11)} | ${String(s.sent).padStart(6)} | ${String(s.acceptedPerSecond).padStart(10)} | ${String(s.refusedPerSecond).padStart(5)} | ${String(d.deliveredPerSecond).padStart(11)} | ${String(d.delayMs.p50).padStart(9)} | ${String(d.delayMs.p99).padStart(5)} | ${String(d.delayMs.max).padStart(5)} | ${(d.inTimeShare * 100).toFixed(1).padStart(5)}% | ${(d.withinMaxLagShare * 100).toFixed(1).padStart(5)}% | ${String(d.undelivered).padStart(11)} | ${String(s.requestP99).padStart(11)} |`;
 }
 
-function formatStatementTimes(times: StatementTimes | undefined): string {
+/** The busiest statements first: enough of them to show the claims and completions beside the requests' own. */
+function formatStatementTimes(times: StatementTimes | undefined, count = 8): string {
   if (times === undefined) return '?';
-  return Object.entries(times).sort((a, b) => b[1].count - a[1].count).slice(0, 4)
+  return Object.entries(times).sort((a, b) => b[1].count - a[1].count).slice(0, count)
     .map(([name, t]) => `${name.slice(0, 24)} ×${t.count} ${t.p50Ms} / ${t.p99Ms} / ${t.maxMs}`).join('; ');
 }
 
