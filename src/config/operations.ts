@@ -9,6 +9,11 @@ export interface OperationsConfig {
   databaseStatementTimeoutMs: number;
   /** How long to wait for a new PostgreSQL connection before answering 503. */
   databaseConnectTimeoutMs: number;
+  /**
+   * A pooled connection is replaced once it is this old (0: never), so the plans it cached for the
+   * named statements are made again against the tables as they are now.
+   */
+  databaseConnectionMaxLifetimeSeconds: number;
   /** SIGTERM → exit: the whole drain must finish within this, else the process exits 1. */
   shutdownGraceSeconds: number;
   /** After SIGTERM, /readyz answers 503 and the listener keeps serving this long, so load balancers stop routing here first. */
@@ -24,6 +29,7 @@ export function parseOperations(read: EnvReader, problems: string[]): Operations
   return {
     databaseStatementTimeoutMs: read.int('DATABASE_STATEMENT_TIMEOUT_MS', 5_000, 100, 600_000),
     databaseConnectTimeoutMs: read.int('DATABASE_CONNECT_TIMEOUT_MS', 5_000, 100, 60_000),
+    databaseConnectionMaxLifetimeSeconds: read.int('DATABASE_CONNECTION_MAX_LIFETIME_SECONDS', 600, 0, 86_400),
     shutdownGraceSeconds,
     shutdownDrainSeconds,
   };

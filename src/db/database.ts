@@ -25,6 +25,8 @@ export function createDatabase(url: string, options: {
   /** statement_timeout on the server and a read timeout in the client (a black-holed host never answers). */
   statementTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /** A connection this old is closed once it is idle or released, and replaced on demand (0: never). */
+  maxLifetimeSeconds?: number;
 }): Database {
   const statementTimeoutMs = options.statementTimeoutMs ?? 5_000;
   const pool = new pg.Pool({
@@ -44,6 +46,16 @@ export function createDatabase(url: string, options: {
     // per call, more than running it (the guess statement did so at every call; docs/benchmarks.md).
     // Prisma's statements are unnamed, and planned per call whatever this says.
     options: '-c plan_cache_mode=force_generic_plan',
+    // A generic plan is kept for the connection's life and is not made again when a table grows;
+    // only an ANALYZE or VACUUM of the table (autovacuum's, in production) replaces it. A plan made
+    // while the tables were empty (a new deployment's first requests, or autovacuum off) scanned
+    // one_time_tokens in full once per request of a batch (docs/benchmarks.md, "Plans made while
+    // a table was empty"). Replacing connections bounds how long such a plan can live: a new
+    // connection plans against the tables' size on disk, which PostgreSQL reads at planning time,
+    // whatever the statistics say (integration/batched-statements.test.ts). pg-pool closes an
+    // expired connection when it is idle or released, so no statement is cut off, and opens a
+    // new one when one is next needed.
+    maxLifetimeSeconds: options.maxLifetimeSeconds ?? 0,
   });
   // An idle client losing its connection must not crash the process; readiness reports it.
   pool.on('error', (error) => options.onError?.(error));

@@ -33,6 +33,7 @@ export const databasePlugin = fp(async (app: FastifyInstance, options: { config:
     poolSize: config.databasePoolSize,
     statementTimeoutMs: config.databaseStatementTimeoutMs,
     connectTimeoutMs: config.databaseConnectTimeoutMs,
+    maxLifetimeSeconds: config.databaseConnectionMaxLifetimeSeconds,
     onError: (error) => app.log.warn({ err: { type: error.name, message: error.message } }, 'idle database connection failed'),
   });
   app.decorate('db', db);

@@ -6,10 +6,11 @@ import { loadConfig } from '../../src/config/index.ts';
 import { isDatabaseUnavailable } from '../../src/plugins/error-handler.ts';
 
 describe('operations settings', () => {
-  it('defaults: 5 s statements, 5 s connects (as before), a 25 s grace period with a 5 s drain', () => {
+  it('defaults: 5 s statements, 5 s connects (as before), connections replaced after 10 minutes, a 25 s grace period with a 5 s drain', () => {
     const config = loadConfig({ NODE_ENV: 'test' });
     assert.equal(config.databaseStatementTimeoutMs, 5_000);
     assert.equal(config.databaseConnectTimeoutMs, 5_000);
+    assert.equal(config.databaseConnectionMaxLifetimeSeconds, 600);
     assert.equal(config.shutdownGraceSeconds, 25);
     assert.equal(config.shutdownDrainSeconds, 5);
   });
@@ -17,6 +18,11 @@ describe('operations settings', () => {
   it('refuses a drain that does not fit in the grace period', () => {
     assert.throws(() => loadConfig({ NODE_ENV: 'test', SHUTDOWN_GRACE_SECONDS: '10', SHUTDOWN_DRAIN_SECONDS: '10' }), /SHUTDOWN_DRAIN_SECONDS/);
     assert.throws(() => loadConfig({ NODE_ENV: 'test', DATABASE_STATEMENT_TIMEOUT_MS: '10' }), /DATABASE_STATEMENT_TIMEOUT_MS/);
+    assert.throws(() => loadConfig({ NODE_ENV: 'test', DATABASE_CONNECTION_MAX_LIFETIME_SECONDS: '-1' }), /DATABASE_CONNECTION_MAX_LIFETIME_SECONDS/);
+  });
+
+  it('a connection lifetime of 0 keeps connections for as long as they work', () => {
+    assert.equal(loadConfig({ NODE_ENV: 'test', DATABASE_CONNECTION_MAX_LIFETIME_SECONDS: '0' }).databaseConnectionMaxLifetimeSeconds, 0);
   });
 });
 
