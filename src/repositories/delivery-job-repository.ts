@@ -111,6 +111,11 @@ RETURNING d.id, d.user_id, d.channel, d.destination_masked, d.client_ip, d.paylo
 
 // Ends a batch of jobs in one statement: sends that finish in the same turn of the event loop
 // share one round trip and one commit. Each row is fenced by its claim's attempt number.
+// FINISH, EXTEND and RESCHEDULE find their rows by primary key, and are unnamed like the claim,
+// so each call is planned against the outbox as it is now. Prepared on a connection while the
+// outbox was empty, each kept a generic plan that read the whole table (a hash join over a
+// sequential scan of delivery_jobs) as long as the connection lived, however large the outbox
+// grew (integration/outbox-claim.test.ts). A few a second; planning one costs well under 1 ms.
 const FINISH = statement<{
   ids: string[];
   attempts: number[];
@@ -125,7 +130,7 @@ UPDATE delivery_jobs d SET status = v.status, payload = NULL, locked_until = NUL
 FROM unnest(:ids::bigint[], :attempts::int[], :statuses::text[], :providers::text[], :message_ids::text[], :errors::text[], :finished_at::timestamptz[])
   AS v(id, attempts, status, provider, message_id, error, finished_at)
 WHERE d.id = v.id AND d.attempts = v.attempts AND d.status = 'pending'
-RETURNING d.id`);
+RETURNING d.id`, { prepared: false });
 
 // Reads only the pending jobs (partial index delivery_jobs_pending_due_idx); the count stops at
 // the cap. Per channel: its pending jobs, and the jobs created with an id above :since (a range
@@ -177,11 +182,11 @@ const EXTEND = statement<{ ids: string[]; attempts: number[]; lease_seconds: num
 UPDATE delivery_jobs d SET locked_until = clock_timestamp() + make_interval(secs => :lease_seconds::int)
 FROM unnest(:ids::bigint[], :attempts::int[]) AS v(id, attempts)
 WHERE d.id = v.id AND d.attempts = v.attempts AND d.status = 'pending' AND d.locked_until IS NOT NULL
-RETURNING d.id`);
+RETURNING d.id`, { prepared: false });
 
 const RESCHEDULE = statement<{ id: string; attempt: number; next_attempt_at: Date; error: string; provider: string }>('outbox_reschedule', `
 UPDATE delivery_jobs SET next_attempt_at = :next_attempt_at, locked_until = NULL, last_error = :error, provider = :provider
-WHERE id = :id AND attempts = :attempt AND status = 'pending'`);
+WHERE id = :id AND attempts = :attempt AND status = 'pending'`, { prepared: false });
 
 /** Builds the repository on a pg pool; each statement is one round trip. */
 export function createDeliveryJobRepository(pool: pg.Pool): DeliveryJobRepository & DeliveryBacklogReader {

@@ -28,6 +28,8 @@ function genericPlanPool(url: string, max: number): pg.Pool {
 describe('outbox claim under a bad plan', () => {
   let db: TestDatabase;
   let genericPool: pg.Pool;
+  /** One connection, kept, that ended, renewed and rescheduled jobs while the outbox was empty. */
+  let plannedWhileEmpty: pg.Pool;
 
   const suite = suiteScope();
   before(async () => {
@@ -38,6 +40,16 @@ describe('outbox claim under a bad plan', () => {
     await db.pool.query('ANALYZE delivery_jobs');
     const jobs = createDeliveryJobRepository(genericPool);
     for (let i = 0; i < 6; i++) assert.deepEqual(await jobs.claim({ now: new Date(), limits: { email: 16, mobile: 0 }, leaseSeconds: 60 }), []);
+    plannedWhileEmpty = new pg.Pool({ connectionString: db.url, max: 1, idleTimeoutMillis: 0, options: '-c plan_cache_mode=force_generic_plan' });
+    plannedWhileEmpty.on('error', () => {});
+    suite.after(() => plannedWhileEmpty.end());
+    const early = createDeliveryJobRepository(plannedWhileEmpty);
+    const nobody = { id: '1', userId: '00000000-0000-4000-8000-000000000000', channel: 'email', destinationMasked: 'n***', clientIp: null, payload: null, attempt: 1, createdAt: new Date(), expiresAt: new Date(), superseded: false } satisfies ClaimedDeliveryJob;
+    for (let i = 0; i < 6; i++) {
+      assert.equal(await early.finish(nobody, { status: 'delivered', provider: 'ses', providerMessageId: 'm', error: null }, new Date()), false);
+      assert.equal((await early.extend([{ id: '1', attempt: 1 }], 60)).size, 0);
+      assert.equal(await early.reschedule(nobody, { nextAttemptAt: new Date(), error: 'Throttling', provider: 'ses' }), false);
+    }
     // Then traffic: a delivered history and a backlog of fresh users' jobs (autovacuum is off
     // here, so the statistics still describe the empty table).
     await db.pool.query(
@@ -137,6 +149,28 @@ describe('outbox claim under a bad plan', () => {
     assert.deepEqual((await mine(second.map((job) => job.id))).length, 1);
     const none = await jobs.claim({ now: new Date(), limits: { email: 0, mobile: 0 }, leaseSeconds: 60 });
     assert.deepEqual(none, []);
+  });
+
+  it('ends, renews and reschedules jobs by primary key on a connection that did so while the outbox was empty', async () => {
+    const client = await plannedWhileEmpty.connect();
+    try {
+      // In one transaction, so pg_stat_xact_user_tables counts this connection's scans alone.
+      await client.query('BEGIN');
+      const jobs = createDeliveryJobRepository({ query: (config: pg.QueryConfig<unknown[]>) => client.query(config) } as unknown as pg.Pool);
+      const [ending, renewed, retried] = await jobs.claim({ now: new Date(), limits: { email: 3, mobile: 0 }, leaseSeconds: 60 });
+      const scans = async () => (await client.query<{ seq: number; idx: number }>(
+        `SELECT seq_scan::int AS seq, idx_scan::int AS idx FROM pg_stat_xact_user_tables WHERE relname = 'delivery_jobs'`)).rows[0]!;
+      const before = await scans();
+      assert.equal((await jobs.extend([{ id: renewed!.id, attempt: renewed!.attempt }], 60)).has(renewed!.id), true);
+      assert.equal(await jobs.reschedule(retried!, { nextAttemptAt: new Date(), error: 'Throttling', provider: 'ses' }), true);
+      assert.equal(await jobs.finish(ending!, { status: 'delivered', provider: 'ses', providerMessageId: 'm-1', error: null }, new Date()), true);
+      const after = await scans();
+      assert.equal(after.seq - before.seq, 0, 'no sequential scan of the outbox (24,000 jobs)');
+      assert.equal(after.idx - before.idx, 3, 'one primary-key lookup per statement');
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
   });
 
   // Admission control reads the outbox once a second per replica. With the statistics of the
