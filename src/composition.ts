@@ -36,6 +36,8 @@ import { createAdminKeyRepository } from './repositories/admin-key-repository.ts
 import { createAdminUserRepository } from './repositories/admin-user-repository.ts';
 import { createAuditQueryRepository } from './repositories/audit-query-repository.ts';
 import { createAuditEventRepository } from './repositories/audit-event-repository.ts';
+import { createTableStatisticsRepository } from './repositories/table-statistics-repository.ts';
+import { createTableStatistics } from './services/table-statistics.ts';
 import { createClientRepository } from './repositories/client-repository.ts';
 import { createDeliveryJobRepository, type DeliveryBacklogReader } from './repositories/delivery-job-repository.ts';
 import { createOneTimeTokenRepository } from './repositories/one-time-token-repository.ts';
@@ -61,6 +63,7 @@ import { createClientReloadWorker } from './workers/client-reload.ts';
 import { createKeyMaintenanceWorker } from './workers/key-maintenance.ts';
 import { createRetentionWorker } from './workers/retention.ts';
 import { createSessionPurgeWorker } from './workers/session-purge.ts';
+import { createTableStatisticsWorker } from './workers/table-statistics.ts';
 import type { Worker } from './workers/worker.ts';
 
 /** What the composition is built on; the app's plugins provide it. */
@@ -316,6 +319,11 @@ export async function compose(config: Config, infrastructure: Infrastructure, su
     ...(config.operatorKey === undefined ? [createKeyMaintenanceWorker({ keys, intervalSeconds: config.keyReloadIntervalSeconds, log: log.child({ component: 'keys' }) })] : []),
     createClientReloadWorker({ clients, intervalSeconds: config.clientReloadIntervalSeconds, log: log.child({ component: 'clients' }) }),
     createSessionPurgeWorker({ sessions, log }),
+    createTableStatisticsWorker({
+      statistics: createTableStatistics({ repository: createTableStatisticsRepository(db.pool), log: log.child({ component: 'statistics' }) }),
+      intervalSeconds: config.databaseStatisticsIntervalSeconds,
+      log: log.child({ component: 'statistics' }),
+    }),
     createRetentionWorker({ cleanup, intervalSeconds: config.cleanupIntervalSeconds, log: log.child({ component: 'retention' }) }),
     admission,
     delivery,

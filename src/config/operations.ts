@@ -14,6 +14,8 @@ export interface OperationsConfig {
    * named statements are made again against the tables as they are now.
    */
   databaseConnectionMaxLifetimeSeconds: number;
+  /** How often the growing tables' planner statistics are checked (0: never; src/services/table-statistics.ts). */
+  databaseStatisticsIntervalSeconds: number;
   /** SIGTERM → exit: the whole drain must finish within this, else the process exits 1. */
   shutdownGraceSeconds: number;
   /** After SIGTERM, /readyz answers 503 and the listener keeps serving this long, so load balancers stop routing here first. */
@@ -30,6 +32,7 @@ export function parseOperations(read: EnvReader, problems: string[]): Operations
     databaseStatementTimeoutMs: read.int('DATABASE_STATEMENT_TIMEOUT_MS', 5_000, 100, 600_000),
     databaseConnectTimeoutMs: read.int('DATABASE_CONNECT_TIMEOUT_MS', 5_000, 100, 60_000),
     databaseConnectionMaxLifetimeSeconds: read.int('DATABASE_CONNECTION_MAX_LIFETIME_SECONDS', 600, 0, 86_400),
+    databaseStatisticsIntervalSeconds: read.int('DATABASE_STATISTICS_INTERVAL_SECONDS', 5, 0, 3_600),
     shutdownGraceSeconds,
     shutdownDrainSeconds,
   };

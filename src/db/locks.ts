@@ -10,6 +10,8 @@ export const ADVISORY_LOCKS = {
   retentionCleanup: 72707371,
   /** Signing keys: bootstrap and lifecycle steps, one replica at a time (transaction-level lock). */
   signingKeys: 0x5e5a_0001,
+  /** Planner statistics of growing tables: one replica at a time runs ANALYZE (transaction-level try-lock). */
+  tableStatistics: 0x5e5a_0002,
 } as const;
 
 export type AdvisoryLock = keyof typeof ADVISORY_LOCKS;

@@ -42,7 +42,7 @@ describe('workers', () => {
     const clock = createTestClock();
     const app = await startTestApp({ db, clock, env: { KEY_RELOAD_INTERVAL: '1', KEY_ROTATION_INTERVAL: '3600', JWKS_MAX_AGE: '1' } });
     const started = app.logs.map((line) => JSON.parse(line) as { msg: string; workers?: string[] }).find((entry) => entry.msg === 'workers started');
-    assert.deepEqual(started?.workers, ['key-maintenance', 'client-reload', 'session-purge', 'retention', 'delivery-admission', 'outbox-dispatcher', 'webhook-dispatcher']);
+    assert.deepEqual(started?.workers, ['key-maintenance', 'client-reload', 'session-purge', 'table-statistics', 'retention', 'delivery-admission', 'outbox-dispatcher', 'webhook-dispatcher']);
     clock.advance(7200);
     for (const deadline = Date.now() + 10_000; (await keyCount()) < 2 && Date.now() < deadline;) await sleep(100);
     assert.equal(await keyCount(), 2, 'key maintenance created the next key');
