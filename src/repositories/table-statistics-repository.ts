@@ -19,8 +19,12 @@ export interface TableSize {
 
 export interface TableStatisticsRepository {
   sizes(tables: readonly string[]): Promise<TableSize[]>;
-  /** ANALYZE these tables, by one replica at a time: false when another replica is doing it. */
-  analyze(tables: readonly string[]): Promise<boolean>;
+  /**
+   * ANALYZE these tables, by one replica at a time. Returns the tables PostgreSQL skipped (it
+   * analyzes only tables the database user owns, and warns about the others), or null when
+   * another replica holds the lock.
+   */
+  analyze(tables: readonly string[]): Promise<string[] | null>;
 }
 
 // Catalog reads only; a table missing from the schema is left out. Planned per call: it runs
@@ -44,15 +48,28 @@ export function createTableStatisticsRepository(pool: pg.Pool): TableStatisticsR
 
     async analyze(tables) {
       for (const table of tables) if (!PLAIN_NAME.test(table)) throw new Error(`not a table name: ${table}`);
-      if (tables.length === 0) return true;
+      if (tables.length === 0) return [];
       // A transaction-level try-lock: replicas that saw the same growth do not analyze the same
       // tables one after another. ANALYZE may run in a transaction; its statistics, and the
       // invalidation of the plans cached on them, take effect at commit.
       return transaction(pool, async (client) => {
         const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [ADVISORY_LOCKS.tableStatistics]);
-        if (!rows[0]!.locked) return false;
-        await client.query(`ANALYZE ${tables.map((table) => `"${table}"`).join(', ')}`);
-        return true;
+        if (!rows[0]!.locked) return null;
+        // A table it may not analyze is a WARNING naming it ('skipping "users" --- only table or
+        // database owner can analyze it'; 'permission denied to analyze "users", skipping it'
+        // from PostgreSQL 16), not an error.
+        const skipped = new Set<string>();
+        const onNotice = (notice: { message?: string }) => {
+          const named = /"([^"]+)"/.exec(notice.message ?? '')?.[1];
+          if (named !== undefined && tables.includes(named)) skipped.add(named);
+        };
+        client.on('notice', onNotice);
+        try {
+          await client.query(`ANALYZE ${tables.map((table) => `"${table}"`).join(', ')}`);
+        } finally {
+          client.off('notice', onNotice);
+        }
+        return [...skipped];
       });
     },
   };

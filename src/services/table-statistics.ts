@@ -48,15 +48,25 @@ export interface TableStatistics {
 
 export function createTableStatistics(deps: { repository: TableStatisticsRepository; log: Logger; tables?: readonly string[] }): TableStatistics {
   const tables = deps.tables ?? PLANNED_TABLES;
+  // Tables the database user may not analyze: said once, then left to autovacuum and to
+  // DATABASE_CONNECTION_MAX_LIFETIME_SECONDS.
+  const notOwned = new Set<string>();
   return {
     async refresh() {
-      const sizes = await deps.repository.sizes(tables);
+      const sizes = await deps.repository.sizes(tables.filter((table) => !notOwned.has(table)));
       const due = tablesDueForAnalyze(sizes);
       if (due.length === 0) return [];
-      if (!(await deps.repository.analyze(due))) return [];
-      const pages = Object.fromEntries(sizes.filter((size) => due.includes(size.table)).map((size) => [size.table, size.pages]));
-      deps.log.info({ tables: due, pages }, 'planner statistics refreshed for growing tables');
-      return due;
+      const skipped = await deps.repository.analyze(due);
+      if (skipped === null) return [];
+      if (skipped.length > 0) {
+        for (const table of skipped) notOwned.add(table);
+        deps.log.warn({ tables: skipped }, 'cannot analyze these tables (the database user does not own them); their statistics are left to autovacuum');
+      }
+      const analyzed = due.filter((table) => !skipped.includes(table));
+      if (analyzed.length === 0) return [];
+      const pages = Object.fromEntries(sizes.filter((size) => analyzed.includes(size.table)).map((size) => [size.table, size.pages]));
+      deps.log.info({ tables: analyzed, pages }, 'planner statistics refreshed for growing tables');
+      return analyzed;
     },
   };
 }

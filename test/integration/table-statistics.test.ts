@@ -85,12 +85,28 @@ describe('planner statistics of growing tables', () => {
     try {
       await holder.query('BEGIN');
       await holder.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS.tableStatistics]);
-      assert.equal(await statistics.analyze(['users']), false);
+      assert.equal(await statistics.analyze(['users']), null);
     } finally {
       await holder.query('ROLLBACK');
       holder.release();
     }
-    assert.equal(await statistics.analyze(['users']), true);
+    assert.deepEqual(await statistics.analyze(['users']), []);
     await assert.rejects(statistics.analyze(['users; DROP TABLE users']), /not a table name/);
+  });
+
+  it('reports the tables a database user that does not own them may not analyze', async () => {
+    const role = `sesame_reader_${randomBytes(4).toString('hex')}`;
+    await db.pool.query(`CREATE ROLE ${role} LOGIN`);
+    await db.pool.query(`GRANT SELECT ON users, sessions TO ${role}`);
+    const url = new URL(db.url);
+    url.username = role;
+    const database = createDatabase(url.toString(), { poolSize: 1 });
+    try {
+      assert.deepEqual((await createTableStatisticsRepository(database.pool).analyze(['users', 'sessions']))?.sort(), ['sessions', 'users']);
+    } finally {
+      await database.close();
+      await db.pool.query(`REVOKE ALL ON users, sessions FROM ${role}`);
+      await db.pool.query(`DROP ROLE ${role}`);
+    }
   });
 });

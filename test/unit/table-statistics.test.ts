@@ -30,8 +30,8 @@ describe('tables due for ANALYZE', () => {
     const analyzed: string[][] = [];
     let locked = false;
     const repository: TableStatisticsRepository = {
-      sizes: async () => [size('users', 0, 0, 50), size('sessions', 100, 1, 1)],
-      analyze: async (tables) => { if (locked) return false; analyzed.push([...tables]); return true; },
+      sizes: async (tables) => [size('users', 0, 0, 50), size('sessions', 100, 1, 1)].filter((entry) => tables.includes(entry.table)),
+      analyze: async (tables) => { if (locked) return null; analyzed.push([...tables]); return []; },
     };
     const lines: unknown[] = [];
     const log = { info: (fields: unknown) => lines.push(fields), warn() {}, error() {}, debug() {}, child() { return log; } } as never;
@@ -42,5 +42,23 @@ describe('tables due for ANALYZE', () => {
     locked = true;
     assert.deepEqual(await statistics.refresh(), []);
     assert.equal(lines.length, 1);
+  });
+
+  it('says once which tables it may not analyze, and stops trying them', async () => {
+    const asked: string[][] = [];
+    const repository: TableStatisticsRepository = {
+      sizes: async (tables) => { asked.push([...tables]); return tables.map((table) => size(table, 0, 0, 50)); },
+      analyze: async (tables) => tables.filter((table) => table === 'users'),
+    };
+    const warnings: unknown[] = [];
+    const infos: unknown[] = [];
+    const log = { info: (fields: unknown) => infos.push(fields), warn: (fields: unknown) => warnings.push(fields), error() {}, debug() {}, child() { return log; } } as never;
+    const statistics = createTableStatistics({ repository, log, tables: ['users', 'sessions'] });
+    assert.deepEqual(await statistics.refresh(), ['sessions']);
+    assert.deepEqual(warnings, [{ tables: ['users'] }]);
+    assert.deepEqual(infos, [{ tables: ['sessions'], pages: { sessions: 50 } }]);
+    await statistics.refresh();
+    assert.deepEqual(asked, [['users', 'sessions'], ['sessions']]);
+    assert.equal(warnings.length, 1);
   });
 });
