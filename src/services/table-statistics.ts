@@ -25,7 +25,7 @@ import type { Logger } from './types.ts';
 /** The tables Sesame's named (prepared, generically planned) statements read. */
 export const PLANNED_TABLES: readonly string[] = [
   'users', 'one_time_tokens', 'request_throttle', 'guess_failures', 'delivery_jobs',
-  'sessions', 'refresh_tokens', 'sms_counters', 'webhook_deliveries',
+  'sessions', 'refresh_tokens', 'sms_counters', 'webhook_deliveries', 'webhook_attempts',
 ];
 
 /** 8 pages (64 KiB): a few hundred rows. Below that a sequential scan costs next to nothing. */
