@@ -52,7 +52,7 @@ export function createDatabase(url: string, options: {
     // one_time_tokens in full once per request of a batch (docs/benchmarks.md, "Plans made while
     // a table was empty"). Replacing connections bounds how long such a plan can live: a new
     // connection plans against the tables' size on disk, which PostgreSQL reads at planning time,
-    // whatever the statistics say (integration/batched-statements.test.ts). pg-pool closes an
+    // whatever the statistics say (integration/table-statistics.test.ts). pg-pool closes an
     // expired connection when it is idle or released, so no statement is cut off, and opens a
     // new one when one is next needed.
     maxLifetimeSeconds: options.maxLifetimeSeconds ?? 0,

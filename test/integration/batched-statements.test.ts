@@ -307,69 +307,6 @@ describe('batched sign-in statements', () => {
   });
 });
 
-// A named statement's generic plan lives as long as its connection: PostgreSQL does not plan it
-// again when a table grows, only after an ANALYZE or VACUUM of it (autovacuum's, in
-// production). Made while the tables were empty, the request statement's plan scans
-// one_time_tokens in full once per request of a batch. DATABASE_CONNECTION_MAX_LIFETIME_SECONDS
-// bounds how long such a plan can be used: a new connection plans against the tables' size on
-// disk, whatever their statistics say. Against a database of its own, analyzed while empty.
-describe('cached plans of the request statement', () => {
-  let db: TestDatabase;
-  const hasher = createCodeHasher([randomBytes(32)]);
-
-  before(async () => {
-    db = await createTestDatabase();
-    await db.pool.query('ANALYZE users, one_time_tokens, request_throttle');
-  });
-  after(async () => { await db.drop(); });
-
-  function request(destination: string): IssueTokenInput {
-    const now = new Date();
-    return {
-      channel: 'email', destination, throttleKey: hasher.throttleKey('email', destination), throttleSeconds: 60, now,
-      expiresAt: new Date(now.getTime() + 600_000), shortHash: randomBytes(32), longHash: randomBytes(32), maxUses: 1, maxAttempts: 3,
-      registerUnknown: true, allowAdmin: false, deliveryPayload: randomBytes(64), maskedDestination: 'r***@example.test', clientIp: '192.0.2.1', clientId: 'default',
-    };
-  }
-
-  /** The cached plan of otp_issue_email on the pool's one connection, and that connection's process id. */
-  async function cachedPlan(pool: pg.Pool): Promise<{ plan: string; backend: number }> {
-    const { rows: [prepared] } = await pool.query<{ count: number }>(
-      `SELECT cardinality(parameter_types) AS count FROM pg_prepared_statements WHERE name = 'otp_issue_email'`);
-    assert.ok(prepared, 'the request statement is prepared on this connection');
-    const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE otp_issue_email(${Array(prepared.count).fill('NULL').join(', ')})`);
-    const { rows: [who] } = await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-    return { plan: rows.map((row) => row['QUERY PLAN']).join('\n'), backend: who!.pid };
-  }
-
-  it('is made again on a new connection once the old one has lived its lifetime', async () => {
-    const database = createDatabase(db.url, { poolSize: 1, maxLifetimeSeconds: 1 });
-    try {
-      const repository = createOneTimeTokenRepository(database.pool);
-      assert.equal((await repository.issue(request('first@example.test'))).outcome, 'accepted');
-      // 20,000 people with a live code each, written behind the cached plan's back.
-      await db.pool.query(`
-        WITH people AS (
-          INSERT INTO users (email, created_at, updated_at)
-          SELECT 'filler-' || g || '@example.test', now(), now() FROM generate_series(1, 20000) g
-          RETURNING id, email)
-        INSERT INTO one_time_tokens (user_id, channel, destination, short_hash, max_uses, max_attempts, created_at, expires_at)
-        SELECT id, 'email', email, sha256(email::bytea), 1, 3, now(), now() + interval '10 minutes' FROM people`);
-      const stale = await cachedPlan(database.pool);
-      // The hazard itself: without it this test would prove nothing.
-      assert.match(stale.plan, /Seq Scan on one_time_tokens/);
-
-      await new Promise((resolve) => setTimeout(resolve, 1_300));
-      assert.equal((await repository.issue(request('second@example.test'))).outcome, 'accepted');
-      const fresh = await cachedPlan(database.pool);
-      assert.doesNotMatch(fresh.plan, /Seq Scan on (one_time_tokens|users)\b/);
-      assert.notEqual(fresh.backend, stale.backend, 'the expired connection was replaced');
-    } finally {
-      await database.close();
-    }
-  });
-});
-
 // SMS charges that arrive together share a statement (sms-counter-repository.ts): each job must
 // get the counts a statement of its own would have returned had the batch's earlier jobs gone
 // first, a retried job must count nothing, and the counters must end where single charges

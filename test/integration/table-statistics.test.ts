@@ -16,34 +16,49 @@ import { createTableStatistics } from '../../src/services/table-statistics.ts';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {}, child() { return silent; } } as never;
 
+const hasher = createCodeHasher([randomBytes(32)]);
+
+function request(destination: string): IssueTokenInput {
+  const now = new Date();
+  return {
+    channel: 'email', destination, throttleKey: hasher.throttleKey('email', destination), throttleSeconds: 60, now,
+    expiresAt: new Date(now.getTime() + 600_000), shortHash: randomBytes(32), longHash: randomBytes(32), maxUses: 1, maxAttempts: 3,
+    registerUnknown: true, allowAdmin: false, deliveryPayload: randomBytes(64), maskedDestination: 'r***@example.test', clientIp: '192.0.2.1', clientId: 'default',
+  };
+}
+
+async function cachedPlan(pool: pg.Pool): Promise<{ plan: string; backend: number }> {
+  const { rows: [prepared] } = await pool.query<{ count: number }>(
+    `SELECT cardinality(parameter_types) AS count FROM pg_prepared_statements WHERE name = 'otp_issue_email'`);
+  assert.ok(prepared, 'the request statement is prepared on this connection');
+  const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE otp_issue_email(${Array(prepared.count).fill('NULL').join(', ')})`);
+  const { rows: [who] } = await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  return { plan: rows.map((row) => row['QUERY PLAN']).join('\n'), backend: who!.pid };
+}
+
+/** A database of its own, as the migrations leave a new one: its tables analyzed while empty. */
+async function newDatabase(): Promise<TestDatabase> {
+  const db = await createTestDatabase();
+  await db.pool.query('ANALYZE users, one_time_tokens, request_throttle');
+  return db;
+}
+
+/** 20,000 people with a live code each, written behind the cached plans' back. */
+async function fill(db: TestDatabase): Promise<void> {
+  await db.pool.query(`
+    WITH people AS (
+      INSERT INTO users (email, created_at, updated_at)
+      SELECT 'filler-' || g || '@example.test', now(), now() FROM generate_series(1, 20000) g
+      RETURNING id, email)
+    INSERT INTO one_time_tokens (user_id, channel, destination, short_hash, max_uses, max_attempts, created_at, expires_at)
+    SELECT id, 'email', email, sha256(email::bytea), 1, 3, now(), now() + interval '10 minutes' FROM people`);
+}
+
 describe('planner statistics of growing tables', () => {
   let db: TestDatabase;
-  const hasher = createCodeHasher([randomBytes(32)]);
 
-  before(async () => {
-    db = await createTestDatabase();
-    // As the migrations leave a new database: analyzed while empty.
-    await db.pool.query('ANALYZE users, one_time_tokens, request_throttle');
-  });
+  before(async () => { db = await newDatabase(); });
   after(async () => { await db.drop(); });
-
-  function request(destination: string): IssueTokenInput {
-    const now = new Date();
-    return {
-      channel: 'email', destination, throttleKey: hasher.throttleKey('email', destination), throttleSeconds: 60, now,
-      expiresAt: new Date(now.getTime() + 600_000), shortHash: randomBytes(32), longHash: randomBytes(32), maxUses: 1, maxAttempts: 3,
-      registerUnknown: true, allowAdmin: false, deliveryPayload: randomBytes(64), maskedDestination: 'r***@example.test', clientIp: '192.0.2.1', clientId: 'default',
-    };
-  }
-
-  async function cachedPlan(pool: pg.Pool): Promise<{ plan: string; backend: number }> {
-    const { rows: [prepared] } = await pool.query<{ count: number }>(
-      `SELECT cardinality(parameter_types) AS count FROM pg_prepared_statements WHERE name = 'otp_issue_email'`);
-    assert.ok(prepared, 'the request statement is prepared on this connection');
-    const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE otp_issue_email(${Array(prepared.count).fill('NULL').join(', ')})`);
-    const { rows: [who] } = await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-    return { plan: rows.map((row) => row['QUERY PLAN']).join('\n'), backend: who!.pid };
-  }
 
   it('analyzes the tables that have outgrown their statistics, which replaces the plans cached on them, and leaves the rest', async () => {
     // The service's pool with one connection, kept: only the statistics can change its plan.
@@ -51,13 +66,7 @@ describe('planner statistics of growing tables', () => {
     try {
       const repository = createOneTimeTokenRepository(database.pool);
       assert.equal((await repository.issue(request('first@example.test'))).outcome, 'accepted');
-      await db.pool.query(`
-        WITH people AS (
-          INSERT INTO users (email, created_at, updated_at)
-          SELECT 'filler-' || g || '@example.test', now(), now() FROM generate_series(1, 20000) g
-          RETURNING id, email)
-        INSERT INTO one_time_tokens (user_id, channel, destination, short_hash, max_uses, max_attempts, created_at, expires_at)
-        SELECT id, 'email', email, sha256(email::bytea), 1, 3, now(), now() + interval '10 minutes' FROM people`);
+      await fill(db);
       const stale = await cachedPlan(database.pool);
       assert.match(stale.plan, /Seq Scan on one_time_tokens/, 'the hazard itself: without it this test would prove nothing');
 
@@ -107,6 +116,36 @@ describe('planner statistics of growing tables', () => {
       await database.close();
       await db.pool.query(`REVOKE ALL ON users, sessions FROM ${role}`);
       await db.pool.query(`DROP ROLE ${role}`);
+    }
+  });
+});
+
+// Where Sesame cannot analyze, DATABASE_CONNECTION_MAX_LIFETIME_SECONDS bounds how long such a
+// plan is used: a new connection plans against the tables' size on disk, whatever their
+// statistics say.
+describe('cached plans of the request statement', () => {
+  let db: TestDatabase;
+
+  before(async () => { db = await newDatabase(); });
+  after(async () => { await db.drop(); });
+
+  it('is made again on a new connection once the old one has lived its lifetime', async () => {
+    const database = createDatabase(db.url, { poolSize: 1, maxLifetimeSeconds: 1 });
+    try {
+      const repository = createOneTimeTokenRepository(database.pool);
+      assert.equal((await repository.issue(request('first@example.test'))).outcome, 'accepted');
+      await fill(db);
+      const stale = await cachedPlan(database.pool);
+      // The hazard itself: without it this test would prove nothing.
+      assert.match(stale.plan, /Seq Scan on one_time_tokens/);
+
+      await new Promise((resolve) => setTimeout(resolve, 1_300));
+      assert.equal((await repository.issue(request('second@example.test'))).outcome, 'accepted');
+      const fresh = await cachedPlan(database.pool);
+      assert.doesNotMatch(fresh.plan, /Seq Scan on (one_time_tokens|users)\b/);
+      assert.notEqual(fresh.backend, stale.backend, 'the expired connection was replaced');
+    } finally {
+      await database.close();
     }
   });
 });
